@@ -1,0 +1,1 @@
+"""Builds debate-search indexes: parse sources into Contributions, chunk, embed, store."""

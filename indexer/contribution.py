@@ -1,0 +1,74 @@
+"""The data model: one Contribution per thing said (or written) in a parliament.
+
+A Contribution carries its own attribution, so nothing downstream has to look it up again.
+Anything the source does not state is None ("unknown"), never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    """What sort of contribution this is."""
+
+    SPEECH = "speech"  # spoken in a debate (including oral questions and answers)
+    QUESTION = "question"  # a written question
+    ANSWER = "answer"  # a written answer
+    STATEMENT = "statement"  # a written ministerial statement
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    """Who made a contribution, resolved for the sitting date.
+
+    `name` is the name exactly as printed in the record; the other fields come from the
+    members data and are None where it does not resolve.
+    """
+
+    name: str | None
+    person_id: str | None = None  # stable across offices, e.g. uk.org.publicwhip/person/10001
+    member_id: str | None = None  # the source's id for this seat/term, e.g. .../member/1605
+    member_name: str | None = None  # canonical name from the members data
+    party: str | None = None  # full party name, e.g. "Labour"
+    party_code: str | None = None  # as the members data writes it, e.g. "Lab"
+    constituency: str | None = None  # constituency or region (MPs, MSPs, MLAs)
+    peerage: str | None = None  # a peer's title, e.g. "Lord Bach, of Lutterworth"
+    office: str | None = None  # e.g. "The Parliamentary Under-Secretary of State for ..."
+    office_source: str | None = None  # "record" (printed beside the name) or "members"
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One speech, question, answer or statement, with everything needed to cite it."""
+
+    id: str  # the source's own id, e.g. uk.org.publicwhip/debate/2009-10-26b.1.8
+    corpus: str  # the corpus manifest's name
+    kind: Kind
+    house: str  # house or body, e.g. "House of Commons", "Westminster Hall"
+    date: str  # ISO date of the sitting
+    text: str  # paragraphs joined by blank lines
+    speaker: Speaker
+    debate_id: str  # id of the heading that opens this contribution's debate section
+    debate_title: str  # "Major heading — minor heading" as printed
+    major_heading: str | None = None
+    minor_heading: str | None = None
+    position: int = 0  # 1-based position within its debate section
+    time: str | None = None  # HH:MM:SS where the source has it
+    column: str | None = None  # Hansard column, e.g. "1W"
+    source_url: str | None = None  # the official record
+    source_file: str | None = None  # file it was parsed from (relative to its corpus root)
+
+
+@dataclass(frozen=True, slots=True)
+class ParseIssue:
+    """Something in a source file that could not be imported: where, and why."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.message}"

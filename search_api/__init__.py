@@ -1,0 +1,1 @@
+"""Answers questions from a built debate-search index."""
