@@ -20,3 +20,30 @@ def uk_data() -> Path:
     if not UK_DATA.is_dir():
         pytest.fail(f"real UK data not found at {UK_DATA}; ../shared must sit beside the checkout")
     return UK_DATA
+
+
+@pytest.fixture(scope="session")
+def uk_members(uk_data: Path):
+    """The real UK members registry, loaded once."""
+    from indexer.members import MemberRegistry
+
+    return MemberRegistry.load(uk_data / "members")
+
+
+@pytest.fixture(scope="session")
+def uk_import(uk_data: Path, uk_members):
+    """(contributions, issues) of the whole UK TheyWorkForYou folder, parsed once."""
+    from indexer.sources import twfy_xml
+
+    contributions, issues = [], []
+    for path in twfy_xml.list_source_files(uk_data):
+        found, problems = twfy_xml.parse_file(path, uk_members, "uk-test", uk_data)
+        contributions.extend(found)
+        issues.extend(problems)
+    return contributions, issues
+
+
+@pytest.fixture(scope="session")
+def uk_contributions(uk_import):
+    """Every contribution of the UK TheyWorkForYou folder."""
+    return uk_import[0]

@@ -1,0 +1,134 @@
+"""Contribution -> Chunks: overlapping windows of whole sentences that fit the embedder.
+
+A chunk never exceeds the embedder's word-piece limit (the model would silently drop the
+rest). Windows are built from whole sentences; a sentence too long for one window is cut at
+word boundaries. Consecutive windows share up to `overlap_pieces` word pieces of whole
+sentences, so a thought that straddles a boundary is seen whole by at least one chunk.
+Every chunk's text is an exact slice of its contribution's text.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from indexer.contribution import Contribution
+from indexer.embedding import Embedder
+from indexer.sentences import sentence_spans
+from indexer.tokens import count_tokens
+
+SPECIAL_PIECES = 2  # [CLS] and [SEP]
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkingParams:
+    """How contributions are cut; part of an index's identity."""
+
+    max_pieces: int = 256  # including special tokens; capped at the embedder's limit
+    overlap_pieces: int = 48
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    contribution_id: str
+    ordinal: int  # 0-based position within its contribution
+    char_start: int
+    char_end: int
+    text: str
+    pieces: int  # word pieces the embedder sees, special tokens included
+    tokens_cl100k: int
+    tokens_o200k: int
+
+
+def chunk_contributions(
+    contributions: Iterable[Contribution], embedder: Embedder, params: ChunkingParams
+) -> Iterator[Chunk]:
+    """All chunks of all `contributions`, in order."""
+    for contribution in contributions:
+        yield from chunk_text(contribution.id, contribution.text, embedder, params)
+
+
+def chunk_text(
+    contribution_id: str, text: str, embedder: Embedder, params: ChunkingParams
+) -> list[Chunk]:
+    """Cut one contribution's text into chunks that fit the embedder."""
+    budget = min(params.max_pieces, embedder.max_tokens) - SPECIAL_PIECES
+    offsets = embedder.piece_offsets(text)
+    if len(offsets) <= budget:
+        spans = [(0, len(text))]
+    else:
+        spans = _windows(text, offsets, budget, params.overlap_pieces)
+    chunks = []
+    for ordinal, (start, end) in enumerate(spans):
+        piece_text = text[start:end]
+        pieces = embedder.count_pieces(piece_text)
+        if pieces > budget + SPECIAL_PIECES:  # re-tokenising a slice can merge differently
+            raise RuntimeError(f"chunk {ordinal} of {contribution_id} has {pieces} word pieces")
+        chunks.append(
+            Chunk(
+                contribution_id=contribution_id,
+                ordinal=ordinal,
+                char_start=start,
+                char_end=end,
+                text=piece_text,
+                pieces=pieces,
+                tokens_cl100k=count_tokens(piece_text, "cl100k_base"),
+                tokens_o200k=count_tokens(piece_text, "o200k_base"),
+            )
+        )
+    return chunks
+
+
+def _windows(
+    text: str, offsets: list[tuple[int, int]], budget: int, overlap: int
+) -> list[tuple[int, int]]:
+    """Character spans of sentence-aligned windows of at most `budget` pieces."""
+    piece_starts = [start for start, _ in offsets]
+    units = []  # (char_start, char_end, first_piece, end_piece): sentences, or parts of them
+    for s_start, s_end in sentence_spans(text):
+        first = bisect.bisect_left(piece_starts, s_start)
+        end = bisect.bisect_left(piece_starts, s_end)
+        if end - first <= budget:
+            units.append((s_start, s_end, first, end))
+        else:
+            units.extend(_split_long_sentence(text, offsets, first, end, budget))
+    windows, i = [], 0
+    while i < len(units):
+        j, used = i, 0
+        while j < len(units) and used + (units[j][3] - units[j][2]) <= budget:
+            used += units[j][3] - units[j][2]
+            j += 1
+        windows.append((units[i][0], units[j - 1][1]))
+        if j == len(units):
+            break
+        # Start the next window with the trailing sentences that fit in the overlap.
+        k, carried = j, 0
+        while k - 1 > i and carried + (units[k - 1][3] - units[k - 1][2]) <= overlap:
+            k -= 1
+            carried += units[k][3] - units[k][2]
+        i = k
+    return windows
+
+
+def _split_long_sentence(
+    text: str, offsets: list[tuple[int, int]], first: int, end: int, budget: int
+) -> list[tuple[int, int, int, int]]:
+    """Cut pieces [first, end) into runs of <= budget pieces, each starting at a word."""
+    parts, start = [], first
+    while start < end:
+        stop = min(start + budget, end)
+        if stop < end:
+            # Back off so the next part begins at a word, not inside one (a "##" piece).
+            cut = stop
+            while cut > start + 1 and not _starts_word(text, offsets, cut):
+                cut -= 1
+            stop = cut if cut > start + 1 else stop
+        parts.append((offsets[start][0], offsets[stop - 1][1], start, stop))
+        start = stop
+    return parts
+
+
+def _starts_word(text: str, offsets: list[tuple[int, int]], piece: int) -> bool:
+    begin = offsets[piece][0]
+    return begin == 0 or text[begin - 1].isspace() or offsets[piece - 1][1] < begin

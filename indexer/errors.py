@@ -1,0 +1,21 @@
+"""Exceptions the library raises; the CLI and the API translate them for people."""
+
+
+class DebateSearchError(Exception):
+    """Base class: a problem a user can fix, with a message that says how."""
+
+
+class CorpusError(DebateSearchError):
+    """A corpus manifest or source path is missing, unreadable or invalid."""
+
+
+class IndexNotFound(DebateSearchError):
+    """No built index where one was expected."""
+
+
+class IndexFormatError(DebateSearchError):
+    """An index on disk that this version cannot read."""
+
+
+class EmbedderError(DebateSearchError):
+    """The embedding model cannot be loaded or does not fit the index."""

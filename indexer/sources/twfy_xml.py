@@ -1,0 +1,345 @@
+"""TheyWorkForYou / ParlParse XML: one Contribution per <speech>, <ques> and <reply>.
+
+A tree holds one folder per record type (debates/, wrans/, lords/, ...) and a members/ folder.
+Headings (<major-heading>, <oral-heading>, <minor-heading>) open debate sections; a
+contribution before any heading belongs to the synthetic section "<file stem>#start", whose
+title is "". A heading without an id opens a section named "<file stem>#line<N>".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date as Date
+from itertools import groupby
+from pathlib import Path
+
+from lxml import etree
+
+from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
+from indexer.errors import CorpusError
+from indexer.members import MemberRegistry
+
+FORMAT = "twfy-xml"
+PARSER_VERSION = 1
+
+COMMONS = "House of Commons"
+LORDS = "House of Lords"
+
+# id namespace (uk.org.publicwhip/<namespace>/...) -> house
+HOUSES: dict[str, str] = {
+    "debate": COMMONS,
+    "westminhall": "Westminster Hall",
+    "wrans": COMMONS,
+    "wms": COMMONS,
+    "lords": LORDS,
+    "spor": "Scottish Parliament",
+    "spwa": "Scottish Parliament",
+    "ni": "Northern Ireland Assembly",
+    "standing": "Public Bill Committee",
+}
+# Written answers and statements share a namespace between the Houses: a peer's is the Lords'.
+_SHARED_NAMESPACES = frozenset({"wrans", "wms"})
+
+_CONTRIBUTIONS = {"speech": Kind.SPEECH, "ques": Kind.QUESTION, "reply": Kind.ANSWER}
+_MAJOR_HEADINGS = frozenset({"major-heading", "oral-heading"})
+_HEADINGS = _MAJOR_HEADINGS | {"minor-heading"}
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+# Numeric references to 0x80-0x9F (e.g. &#151;) mean Windows-1252, as HTML5 decodes them.
+_CP1252 = {
+    code: bytes([code]).decode("cp1252", errors="ignore") or None for code in range(0x80, 0xA0)
+}
+
+
+def find_tree_root(path: Path) -> Path:
+    """The nearest folder at or above `path` that contains a members/ folder."""
+    start = path.resolve()
+    for folder in [start, *start.parents] if start.is_dir() else start.parents:
+        if (folder / "members").is_dir():
+            return folder
+    raise CorpusError(
+        f"no members/ folder at or above {path}: a TheyWorkForYou tree needs members/ "
+        "(people.xml, reduced-all-members.xml, ...) beside debates/, wrans/, lords/, ..."
+    )
+
+
+def list_source_files(path: Path) -> list[Path]:
+    """The XML files to import: `path` itself, or every *.xml below it outside members/.
+
+    Of a re-scraped day (debates2009-10-26a.xml, ...26b.xml) only the latest version is kept:
+    the one marked latest="yes", else the one with the highest letter.
+    """
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        raise CorpusError(f"source path {path} does not exist")
+    files = sorted(
+        p for p in path.rglob("*.xml") if "members" not in p.relative_to(path).parts[:-1]
+    )
+    latest = [_latest(list(group)) for _, group in groupby(files, key=_version_key)]
+    return sorted(latest)
+
+
+def parse_file(
+    path: Path, members: MemberRegistry, corpus: str, root: Path
+) -> tuple[list[Contribution], list[ParseIssue]]:
+    """Parse one file; problems become ParseIssues (with a line where known), never raises.
+
+    A file that is not well-formed keeps the contributions that precede the error.
+    """
+    sitting = _Sitting(path, members, corpus, _relative(path, root))
+    depth = 0
+    try:
+        events = etree.iterparse(
+            str(path),
+            events=("start", "end"),
+            load_dtd=True,
+            resolve_entities="internal",
+            no_network=True,
+        )
+        for event, el in events:
+            if event == "start":
+                depth += 1
+                if depth == 2:
+                    sitting.time_at_start = sitting.placeholder_time
+                continue
+            if el.tag == "place-holder" and el.get("time"):
+                sitting.placeholder_time = normalise_time(el.get("time"))
+            if depth == 2:
+                sitting.take(el)
+                el.clear(keep_tail=True)
+            depth -= 1
+    except etree.XMLSyntaxError as err:
+        sitting.issue(err.lineno, f"not well-formed XML: {err.msg}")
+    except OSError as err:
+        sitting.issue(None, f"cannot read file: {err}")
+    return sitting.contributions, sitting.issues
+
+
+def normalise_time(value: str | None) -> str | None:
+    """HH:MM:SS from a source time: 009:30:00 -> 09:30:00, 13:00 -> 13:00:00, unknown -> None.
+
+    Hours past 23 (a sitting after midnight written as 24:10) cannot be HH:MM:SS: None.
+    """
+    parts = (value or "").strip().split(":")
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+        return None
+    hours, minutes, seconds = (int(p) for p in [*parts, "0"][:3])
+    if hours > 23 or minutes > 59 or seconds > 59:
+        return None
+    return f"{hours:02d}:{minutes:02d}:{seconds:02d}"
+
+
+def sitting_date(gid: str) -> str | None:
+    """The ISO sitting date in an id: the last date before the first dot, so that a bill
+    committee's standing2009-10-20_CHILDPOV_05-0_2009-10-27a.2.2 gives 2009-10-27."""
+    head = gid.rsplit("/", 1)[-1].split(".", 1)[0]
+    found = _ISO_DATE.findall(head)
+    if not found:
+        return None
+    try:
+        return Date.fromisoformat(found[-1]).isoformat()
+    except ValueError:
+        return None
+
+
+def office_in_name(printed_name: str | None) -> str | None:
+    """The office printed before a name, or None.
+
+    "The First Minister (Alex Salmond)" gives "The First Minister"; "Bill Aitken (Glasgow)
+    (Con)" gives None, as its brackets hold a region and a party.
+
+    The Scottish Official Report prints office-holders as "The <office> (<name>)" and members
+    as "<name> (<seat>) (<party>)"; only the first has one bracket and starts with "The ".
+    """
+    name = " ".join((printed_name or "").split())
+    if not name.endswith(")"):
+        return None
+    head, sep, inner = name[:-1].rpartition(" (")
+    if not sep or "(" in head or ")" in head or "(" in inner or not inner:
+        return None
+    return head if head.startswith("The ") else None
+
+
+class _Sitting:
+    """Parse state for one file: current headings, position, time, and what came out."""
+
+    def __init__(self, path: Path, members: MemberRegistry, corpus: str, source_file: str):
+        self.stem = path.stem
+        self.members = members
+        self.corpus = corpus
+        self.source_file = source_file
+        self.contributions: list[Contribution] = []
+        self.issues: list[ParseIssue] = []
+        self.section = _Section(f"{path.stem}#start")
+        self.placeholder_time: str | None = None
+        self.time_at_start: str | None = None
+
+    def issue(self, line: int | None, message: str) -> None:
+        self.issues.append(ParseIssue(self.source_file, line, message))
+
+    def take(self, el: etree._Element) -> None:
+        """Handle one child of the root element."""
+        if el.tag in _HEADINGS:
+            self._heading(el)
+        elif el.tag in _CONTRIBUTIONS:
+            self._contribution(el)
+
+    def _heading(self, el: etree._Element) -> None:
+        gid = el.get("id")
+        if not gid:
+            gid = f"{self.stem}#line{el.sourceline}"
+            self.issue(el.sourceline, f"<{el.tag}> without an id; section named {gid}")
+        text = flatten(el) or None
+        if el.tag in _MAJOR_HEADINGS:
+            self.section = _Section(gid, major=text)
+        else:
+            self.section = _Section(gid, major=self.section.major, minor=text)
+
+    def _contribution(self, el: etree._Element) -> None:
+        gid, line = el.get("id"), el.sourceline
+        if not gid:
+            self.issue(line, f"<{el.tag}> without an id; skipped")
+            return
+        namespace = gid.split("/")[-2] if gid.count("/") >= 2 else ""
+        day = sitting_date(gid)
+        if namespace not in HOUSES or day is None:
+            self.issue(line, f"{gid}: id has no known namespace or sitting date; skipped")
+            return
+        text = contribution_text(el)
+        if not text:
+            self.issue(line, f"{gid}: no text; skipped")
+            return
+        speaker = self._speaker(el, day)
+        kind = _CONTRIBUTIONS[el.tag]
+        if kind is Kind.SPEECH and namespace == "wms":
+            kind = Kind.STATEMENT
+        self.section.position += 1
+        self.contributions.append(
+            Contribution(
+                id=gid,
+                corpus=self.corpus,
+                kind=kind,
+                house=self._house(namespace, el.get("speakerid")),
+                date=day,
+                text=text,
+                speaker=speaker,
+                debate_id=self.section.debate_id,
+                debate_title=self.section.title,
+                major_heading=self.section.major,
+                minor_heading=self.section.minor,
+                position=self.section.position,
+                time=normalise_time(el.get("time")) or self.time_at_start or self.placeholder_time,
+                column=el.get("colnum") or None,
+                source_url=(el.get("url") or "").strip() or None,
+                source_file=self.source_file,
+            )
+        )
+
+    def _speaker(self, el: etree._Element, day: str) -> Speaker:
+        if (el.get("nospeaker") or "").lower() == "true":
+            return Speaker(name=None)
+        name = el.get("speakername")
+        office = el.get("speakeroffice") or office_in_name(name)
+        return self.members.resolve(el.get("speakerid"), name, day, office)
+
+    def _house(self, namespace: str, speaker_id: str | None) -> str:
+        if namespace in _SHARED_NAMESPACES and (
+            "/lord/" in (speaker_id or "") or self.stem.startswith("lords")
+        ):
+            return LORDS
+        return HOUSES[namespace]
+
+
+@dataclass(slots=True)
+class _Section:
+    """The debate section being read: its heading id and texts, and how many contributions."""
+
+    debate_id: str
+    major: str | None = None
+    minor: str | None = None
+    position: int = 0
+
+    @property
+    def title(self) -> str:
+        return " — ".join(t for t in (self.major, self.minor) if t)
+
+
+def contribution_text(el: etree._Element) -> str:
+    """Paragraphs (<p>, tables one row a line, cells joined by " | ") joined by blank lines."""
+    paragraphs = [_clean(el.text)]
+    for child in el:
+        if child.tag == "table":
+            paragraphs.append(_table(child))
+        elif isinstance(child.tag, str):
+            paragraphs.append(flatten(child))
+        paragraphs.append(_clean(child.tail))
+    return "\n\n".join(p for p in paragraphs if p)
+
+
+def flatten(el: etree._Element) -> str:
+    """All the text inside `el`, inline markup dropped, whitespace collapsed."""
+    return _clean("".join(_texts(el)))
+
+
+def _texts(node: etree._Element):
+    if node.text:
+        yield node.text
+    for child in node:
+        if child.tag == "br":
+            yield " "
+        elif isinstance(child.tag, str):
+            yield from _texts(child)
+        if child.tail:
+            yield child.tail
+
+
+def _table(table: etree._Element) -> str:
+    rows = (
+        " | ".join(flatten(cell) for cell in row if cell.tag in ("td", "th"))
+        for row in table.iter("tr")
+    )
+    return "\n".join(row.strip() for row in rows if row.strip(" |"))
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").translate(_CP1252).split())
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _version_key(path: Path) -> tuple[Path, str]:
+    """Files of one day share a folder and a name without the trailing version letter."""
+    stem = path.stem
+    if len(stem) > 1 and stem[-1].isalpha() and stem[-2].isdigit():
+        stem = stem[:-1]
+    return path.parent, stem
+
+
+def _latest(versions: list[Path]) -> Path:
+    if len(versions) == 1:
+        return versions[0]
+    marked = [p for p in versions if _root_attribute(p, "latest") == "yes"]
+    return max(marked or versions, key=lambda p: p.stem)
+
+
+def _root_attribute(path: Path, name: str) -> str | None:
+    """An attribute of the root element, reading no further than its start tag."""
+    try:
+        for _, el in etree.iterparse(
+            str(path),
+            events=("start",),
+            load_dtd=True,
+            resolve_entities="internal",
+            no_network=True,
+        ):
+            return el.get(name)
+    except (etree.XMLSyntaxError, OSError):
+        return None
+    return None

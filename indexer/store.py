@@ -1,0 +1,297 @@
+"""The on-disk index: FAISS vectors + SQLite metadata + a JSON manifest, written atomically.
+
+Layout of an index folder:
+
+    INDEX/current -> builds/<build id>      symlink, swapped atomically by rename
+    INDEX/builds/<build id>/vectors.faiss   normalised chunk vectors, inner product
+    INDEX/builds/<build id>/index.sqlite    contributions, chunks, speakers, import issues
+    INDEX/builds/<build id>/manifest.json   format, model, chunking, inputs, counts
+
+A build is written into a temporary folder and only becomes `current` once complete, so an
+interrupted or failed build leaves the previous index serving and intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from indexer.chunking import Chunk
+from indexer.contribution import Contribution, ParseIssue
+from indexer.errors import IndexFormatError, IndexNotFound
+
+FORMAT_VERSION = 1
+VECTORS_FILE = "vectors.faiss"
+DATABASE_FILE = "index.sqlite"
+MANIFEST_FILE = "manifest.json"
+
+_SCHEMA = """
+CREATE TABLE contributions (
+    rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, corpus TEXT NOT NULL,
+    kind TEXT NOT NULL, house TEXT NOT NULL, date TEXT NOT NULL, time TEXT, column_ref TEXT,
+    debate_id TEXT NOT NULL, debate_title TEXT NOT NULL, major_heading TEXT,
+    minor_heading TEXT, position INTEGER NOT NULL, source_url TEXT, source_file TEXT,
+    text TEXT NOT NULL, speaker_name TEXT, person_id TEXT, member_id TEXT, member_name TEXT,
+    party TEXT, party_code TEXT, constituency TEXT, peerage TEXT, office TEXT,
+    office_source TEXT, tokens_cl100k INTEGER NOT NULL, tokens_o200k INTEGER NOT NULL,
+    prev_id TEXT, next_id TEXT
+);
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY, contribution_rowid INTEGER NOT NULL REFERENCES contributions,
+    ordinal INTEGER NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
+    pieces INTEGER NOT NULL, tokens_cl100k INTEGER NOT NULL, tokens_o200k INTEGER NOT NULL,
+    text_hash TEXT NOT NULL
+);
+CREATE TABLE speakers (
+    key TEXT PRIMARY KEY, person_id TEXT, name TEXT NOT NULL, printed_names TEXT NOT NULL,
+    party TEXT, constituency TEXT, peerage TEXT, houses TEXT NOT NULL,
+    contributions INTEGER NOT NULL, by_kind TEXT NOT NULL
+);
+CREATE TABLE issues (file TEXT NOT NULL, line INTEGER, message TEXT NOT NULL);
+CREATE INDEX contributions_date ON contributions(date);
+CREATE INDEX contributions_person ON contributions(person_id);
+CREATE INDEX contributions_debate ON contributions(debate_id);
+CREATE INDEX chunks_contribution ON chunks(contribution_rowid);
+"""
+
+CONTRIBUTION_COLUMNS = (
+    "id corpus kind house date time column_ref debate_id debate_title major_heading "
+    "minor_heading position source_url source_file text speaker_name person_id member_id "
+    "member_name party party_code constituency peerage office office_source tokens_cl100k "
+    "tokens_o200k prev_id next_id"
+).split()
+
+
+def text_hash(text: str) -> str:
+    """Content key of an embedded text (the embedding cache is keyed by it)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def resolve_build(index_dir: Path) -> Path:
+    """The folder holding the current build of the index at `index_dir`."""
+    index_dir = Path(index_dir)
+    if (index_dir / MANIFEST_FILE).is_file():
+        return index_dir
+    current = index_dir / "current"
+    if current.exists() and (current / MANIFEST_FILE).is_file():
+        return current.resolve()
+    raise IndexNotFound(
+        f"no index at {index_dir}; build one with "
+        f"`debate-search index --out {index_dir} corpora/uk-twfy-parlparse-2009-10.toml`"
+    )
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """The manifest of the current build; IndexNotFound / IndexFormatError if unusable."""
+    build = resolve_build(index_dir)
+    try:
+        manifest = json.loads((build / MANIFEST_FILE).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexFormatError(f"unreadable index manifest in {build}: {exc}") from exc
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexFormatError(
+            f"index in {build} has format {manifest.get('format_version')!r}; this version "
+            f"reads format {FORMAT_VERSION}: rebuild it with `debate-search index`"
+        )
+    return manifest
+
+
+def load_vectors(build: Path) -> faiss.Index:
+    """The FAISS index of a build."""
+    return faiss.read_index(str(build / VECTORS_FILE))
+
+
+def connect(build: Path) -> sqlite3.Connection:
+    """A read-only connection to a build's metadata."""
+    uri = f"file:{build / DATABASE_FILE}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def cached_vectors(index_dir: Path, model_fingerprint: str) -> dict[str, np.ndarray]:
+    """Vectors of the current build by text hash, if it was made with the same model."""
+    try:
+        build = resolve_build(index_dir)
+        manifest = read_manifest(index_dir)
+    except (IndexNotFound, IndexFormatError):
+        return {}
+    if manifest.get("model", {}).get("fingerprint") != model_fingerprint:
+        return {}
+    index = load_vectors(build)
+    vectors = index.reconstruct_n(0, index.ntotal)
+    with contextlib.closing(connect(build)) as conn:
+        hashes = [row[0] for row in conn.execute("SELECT text_hash FROM chunks ORDER BY id")]
+    return dict(zip(hashes, vectors, strict=True))
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def write_index(
+    index_dir: Path,
+    contributions: Sequence[Contribution],
+    tokens: Sequence[tuple[int, int]],
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+    issues: Sequence[ParseIssue],
+    manifest: dict,
+) -> Path:
+    """Write a complete build and make it current in one atomic step; returns its folder.
+
+    `tokens[i]` is the (cl100k, o200k) count of `contributions[i]`; `vectors[j]` belongs to
+    `chunks[j]`. The caller holds `build_lock(index_dir)`.
+    """
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(builds)
+    build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    tmp = builds / f".tmp-{build_id}"
+    tmp.mkdir()
+    try:
+        _write_database(tmp / DATABASE_FILE, contributions, tokens, chunks, issues)
+        index = faiss.IndexFlatIP(vectors.shape[1])
+        index.add(vectors)
+        faiss.write_index(index, str(tmp / VECTORS_FILE))
+        (tmp / MANIFEST_FILE).write_text(
+            json.dumps({"format_version": FORMAT_VERSION, "build_id": build_id, **manifest},
+                       indent=2)
+        )
+        for path in tmp.iterdir():
+            _fsync(path)
+        final = builds / build_id
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _switch_current(index_dir, final)
+    return final
+
+
+def _switch_current(index_dir: Path, build: Path) -> None:
+    current = index_dir / "current"
+    previous = current.resolve() if current.is_symlink() else None
+    link = index_dir / f".current-{build.name}"
+    link.unlink(missing_ok=True)
+    link.symlink_to(build.relative_to(index_dir))
+    os.replace(link, current)  # atomic: readers see the old build or the new, never neither
+    _fsync(index_dir)
+    if previous and previous != build.resolve():
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def _remove_leftovers(builds: Path) -> None:
+    """Temporary folders of builds that were interrupted."""
+    for path in builds.glob(".tmp-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_database(
+    path: Path,
+    contributions: Sequence[Contribution],
+    tokens: Sequence[tuple[int, int]],
+    chunks: Sequence[Chunk],
+    issues: Sequence[ParseIssue],
+) -> None:
+    neighbours = _debate_neighbours(contributions)
+    conn = sqlite3.connect(path)
+    try:
+        conn.executescript(_SCHEMA)
+        rows = []
+        for c, (cl100k, o200k) in zip(contributions, tokens, strict=True):
+            s = c.speaker
+            prev_id, next_id = neighbours[c.id]
+            rows.append((
+                c.id, c.corpus, str(c.kind), c.house, c.date, c.time, c.column, c.debate_id,
+                c.debate_title, c.major_heading, c.minor_heading, c.position, c.source_url,
+                c.source_file, c.text, s.name, s.person_id, s.member_id, s.member_name,
+                s.party, s.party_code, s.constituency, s.peerage, s.office, s.office_source,
+                cl100k, o200k, prev_id, next_id,
+            ))
+        placeholders = ", ".join("?" * len(CONTRIBUTION_COLUMNS))
+        conn.executemany(
+            f"INSERT INTO contributions ({', '.join(CONTRIBUTION_COLUMNS)}) "
+            f"VALUES ({placeholders})",
+            rows,
+        )
+        rowid_of = {c.id: i + 1 for i, c in enumerate(contributions)}
+        conn.executemany(
+            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (j, rowid_of[ch.contribution_id], ch.ordinal, ch.char_start, ch.char_end,
+                 ch.pieces, ch.tokens_cl100k, ch.tokens_o200k, text_hash(ch.text))
+                for j, ch in enumerate(chunks)
+            ],
+        )
+        conn.executemany("INSERT INTO speakers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         _speaker_rows(contributions))
+        conn.executemany("INSERT INTO issues VALUES (?, ?, ?)",
+                         [(i.file, i.line, i.message) for i in issues])
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def _debate_neighbours(
+    contributions: Sequence[Contribution],
+) -> dict[str, tuple[str | None, str | None]]:
+    """Previous and next contribution ids within the same debate section."""
+    by_debate: dict[str, list[str]] = defaultdict(list)
+    for c in contributions:
+        by_debate[c.debate_id].append(c.id)
+    result = {}
+    for ids in by_debate.values():
+        for i, cid in enumerate(ids):
+            result[cid] = (ids[i - 1] if i else None, ids[i + 1] if i + 1 < len(ids) else None)
+    return result
+
+
+def _speaker_rows(contributions: Sequence[Contribution]) -> list[tuple]:
+    """One row per person (or per printed name where the person is unknown)."""
+    groups: dict[str, list[Contribution]] = defaultdict(list)
+    for c in contributions:
+        if c.speaker.name is None:
+            continue
+        key = c.speaker.person_id or f"name:{c.speaker.name}"
+        groups[key].append(c)
+    rows = []
+    for key, items in groups.items():
+        latest = max(items, key=lambda c: c.date).speaker
+        printed = Counter(c.speaker.name for c in items)
+        name = latest.member_name or printed.most_common(1)[0][0]
+        rows.append((
+            key, latest.person_id, name, json.dumps(sorted(printed)), latest.party,
+            latest.constituency, latest.peerage,
+            json.dumps(sorted({c.house for c in items})), len(items),
+            json.dumps(dict(Counter(str(c.kind) for c in items))),
+        ))
+    return rows

@@ -1,0 +1,138 @@
+"""FastAPI: thin routes over the search library, one JSON shape for every error."""
+
+from __future__ import annotations
+
+import functools
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from indexer.errors import DebateSearchError, IndexFormatError, IndexNotFound
+from search_api import schemas
+from search_api.catalogue import index_stats, list_speakers
+from search_api.errors import InvalidRequest, UnknownContribution
+from search_api.retrieval import SearchIndex
+from search_api.settings import Settings
+
+ERRORS = {
+    InvalidRequest: (400, "invalid_parameter"),
+    UnknownContribution: (404, "unknown_contribution"),
+    IndexNotFound: (503, "index_not_found"),
+    IndexFormatError: (503, "index_unreadable"),
+}
+
+
+@functools.lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API over the index named by `settings` (opened at start-up, once)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        try:
+            app.state.index = SearchIndex(app.state.settings.index_dir)
+            app.state.index_error = None
+        except DebateSearchError as exc:  # serve the error on every route, not a crash
+            app.state.index, app.state.index_error = None, exc
+        yield
+
+    app = FastAPI(
+        title="debate-search",
+        summary="Semantic search over parliamentary debates, every passage attributed.",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses={400: {"model": schemas.ErrorResponse}, 404: {"model": schemas.ErrorResponse},
+                   503: {"model": schemas.ErrorResponse}},
+    )
+    app.state.settings = settings or get_settings()
+    _add_error_handlers(app)
+    _add_routes(app)
+    return app
+
+
+def get_index(request: Request) -> SearchIndex:
+    if request.app.state.index is None:
+        raise request.app.state.index_error or IndexNotFound("the index is not loaded")
+    return request.app.state.index
+
+
+IndexDep = Annotated[SearchIndex, Depends(get_index)]
+
+
+def _add_routes(app: FastAPI) -> None:
+    @app.get("/search", response_model=schemas.SearchResponse, tags=["search"])
+    def search_get(index: IndexDep, params: Annotated[schemas.SearchRequest, Query()]):
+        """Contributions that answer `q`, best first, one per contribution."""
+        return _search(index, params)
+
+    @app.post("/search", response_model=schemas.SearchResponse, tags=["search"])
+    def search_post(index: IndexDep, body: schemas.SearchRequest):
+        """The same as GET /search, with the fields as a JSON body."""
+        return _search(index, body)
+
+    @app.get("/contributions/{contribution_id:path}", response_model=schemas.ContributionPublic,
+             tags=["contributions"])
+    def get_contribution(index: IndexDep, contribution_id: str):
+        """One contribution: full text, attribution, and its neighbours in the debate."""
+        return schemas.contribution_response(*index.contribution_in_context(contribution_id))
+
+    @app.get("/speakers", response_model=schemas.SpeakersResponse, tags=["speakers"])
+    def get_speakers(index: IndexDep, q: str | None = None, limit: int = 20):
+        """Speakers whose name or person id matches `q`, with their contribution counts."""
+        return schemas.speakers_response(q, list_speakers(index, q, limit))
+
+    @app.get("/health", tags=["service"])
+    def health(index: IndexDep):
+        return {"status": "ok", "contributions": index.contribution_count,
+                "build_id": index.manifest["build_id"]}
+
+    @app.get("/stats", tags=["service"])
+    def stats(index: IndexDep):
+        """What the index holds: counts by kind and house, attribution coverage, model."""
+        return index_stats(index)
+
+
+def _search(index: SearchIndex, request: schemas.SearchRequest) -> schemas.SearchResponse:
+    results = index.search(request.q, k=request.k, offset=request.offset,
+                           filters=request.filters())
+    return schemas.search_response(results)
+
+
+def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    body = schemas.ErrorResponse(
+        error=schemas.ErrorDetail(status=status, code=code, message=message, field=field)
+    )
+    return JSONResponse(body.model_dump(), status_code=status)
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DebateSearchError)
+    async def library_error(request: Request, exc: DebateSearchError):
+        status, code = next(
+            (v for cls, v in ERRORS.items() if isinstance(exc, cls)), (500, "internal_error")
+        )
+        return _error(status, code, str(exc), getattr(exc, "field", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError):
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"] if p not in ("query", "body")) or None
+        message = f"{field}: {first['msg']}" if field else first["msg"]
+        return _error(400, "invalid_parameter", message, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        code = "not_found" if exc.status_code == 404 else "http_error"
+        return _error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        # A bug, not bad input: say so without leaking a stack trace to the caller.
+        return _error(500, "internal_error", "internal error; the server log has the details")

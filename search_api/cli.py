@@ -1,0 +1,147 @@
+"""The `debate-search` command: thin, calls the library; errors are one line and exit 1."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+
+from indexer.errors import DebateSearchError
+from search_api.settings import Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models load from local folders only
+
+
+class _Group(click.Group):
+    """Turns library errors into one line on stderr and exit status 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except DebateSearchError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj
+
+
+def _index_option(command):
+    def remember(ctx: click.Context, _param, value: Path | None):
+        if value:
+            ctx.obj.index_dir = value
+        return value
+
+    return click.option(
+        "--index", "index_dir", type=click.Path(path_type=Path), expose_value=False,
+        callback=remember, help="Index folder [env DEBATE_SEARCH_INDEX_DIR; default var/index].",
+    )(command)
+
+
+@click.group(cls=_Group)
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Semantic search over parliamentary debates, every passage attributed."""
+    ctx.obj = Settings()
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--out", "out", type=click.Path(path_type=Path),
+              help="Index folder to build [default: --index or var/index].")
+@click.option("--model", "model_path", type=click.Path(path_type=Path),
+              help="A local sentence-transformers model folder [default: packaged MiniLM].")
+@click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.pass_context
+def index(ctx, paths, out, model_path, force, quiet):
+    """Build an index from corpus manifests (*.toml) or TheyWorkForYou XML files/folders.
+
+    With no PATHS, indexes the default corpus. Unchanged inputs are not rebuilt, and chunks
+    whose text did not change are not re-embedded.
+    """
+    from indexer.build import build_index
+    from indexer.embedding import SentenceTransformerEmbedder
+    from indexer.sources import resolve_inputs
+
+    settings = _settings(ctx)
+    inputs = resolve_inputs(paths or [settings.corpus], settings.cache_dir, progress=not quiet)
+    embedder = SentenceTransformerEmbedder(model_path or settings.model_path)
+    report = build_index(inputs, out or settings.index_dir, embedder, force=force,
+                         progress=not quiet)
+    click.echo(report.summary())
+
+
+@main.command()
+@_index_option
+@click.argument("query")
+@click.option("-k", "k", default=10, show_default=True, help="Number of results (1-100).")
+@click.option("--offset", default=0, show_default=True, help="Results to skip.")
+@click.option("--speaker", help="Speaker name (substring) or person id.")
+@click.option("--party", help='Party name or code, e.g. "Labour" or "Lab".')
+@click.option("--house", help='House or body, e.g. "House of Lords".')
+@click.option("--kind", help="speech, question, answer or statement.")
+@click.option("--from", "date_from", help="Earliest sitting date, YYYY-MM-DD.")
+@click.option("--to", "date_to", help="Latest sitting date, YYYY-MM-DD.")
+@click.option("--debate", help="Substring of the debate title.")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
+@click.pass_context
+def search(ctx, query, k, offset, speaker, party, house, kind, date_from, date_to, debate,
+           as_json):
+    """Search the index for QUERY."""
+    from search_api.retrieval import SearchFilters, SearchIndex
+    from search_api.schemas import search_response
+
+    filters = SearchFilters(speaker, party, house, kind, date_from, date_to, debate)
+    results = SearchIndex(_settings(ctx).index_dir).search(query, k, offset, filters)
+    response = search_response(results)
+    if as_json:
+        click.echo(response.model_dump_json(indent=2))
+        return
+    if not response.results:
+        click.echo("No results.")
+    for rank, r in enumerate(response.results, start=offset + 1):
+        s = r.speaker
+        who = s.name or "(no speaker named)"
+        details = ", ".join(x for x in (s.office, s.party, s.constituency or s.peerage) if x)
+        click.secho(f"{rank}. {who}" + (f" ({details})" if details else ""), bold=True)
+        click.echo(f"   {r.house}, {r.date}: {r.debate.title}  [score {r.score:.3f}]")
+        click.echo(textwrap.fill(r.snippet.sentence, width=88, initial_indent="   ",
+                                 subsequent_indent="   "))
+        click.echo(f"   {r.id}" + (f"  {r.source_url}" if r.source_url else ""))
+
+
+@main.command()
+@_index_option
+@click.pass_context
+def stats(ctx):
+    """Print what the index holds, as JSON."""
+    from search_api.catalogue import index_stats
+    from search_api.retrieval import SearchIndex
+
+    click.echo(json.dumps(index_stats(SearchIndex(_settings(ctx).index_dir)), indent=2))
+
+
+@main.command()
+@_index_option
+@click.option("--host", help="Interface to listen on [default 127.0.0.1].")
+@click.option("--port", type=int, help="Port [default 8000].")
+@click.pass_context
+def serve(ctx, host, port):
+    """Serve the HTTP API (and its docs at /docs) over the index."""
+    import uvicorn
+
+    from search_api.app import create_app
+
+    settings = _settings(ctx)
+    settings.host = host or settings.host
+    settings.port = port or settings.port
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

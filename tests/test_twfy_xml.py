@@ -1,0 +1,406 @@
+"""The TheyWorkForYou/ParlParse parser against the real 2009-10 UK files."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+from indexer.contribution import Kind, Speaker
+from indexer.errors import CorpusError
+from indexer.sources import twfy_xml
+from indexer.sources.twfy_xml import (
+    find_tree_root,
+    list_source_files,
+    normalise_time,
+    office_in_name,
+    parse_file,
+    sitting_date,
+)
+
+CONTRIBUTION_TAGS = {"speech", "ques", "reply"}
+
+
+@pytest.fixture(scope="module")
+def by_id(uk_contributions):
+    return {c.id: c for c in uk_contributions}
+
+
+@pytest.fixture(scope="module")
+def people(uk_data: Path) -> dict[str, str]:
+    root = ET.parse(uk_data / "members" / "people.xml").getroot()
+    return {o.get("id"): p.get("id") for p in root.iter("person") for o in p.iter("office")}
+
+
+def test_the_module_names_its_format():
+    assert twfy_xml.FORMAT == "twfy-xml"
+    assert isinstance(twfy_xml.PARSER_VERSION, int)
+
+
+def test_meg_hillier_answering_home_office_questions(by_id):
+    c = by_id["uk.org.publicwhip/debate/2009-10-26b.1.8"]
+    assert c.corpus == "uk-test"
+    assert (c.kind, c.house, c.date, c.time, c.column) == (
+        Kind.SPEECH,
+        "House of Commons",
+        "2009-10-26",
+        "14:30:00",
+        "1",
+    )
+    s = c.speaker
+    assert s.name == "Meg Hillier"
+    assert s.office == "The Parliamentary Under-Secretary of State for the Home Department"
+    assert s.office_source == "record"
+    assert (s.party, s.party_code) == ("Labour", "Lab")
+    assert s.constituency == "Hackney South & Shoreditch"
+    assert s.person_id == "uk.org.publicwhip/person/11605"
+    assert s.member_id == "uk.org.publicwhip/member/1605"
+    assert c.major_heading == "HOME DEPARTMENT"  # the oral-heading before it is replaced
+    assert c.minor_heading == "Animals (Scientific Procedures) Act"
+    assert c.debate_title == "HOME DEPARTMENT — Animals (Scientific Procedures) Act"
+    assert c.debate_id == "uk.org.publicwhip/debate/2009-10-26b.1.6"
+    assert c.position == 2  # after David Taylor's question
+    assert c.source_url == (
+        "http://www.publications.parliament.uk/pa/cm200809/cmhansrd/cm091026/debtext/"
+        "91026-0001.htm#09102612000452"
+    )
+    assert c.source_file == "debates/debates2009-10-26b.xml"
+    assert c.text.startswith("Mr. Speaker, may I say what a pleasure it is to be back")
+    assert c.text.count("\n\n") == 1  # two paragraphs
+    assert c.text.endswith("which is currently being debated in the European Union.")
+
+
+def _expected_date(path: Path) -> str:
+    """The sitting date from the file name (the parser reads it from ids)."""
+    stem = path.stem.rstrip("abcdefghij")
+    return stem[-10:]
+
+
+def _expected_kind(tag: str, path: Path) -> Kind:
+    if tag == "ques":
+        return Kind.QUESTION
+    if tag == "reply":
+        return Kind.ANSWER
+    return Kind.STATEMENT if path.parent.name == "wms" else Kind.SPEECH
+
+
+def test_attribution_walk_over_the_whole_corpus(uk_data, uk_import, people):
+    """Re-read every file with ElementTree and check each contribution against its element."""
+    contributions, issues = uk_import
+    assert issues == []
+    parsed: dict[str, dict[str, object]] = defaultdict(dict)
+    for c in contributions:
+        assert c.id not in parsed[c.source_file], f"{c.id} twice"
+        parsed[c.source_file][c.id] = c
+
+    files = sorted(p for p in uk_data.rglob("*.xml") if p.parent.name != "members")
+    assert len(files) == len(parsed) == 29
+    checked = 0
+    for path in files:
+        relative = path.relative_to(uk_data).as_posix()
+        elements = [el for el in ET.parse(path).getroot() if el.tag in CONTRIBUTION_TAGS]
+        assert Counter(el.get("id") for el in elements) == Counter(parsed[relative]), relative
+        for el in elements:
+            c = parsed[relative][el.get("id")]
+            printed = el.get("speakername")
+            nobody = (el.get("nospeaker") or "").lower() == "true" or printed is None
+            assert c.speaker.name == (None if nobody else " ".join(printed.split())), c.id
+            assert c.kind == _expected_kind(el.tag, path), c.id
+            assert c.date == _expected_date(path), c.id
+            assert "".join(el.itertext()).split()[:3] == c.text.split()[:3], c.id
+            if c.speaker.person_id is not None:
+                assert c.speaker.member_id == el.get("speakerid"), c.id
+                assert c.speaker.person_id == people[el.get("speakerid")], c.id
+            if el.get("speakerid") in (None, "unknown"):
+                assert c.speaker.member_id is c.speaker.party is c.speaker.person_id is None
+            checked += 1
+    assert checked == len(contributions) > 6000
+
+
+def test_resolved_party_shares(uk_contributions):
+    """Share of contributions whose speaker resolves to a party, per house and kind."""
+    table: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for c in uk_contributions:
+        row = table[(c.house, c.kind.value)]
+        row["all"] += 1
+        row["named"] += c.speaker.name is not None
+        row["known id"] += c.speaker.member_id is not None or _has_known_id(c)
+        row["party"] += c.speaker.party is not None
+    print(f"\n{'house':28} {'kind':9} {'all':>5} {'named':>5} {'known':>5} {'party':>5}"
+          f" {'of all':>7} {'of known':>8}")
+    for (house, kind), row in sorted(table.items()):
+        print(f"{house:28} {kind:9} {row['all']:5} {row['named']:5} {row['known id']:5}"
+              f" {row['party']:5} {row['party'] / row['all']:7.1%}"
+              f" {row['party'] / max(row['known id'], 1):8.1%}")
+    for (house, kind), row in table.items():
+        # every speaker id other than "unknown" resolves on its sitting date
+        assert row["party"] / row["known id"] >= 0.95, (house, kind)
+        if kind in ("question", "answer", "statement"):
+            assert row["party"] / row["all"] >= 0.95, (house, kind)
+        else:
+            assert row["party"] / row["all"] >= 0.85, (house, kind)
+    commons = table[("House of Commons", "speech")]
+    assert commons["party"] / commons["known id"] >= 0.95
+
+
+def _has_known_id(c) -> bool:
+    """Unresolved contributions are the ones with nospeaker or speakerid="unknown"."""
+    return False
+
+
+def test_peer_in_the_lords(by_id):
+    c = by_id["uk.org.publicwhip/lords/2009-10-26a.971.2"]
+    assert (c.house, c.kind, c.time) == ("House of Lords", Kind.SPEECH, "14:36:00")  # "014:36:00"
+    assert c.speaker.name == "Lord Bach"
+    assert c.speaker.peerage == "Lord Bach, of Lutterworth in the County of Leicestershire"
+    assert c.speaker.office == "Parliamentary Under-Secretary, Ministry of Justice"
+    assert c.speaker.office_source == "members"
+    assert c.debate_title == "Commonwealth: Privy Council — Question"  # &mdash; in the heading
+
+
+def test_lords_written_answer(by_id):
+    c = by_id["uk.org.publicwhip/wrans/2009-10-26a.101.2"]
+    assert (c.house, c.kind, c.column) == ("House of Lords", Kind.ANSWER, "101")
+    assert c.speaker.member_name == "Baroness Taylor of Bolton"
+    assert c.debate_title == "Armed Forces: Unmanned Aircraft"
+    question = by_id["uk.org.publicwhip/wrans/2009-10-26a.101.1"]
+    assert (question.kind, question.speaker.name) == (Kind.QUESTION, "Lord Moonie")
+
+
+def test_commons_written_question_and_answer(by_id):
+    q = by_id["uk.org.publicwhip/wrans/2009-10-26f.294961.q0"]
+    r = by_id["uk.org.publicwhip/wrans/2009-10-26f.294961.r0"]
+    assert (q.kind, q.house, q.column, q.time) == (Kind.QUESTION, "House of Commons", "1W", None)
+    assert (r.kind, r.house) == (Kind.ANSWER, "House of Commons")
+    assert q.speaker.name == "David Drew" and q.speaker.party == "Labour"
+    assert r.speaker.name == "Stuart Bell"
+    assert q.debate_title == r.debate_title == "CHURCH COMMISSIONERS — Ministers of Religion"
+    assert (q.position, r.position) == (1, 2)
+    assert "how many (a) full-time and (b) part-time non-stipendiary Ministers" in q.text
+
+
+def test_tables_become_one_row_a_line(by_id, uk_contributions):
+    c = by_id["uk.org.publicwhip/wrans/2009-10-26f.293337.r0"]
+    assert c.text.split("\n\n")[1] == (
+        "| Expenditure (£)\n2006-07 | 14,523.24\n2007-08 | 7,431.06\n2008-09 | 10,710.80"
+    )
+    with_tables = [c for c in uk_contributions if " | " in c.text]
+    assert len(with_tables) > 300
+
+
+def test_written_ministerial_statement(by_id):
+    c = by_id["uk.org.publicwhip/wms/2009-10-26c.1WS.2"]
+    assert (c.kind, c.house, c.column) == (Kind.STATEMENT, "House of Commons", "1WS")
+    assert c.speaker.name == "Ian Lucas"
+    assert c.speaker.office == (
+        "The Parliamentary Under-Secretary of State for Business, Innovation and Skills"
+    )
+    assert "took place in Umeå, Sweden on 14 and 16 October" in c.text  # &#229; and <phrase>
+
+
+def test_westminster_hall(by_id):
+    c = by_id["uk.org.publicwhip/westminhall/2009-10-27a.1.2"]
+    assert (c.house, c.kind, c.time) == ("Westminster Hall", Kind.SPEECH, "09:30:00")
+    assert c.speaker.name == "Anne Main" and c.speaker.party == "Conservative"
+    assert c.debate_title == "[David Taylor in the Chair] — Biofuels"
+    assert c.major_heading is None
+    assert by_id["uk.org.publicwhip/westminhall/2009-10-27a.1.1"].time is None  # "unknown"
+
+
+def test_scottish_office_holder_and_member(by_id):
+    c = by_id["uk.org.publicwhip/spor/2009-10-28.20531.2"]
+    assert c.house == "Scottish Parliament"
+    assert c.speaker.name == (
+        "The Cabinet Secretary for Education and Lifelong Learning (Fiona Hyslop)"
+    )
+    assert c.speaker.office == "The Cabinet Secretary for Education and Lifelong Learning"
+    assert c.speaker.office_source == "record"
+    assert c.speaker.member_name == "Fiona Hyslop"
+    assert c.speaker.constituency == "Lothians"
+    assert c.time == "14:34:00"
+    assert "an additional investment of £30 million" in c.text  # &pound;
+
+    q = by_id["uk.org.publicwhip/spwa/2009-10-27.S3W-27924.q0"]
+    assert (q.kind, q.house, q.date) == (Kind.QUESTION, "Scottish Parliament", "2009-10-27")
+    assert q.speaker.name == "Bill Aitken (Glasgow) (Con)"
+    assert q.speaker.office is None
+    assert (q.speaker.party, q.speaker.constituency) == ("Conservative", "Glasgow")
+
+
+def test_scottish_time_from_place_holders(by_id):
+    # no time attribute: the <place-holder time="09:00:00"/> inside it
+    assert by_id["uk.org.publicwhip/spor/2009-10-29.20605.0"].time == "09:00:00"
+
+
+def test_northern_ireland_assembly(by_id):
+    c = by_id["uk.org.publicwhip/ni/2009-10-12.1.2"]
+    assert (c.house, c.time, c.source_url) == ("Northern Ireland Assembly", "13:00:00", None)
+    assert c.speaker.name == "Carál Ní Chuilín"
+    assert c.speaker.party == "Sinn Féin"
+    first = by_id["uk.org.publicwhip/ni/2009-10-12.0.1"]  # before any heading
+    assert (first.debate_id, first.debate_title, first.position) == ("ni2009-10-12#start", "", 1)
+    assert first.speaker == Speaker(name=None)
+    assert "Members observed two minutes’ silence." in first.text  # &rsquo;
+
+
+def test_public_bill_committee(by_id):
+    c = by_id["uk.org.publicwhip/standing/standing2009-10-20_CHILDPOV_05-0_2009-10-27a.2.2"]
+    assert (c.house, c.date, c.time, c.column) == (
+        "Public Bill Committee",
+        "2009-10-27",
+        "10:30:00",
+        "125",
+    )
+    assert c.speaker.name == "Andrew Selous" and c.speaker.party == "Conservative"
+    assert c.debate_title == "Public Bill Committee — Clause 1"
+    # &#151; / &#145; / &#146; are Windows-1252 code points in a UTF-8 file
+    assert "at end insert—" in c.text
+    assert "‘(e) the reductions" in c.text
+    assert not any("\x80" <= ch <= "\x9f" for ch in c.text)
+
+
+def test_unknown_and_absent_speakers(by_id):
+    c = by_id["uk.org.publicwhip/debate/2009-10-26b.130.4"]  # speakerid="unknown"
+    assert c.speaker == Speaker(name="Hon. Members")
+    c = by_id["uk.org.publicwhip/debate/2009-10-26b.1.2"]  # nospeaker="true"
+    assert c.speaker == Speaker(name=None)
+    assert c.debate_title == "BUSINESS BEFORE QUESTIONS — Committee of Selection"
+
+
+def test_entities_and_latin1(uk_data, by_id):
+    c = by_id["uk.org.publicwhip/lords/2009-10-26a.971.4"]
+    assert "the Caribbean Court of Justice—indeed" in c.text  # &mdash;
+    raw = (uk_data / "debates" / "debates2009-10-26b.xml").read_bytes()
+    assert b"\xa3" in raw  # a raw ISO-8859-1 pound sign
+    pounds = [c for c in by_id.values() if c.source_file == "debates/debates2009-10-26b.xml"
+              and "£" in c.text]
+    assert pounds
+    assert not any("Â" in c.text or "&" + "mdash;" in c.text for c in by_id.values())
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("009:30:00", "09:30:00"), ("13:00", "13:00:00"), ("unknown", None), ("", None),
+     (None, None), ("25:10:00", None), ("014:36:00", "14:36:00")],
+)
+def test_normalise_time(value, expected):
+    assert normalise_time(value) == expected
+
+
+def test_sitting_date_and_printed_office():
+    assert sitting_date("uk.org.publicwhip/debate/2009-10-26b.1.8") == "2009-10-26"
+    gid = "uk.org.publicwhip/standing/standing2009-10-20_CHILDPOV_05-0_2009-10-27a.2.2"
+    assert sitting_date(gid) == "2009-10-27"
+    assert sitting_date("uk.org.publicwhip/debate/2009-13-45a.1.1") is None
+    assert office_in_name("The First Minister (Alex Salmond)") == "The First Minister"
+    assert office_in_name("Bill Aitken (Glasgow) (Con)") is None
+    assert office_in_name("Father Paul Kelly (St Michael's Church, Linlithgow)") is None
+    assert office_in_name("Meg Hillier") is None
+
+
+def test_whole_folder_parses_in_seconds(uk_data, uk_members):
+    start = time.perf_counter()
+    count = sum(
+        len(parse_file(p, uk_members, "uk", uk_data)[0]) for p in list_source_files(uk_data)
+    )
+    elapsed = time.perf_counter() - start
+    print(f"\nparsed {count} contributions in {elapsed:.2f}s")
+    assert elapsed < 10
+
+
+def test_list_source_files(uk_data):
+    files = list_source_files(uk_data)
+    assert len(files) == 29 and files == sorted(files)
+    assert not any("members" in p.parts for p in files)
+    one = uk_data / "wms" / "ministerial2009-10-27a.xml"
+    assert list_source_files(one) == [one]
+    assert list_source_files(uk_data / "wms") == sorted((uk_data / "wms").glob("*.xml"))
+    with pytest.raises(CorpusError, match="does not exist"):
+        list_source_files(uk_data / "nowhere")
+
+
+def _tree(tmp_path: Path, uk_data: Path) -> Path:
+    (tmp_path / "members").symlink_to(uk_data / "members")
+    (tmp_path / "debates").mkdir()
+    return tmp_path
+
+
+def test_only_the_latest_version_of_a_day_is_used(tmp_path, uk_data, uk_members):
+    root = _tree(tmp_path, uk_data)
+    original = (uk_data / "debates" / "debates2009-10-29a.xml").read_bytes()
+    marked = b'<publicwhip scrapeversion="a" latest="yes">'
+    unmarked = b'<publicwhip scrapeversion="a">'
+    said = b"Third Reading opposed and deferred"
+    assert original.count(marked) == 1 and said in original
+    rescraped = original.replace(said, b"Rescraped: opposed and deferred", 1)
+    version_a = root / "debates" / "debates2009-10-29a.xml"
+    version_b = root / "debates" / "debates2009-10-29b.xml"
+
+    def first_text(paths: list[Path]) -> str:
+        (path,) = paths
+        found, _ = parse_file(path, uk_members, "t", root)
+        return found[0].text
+
+    version_a.write_bytes(original.replace(marked, unmarked))
+    version_b.write_bytes(rescraped)
+    assert list_source_files(root) == [version_b]  # marked latest
+    assert first_text(list_source_files(root)).startswith("Rescraped: opposed")
+
+    version_b.write_bytes(rescraped.replace(marked, unmarked))
+    assert list_source_files(root) == [version_b]  # nothing marked: the highest letter
+
+    version_a.write_bytes(original)
+    assert list_source_files(root) == [version_a]  # marked latest beats a higher letter
+    assert first_text(list_source_files(root)).startswith("Third Reading opposed")
+
+    other_day = root / "debates" / "debates2009-10-28c.xml"
+    shutil.copy(uk_data / "debates" / "debates2009-10-28c.xml", other_day)
+    assert list_source_files(root / "debates") == [other_day, version_a]
+
+
+def test_malformed_file_keeps_what_came_before(tmp_path, uk_data, uk_members):
+    source = uk_data / "debates" / "debates2009-10-26b.xml"
+    whole, _ = parse_file(source, uk_members, "t", uk_data)
+    broken = tmp_path / "debates" / "debates2009-10-26b.xml"
+    broken.parent.mkdir()
+    data = source.read_bytes()
+    broken.write_bytes(data[: len(data) // 2])
+
+    found, issues = parse_file(broken, uk_members, "t", tmp_path)
+    assert len(issues) == 1
+    issue = issues[0]
+    assert issue.file == "debates/debates2009-10-26b.xml"
+    assert issue.line is not None and issue.line > 100
+    assert "not well-formed" in issue.message
+    assert str(issue).startswith(f"debates/debates2009-10-26b.xml:{issue.line}: ")
+    assert 100 < len(found) < len(whole)
+    assert [c.id for c in found] == [c.id for c in whole[: len(found)]]
+
+
+def test_element_without_id_is_reported_and_skipped(tmp_path, uk_data, uk_members):
+    source = uk_data / "wms" / "ministerial2009-10-27a.xml"
+    data = source.read_bytes()
+    gid = b'id="uk.org.publicwhip/wms/2009-10-27a.'
+    first = data.index(b"<speech " + gid)
+    edited = data[:first] + data[first:].replace(b"<speech " + gid, b"<speech x" + gid[2:], 1)
+    target = tmp_path / "ministerial2009-10-27a.xml"
+    target.write_bytes(edited)
+    whole, _ = parse_file(source, uk_members, "t", uk_data)
+    found, issues = parse_file(target, uk_members, "t", tmp_path)
+    assert len(found) == len(whole) - 1
+    assert len(issues) == 1 and "without an id" in issues[0].message
+    assert issues[0].line == data[:first].count(b"\n") + 1
+
+
+def test_find_tree_root(uk_data, tmp_path):
+    assert find_tree_root(uk_data / "debates" / "debates2009-10-26b.xml") == uk_data.resolve()
+    assert find_tree_root(uk_data / "scottish-parliament") == uk_data.resolve()
+    assert find_tree_root(uk_data) == uk_data.resolve()
+    lonely = tmp_path / "debates"
+    lonely.mkdir()
+    with pytest.raises(CorpusError, match="no members/ folder"):
+        find_tree_root(lonely)
