@@ -150,7 +150,9 @@ def _download(manifest: CorpusManifest, root: Path, *, progress: bool) -> list[P
                             handle.write(block)
             except httpx.HTTPError as exc:
                 tmp.unlink(missing_ok=True)
-                issues.append(ParseIssue(entry.path, None, f"download from {entry.url} failed: {exc}"))
+                issues.append(
+                    ParseIssue(entry.path, None, f"download from {entry.url} failed: {exc}")
+                )
                 continue
             if entry.sha256 and sha256_file(tmp) != entry.sha256:
                 tmp.unlink()

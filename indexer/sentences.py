@@ -10,7 +10,9 @@ import re
 
 # A candidate boundary: terminal punctuation (optionally closed by quotes or brackets), then
 # whitespace, then something that can start a sentence.
-_BOUNDARY = re.compile(r"""[.!?][\"'\u2019\u201d)\]]*\s+(?=[\"'\u2018\u201c(\[]?[A-Z0-9\u00c0-\u00de])""")
+_BOUNDARY = re.compile(
+    r"""[.!?][\"'\u2019\u201d)\]]*\s+(?=[\"'\u2018\u201c(\[]?[A-Z0-9\u00c0-\u00de])"""
+)
 _PARAGRAPH = re.compile(r"\n\s*\n")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr hon rt st no nos col cols vol para paras cl sch art arts reg regs sec "

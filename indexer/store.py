@@ -21,6 +21,7 @@ import os
 import shutil
 import sqlite3
 import time
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -166,7 +167,7 @@ def write_index(
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
     _remove_leftovers(builds)
-    build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+    build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{uuid.uuid4().hex[:8]}"
     tmp = builds / f".tmp-{build_id}"
     tmp.mkdir()
     try:

@@ -47,3 +47,47 @@ def uk_import(uk_data: Path, uk_members):
 def uk_contributions(uk_import):
     """Every contribution of the UK TheyWorkForYou folder."""
     return uk_import[0]
+
+
+# Index fixtures -------------------------------------------------------------------------
+# A small but real index, built once per session with the real model from real files:
+# Commons debates (26 Oct, Home Office questions incl. Tasers), written questions and
+# answers, the Lords, and written statements of two days (so date filters have a choice).
+SMALL_INDEX_FILES = (
+    "debates/debates2009-10-26b.xml",
+    "wrans/answers2009-10-26f.xml",
+    "lords/daylord2009-10-26a.xml",
+    "wms/ministerial2009-10-26c.xml",
+    "wms/ministerial2009-10-27a.xml",
+)
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The packaged all-MiniLM-L6-v2, loaded once per session."""
+    from indexer.embedding import SentenceTransformerEmbedder
+
+    model = SentenceTransformerEmbedder()
+    _ = model.model  # load now, not inside the first timed step
+    return model
+
+
+@pytest.fixture(scope="session")
+def small_index_dir(uk_data: Path, embedder, tmp_path_factory) -> Path:
+    """Folder of the session's small real index (read-only for tests: copy to modify)."""
+    from indexer.build import build_index
+    from indexer.sources import resolve_inputs
+
+    out = tmp_path_factory.mktemp("small-index")
+    cache = tmp_path_factory.mktemp("cache")
+    inputs = resolve_inputs([uk_data / f for f in SMALL_INDEX_FILES], cache, progress=False)
+    build_index(inputs, out, embedder, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_index(small_index_dir: Path, embedder):
+    """The small index opened for searching."""
+    from search_api.retrieval import SearchIndex
+
+    return SearchIndex(small_index_dir, embedder=embedder)

@@ -107,7 +107,9 @@ def test_bishop_and_crossbencher(uk_members):
     assert bishop.peerage == "Bishop of Blackburn"
     crossbench = uk_members.resolve("uk.org.publicwhip/lord/100012", "x", SITTING)
     assert crossbench.party == "Crossbench"
-    assert crossbench.peerage == "Lord Alton of Liverpool, of Mossley Hill in the County of Merseyside"
+    assert (
+        crossbench.peerage == "Lord Alton of Liverpool, of Mossley Hill in the County of Merseyside"
+    )
 
 
 def test_msp_has_a_region_as_constituency(uk_members):
@@ -145,7 +147,9 @@ def test_unresolved_ids_keep_only_the_printed_name(uk_members, speaker_id, date)
 
 def test_unresolved_id_keeps_a_printed_office(uk_members):
     speaker = uk_members.resolve("unknown", "The Minister", SITTING, "The Minister for X")
-    assert speaker == Speaker(name="The Minister", office="The Minister for X", office_source="record")
+    assert speaker == Speaker(
+        name="The Minister", office="The Minister for X", office_source="record"
+    )
 
 
 def test_no_printed_name_is_none(uk_members):

@@ -9,9 +9,9 @@ title is "". A heading without an id opens a section named "<file stem>#line<N>"
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date as Date
-from itertools import groupby
 from pathlib import Path
 
 from lxml import etree
@@ -77,8 +77,10 @@ def list_source_files(path: Path) -> list[Path]:
     files = sorted(
         p for p in path.rglob("*.xml") if "members" not in p.relative_to(path).parts[:-1]
     )
-    latest = [_latest(list(group)) for _, group in groupby(files, key=_version_key)]
-    return sorted(latest)
+    days: dict[tuple[Path, str], list[Path]] = defaultdict(list)
+    for file in files:
+        days[_version_key(file)].append(file)
+    return sorted(_latest(versions) for versions in days.values())
 
 
 def parse_file(
@@ -111,7 +113,7 @@ def parse_file(
                 el.clear(keep_tail=True)
             depth -= 1
     except etree.XMLSyntaxError as err:
-        sitting.issue(err.lineno, f"not well-formed XML: {err.msg}")
+        sitting.issue(err.lineno or None, f"not well-formed XML: {err.msg}")
     except OSError as err:
         sitting.issue(None, f"cannot read file: {err}")
     return sitting.contributions, sitting.issues
@@ -267,14 +269,25 @@ class _Section:
 
 
 def contribution_text(el: etree._Element) -> str:
-    """Paragraphs (<p>, tables one row a line, cells joined by " | ") joined by blank lines."""
-    paragraphs = [_clean(el.text)]
+    """Paragraphs (<p>, tables one row a line, cells joined by " | ") joined by blank lines.
+
+    Text outside any <p> (all of it, in a speech without paragraphs) is a paragraph too.
+    """
+    paragraphs: list[str] = []
+    loose = [el.text or ""]
     for child in el:
-        if child.tag == "table":
-            paragraphs.append(_table(child))
+        if child.tag in ("p", "table"):
+            paragraphs += [
+                _clean("".join(loose)),
+                _table(child) if child.tag == "table" else flatten(child),
+            ]
+            loose = []
+        elif child.tag == "br":
+            loose.append(" ")
         elif isinstance(child.tag, str):
-            paragraphs.append(flatten(child))
-        paragraphs.append(_clean(child.tail))
+            loose.extend(_texts(child))
+        loose.append(child.tail or "")
+    paragraphs.append(_clean("".join(loose)))
     return "\n\n".join(p for p in paragraphs if p)
 
 

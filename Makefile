@@ -1,0 +1,43 @@
+# debate-search: `make serve` and `make test` are all a fresh clone needs.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install index serve test test-fast bench lint clean
+
+help: ## Show this list
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## Create the virtualenv and install the project (pinned, CPU-only torch)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+index: install ## Build the default corpus's index if it is missing or stale
+	$(BIN)/debate-search index
+
+serve: index ## Build the index if needed, then serve API and page on 127.0.0.1:8000
+	$(BIN)/debate-search serve
+
+test: install ## Run every test, the slow ones included (what CI runs)
+	$(BIN)/pytest -m "slow or not slow"
+
+test-fast: install ## Run the fast tests only
+	$(BIN)/pytest
+
+bench: install ## Benchmarks: build, latency, memory; prints tables, writes bench-results/
+	$(BIN)/python -m bench
+
+lint: install ## Lint with ruff
+	$(BIN)/ruff check indexer search_api tests bench
+
+clean: ## Remove the virtualenv and built indexes
+	rm -rf $(VENV) var bench-results

@@ -1,0 +1,107 @@
+"""Build benchmark: a cold build with an empty embedding cache, a no-op rebuild, a forced one."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from indexer import store
+from indexer.build import BuildReport, build_index
+from indexer.embedding import SentenceTransformerEmbedder
+from indexer.sources import resolve_inputs
+
+
+def index_sizes(index_dir: Path) -> dict:
+    """Bytes on disk of the current build, and per chunk."""
+    build = store.resolve_build(index_dir)
+    counts = store.read_manifest(index_dir)["counts"]
+    files = {p.name: p.stat().st_size for p in build.iterdir() if p.is_file()}
+    total = sum(files.values())
+    chunks = counts["chunks"]
+    return {
+        "build": str(build),
+        "contributions": counts["contributions"],
+        "chunks": chunks,
+        "faiss_bytes": files.get(store.VECTORS_FILE, 0),
+        "sqlite_bytes": files.get(store.DATABASE_FILE, 0),
+        "manifest_bytes": files.get(store.MANIFEST_FILE, 0),
+        "total_bytes": total,
+        "bytes_per_chunk": total / chunks if chunks else None,
+        "faiss_bytes_per_chunk": files.get(store.VECTORS_FILE, 0) / chunks if chunks else None,
+    }
+
+
+def _rate(count: int, seconds: float | None) -> float | None:
+    return count / seconds if seconds else None
+
+
+def _report(report: BuildReport, wall: float) -> dict:
+    return {
+        "up_to_date": report.up_to_date,
+        "contributions": report.contributions,
+        "chunks": report.chunks,
+        "embedded": report.embedded,
+        "reused": report.reused,
+        "issues": len(report.issues),
+        "seconds": {**report.seconds, "wall": wall},
+    }
+
+
+def _timed_build(inputs, index_dir: Path, embedder, *, force: bool = False) -> dict:
+    started = time.perf_counter()
+    report = build_index(inputs, index_dir, embedder, force=force)
+    return _report(report, time.perf_counter() - started)
+
+
+def run_build_benchmark(corpus: Path, index_dir: Path, cache_dir: Path) -> dict:
+    """Build `corpus` into the empty folder `index_dir` three times: cold, again, forced."""
+    if index_dir.exists() and any(index_dir.iterdir()):
+        raise ValueError(f"{index_dir} is not empty; the cold build needs an empty folder")
+    started = time.perf_counter()
+    inputs = resolve_inputs([corpus], cache_dir)
+    resolve_s = time.perf_counter() - started
+    input_bytes = sum(p.stat().st_size for c in inputs for p in c.files)
+
+    embedder = SentenceTransformerEmbedder()
+    started = time.perf_counter()
+    embedder.embed(["warm-up"])  # load the model now: chunking time is not its start-up
+    model_load_s = time.perf_counter() - started
+
+    print("Cold build (empty embedding cache):", flush=True)
+    cold = _timed_build(inputs, index_dir, embedder)
+    print("Second build of the same inputs (expect: up to date):", flush=True)
+    again = _timed_build(inputs, index_dir, embedder)
+    print("Forced rebuild (expect: every vector reused):", flush=True)
+    # Build ids have one-second resolution (store.write_index): a build that finishes in the
+    # same second as the previous one collides with it. Only tiny corpora are that fast.
+    time.sleep(1.1)
+    forced = _timed_build(inputs, index_dir, embedder, force=True)
+
+    seconds = cold["seconds"]
+    warnings = []
+    if not again["up_to_date"]:
+        warnings.append("the second build of unchanged inputs was not 'up to date'")
+    if forced["embedded"] or forced["reused"] != forced["chunks"]:
+        warnings.append(
+            f"the forced rebuild embedded {forced['embedded']} texts and reused "
+            f"{forced['reused']} of {forced['chunks']} chunks; expected 0 and all"
+        )
+    if cold["reused"]:
+        warnings.append(f"the cold build reused {cold['reused']} vectors; the cache was not empty")
+    return {
+        "corpus": str(corpus),
+        "files": sum(len(c.files) for c in inputs),
+        "input_bytes": input_bytes,
+        "resolve_seconds": resolve_s,
+        "model_load_seconds": model_load_s,
+        "cold": cold,
+        "rates": {
+            "import_contributions_per_s": _rate(cold["contributions"], seconds.get("import")),
+            "import_mb_per_s": _rate(input_bytes / 1e6, seconds.get("import")),
+            "chunk_contributions_per_s": _rate(cold["contributions"], seconds.get("chunk")),
+            "embed_chunks_per_s": _rate(cold["embedded"], seconds.get("embed")),
+        },
+        "up_to_date": again,
+        "forced": forced,
+        "warnings": warnings,
+    }

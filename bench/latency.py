@@ -1,0 +1,86 @@
+"""Query latency in-process: SearchIndex.search on the built index, no HTTP in the way."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from bench.queries import FILTERED
+from search_api.errors import InvalidRequest
+from search_api.retrieval import SearchIndex
+
+WARMUP = 10
+
+
+def summarize(latencies_s: Sequence[float], wall_s: float | None = None) -> dict:
+    """Percentiles (ms) of a list of latencies (s), and the rate if the wall time is given."""
+    if not latencies_s:
+        return {"count": 0}
+    ms = np.asarray(latencies_s) * 1000.0
+    p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+    summary = {
+        "count": len(ms),
+        "p50_ms": float(p50),
+        "p95_ms": float(p95),
+        "p99_ms": float(p99),
+        "mean_ms": float(ms.mean()),
+        "max_ms": float(ms.max()),
+    }
+    if wall_s:
+        summary["wall_s"] = wall_s
+        summary["per_s"] = len(ms) / wall_s
+    return summary
+
+
+def time_calls(
+    call: Callable[[str], object], queries: Sequence[str], *, desc: str, max_seconds: float
+) -> dict:
+    """Call `call(q)` for each query in turn, stopping after `max_seconds`; summarize."""
+    latencies = []
+    started = time.perf_counter()
+    for query in tqdm(queries, desc=desc, unit="query", leave=False):
+        if time.perf_counter() - started > max_seconds:
+            break
+        t = time.perf_counter()
+        call(query)
+        latencies.append(time.perf_counter() - t)
+    summary = summarize(latencies, time.perf_counter() - started)
+    summary["stopped_early"] = len(latencies) < len(queries)
+    return summary
+
+
+def run_in_process(index_dir: Path, queries: Sequence[str], *, max_seconds: float) -> dict:
+    """Open the index, warm up, then time embedding alone, search, and filtered search."""
+    started = time.perf_counter()
+    index = SearchIndex(index_dir)
+    open_s = time.perf_counter() - started
+    started = time.perf_counter()
+    index.search(queries[0])  # loads the model: the first query a fresh server answers
+    first_query_s = time.perf_counter() - started
+    for query in queries[:WARMUP]:
+        index.search(query)
+    results = {
+        "vectors": index.vectors.ntotal,
+        "open_seconds": open_s,
+        "first_query_seconds": first_query_s,
+        "embed_only": time_calls(lambda q: index.embedder.embed([q]), queries,
+                                 desc="Embed query only", max_seconds=max_seconds),
+        "search": time_calls(lambda q: index.search(q, k=10), queries,
+                             desc="Search in-process", max_seconds=max_seconds),
+    }
+    try:
+        results["filtered_total"] = index.search(queries[0], filters=FILTERED).total
+    except InvalidRequest as exc:  # another corpus than the default: no such party or house
+        results["search_filtered"] = {"count": 0, "skipped": str(exc)}
+        return results
+    for query in queries[:WARMUP]:
+        index.search(query, filters=FILTERED)
+    results["search_filtered"] = time_calls(
+        lambda q: index.search(q, k=10, filters=FILTERED), queries, desc="Filtered search",
+        max_seconds=max_seconds,
+    )
+    return results

@@ -1,0 +1,180 @@
+"""Plain-text tables of the results, and what machine they were measured on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+from collections.abc import Sequence
+from importlib import metadata
+
+import psutil
+
+from bench import ROOT
+
+
+def machine_info() -> dict:
+    cpu_model = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo")
+                      if line.startswith("model name")), platform.processor())
+    versions = {}
+    for package in ("torch", "faiss-cpu", "sentence-transformers", "numpy", "fastapi",
+                    "uvicorn", "httpx"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": len(os.sched_getaffinity(0)),
+        "cpu_model": cpu_model,
+        "memory_bytes": psutil.virtual_memory().total,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "versions": versions,
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU seconds used so far by the whole machine, and by this process and its waited-for
+    children (the server): their difference tells whether something else competed for CPUs."""
+    machine = psutil.cpu_times()
+    busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
+    own = psutil.Process().cpu_times()
+    return busy, own.user + own.system + own.children_user + own.children_system
+
+
+def _read(path: str) -> list[str]:
+    try:
+        with open(path) as handle:
+            return handle.read().splitlines()
+    except OSError:
+        return []
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip()
+
+
+def table(
+    title: str, headers: Sequence[str], rows: Sequence[Sequence[object]], align: str = ""
+) -> str:
+    """An aligned table; `align` has an "l" or "r" per column (default: first left, rest right)."""
+    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    align = align or "l" + "r" * (len(headers) - 1)
+
+    def line(row: list[str]) -> str:
+        return "  ".join(c.ljust(w) if a == "l" else c.rjust(w)
+                         for c, w, a in zip(row, widths, align, strict=True)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([title, line(cells[0]), rule, *(line(r) for r in cells[1:])])
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _mib(n: int | None) -> str:
+    return "-" if n is None else f"{n / 2**20:,.1f} MiB"
+
+
+def _latency_row(name: str, s: dict) -> list[object]:
+    return [name, s.get("count"), s.get("p50_ms"), s.get("p95_ms"), s.get("p99_ms"),
+            s.get("mean_ms"), s.get("per_s")]
+
+
+LATENCY_HEADERS = ("", "queries", "p50 ms", "p95 ms", "p99 ms", "mean ms", "queries/s")
+
+
+def render(results: dict) -> str:
+    m = results["machine"]
+    sections = [
+        f"Machine: {m['cpu_count']} CPUs ({m['cpu_model']}), {_mib(m['memory_bytes'])}, "
+        f"Python {m['python']}, torch {m['versions']['torch']}, "
+        f"faiss {m['versions']['faiss-cpu']}; {m['date']}; commit "
+        f"{(m['git_commit'] or '?')[:10]}{' (dirty)' if m['git_dirty'] else ''}; "
+        f"CPU used by other processes during the run: {m['other_processes_cpu_share']:.0%}"
+    ]
+    if build := results.get("build"):
+        cold, rates = build["cold"], build["rates"]
+        sec = cold["seconds"]
+        sections.append(table(
+            f"Build, cold (empty embedding cache): {build['files']} files "
+            f"({build['input_bytes'] / 1e6:.1f} MB) -> {cold['contributions']:,} contributions "
+            f"-> {cold['chunks']:,} chunks ({cold['embedded']:,} embedded)",
+            ("step", "seconds", "throughput"), [
+                ["model load (before the build)", build["model_load_seconds"], ""],
+                ["import (parse XML)", sec["import"],
+                 f"{rates['import_contributions_per_s']:,.0f} contributions/s "
+                 f"({rates['import_mb_per_s']:.1f} MB/s)"],
+                ["chunking", sec["chunk"],
+                 f"{rates['chunk_contributions_per_s']:,.0f} contributions/s"],
+                ["embedding", sec["embed"], f"{rates['embed_chunks_per_s']:,.1f} chunks/s"],
+                ["write (SQLite + FAISS)", sec["write"], ""],
+                ["total build", sec["total"],
+                 f"{cold['contributions'] / sec['total']:,.1f} contributions/s"],
+            ], align="lrl"))
+        again, forced = build["up_to_date"], build["forced"]
+        sections.append(table("Rebuilds of the same inputs into the same folder",
+                              ("", "time s", "embedded", "reused", "result"), [
+            ["second build", again["seconds"]["wall"], None, None,
+             "up to date" if again["up_to_date"] else "REBUILT"],
+            ["forced rebuild (--force)", forced["seconds"]["wall"], forced["embedded"],
+             forced["reused"], f"{forced['chunks']:,} chunks"],
+        ]))
+    size = results["index"]
+    sections.append(table("Index on disk", ("", "size", "bytes/chunk"), [
+        ["FAISS vectors", _mib(size["faiss_bytes"]), size["faiss_bytes_per_chunk"]],
+        ["SQLite metadata", _mib(size["sqlite_bytes"]), size["sqlite_bytes"] / size["chunks"]],
+        ["total (with manifest)", _mib(size["total_bytes"]), size["bytes_per_chunk"]],
+    ]))
+    ip = results["in_process"]
+    passing = ip.get("filtered_total")
+    sections.append(table(
+        f"Query latency in-process (SearchIndex.search, k=10, {ip['vectors']:,} vectors; "
+        f"filter: {', '.join(results['settings']['filters'].values())}, "
+        f"{'skipped' if passing is None else f'{passing:,} contributions pass'})",
+        LATENCY_HEADERS, [
+            _latency_row("embed query only", ip["embed_only"]),
+            _latency_row("search", ip["search"]),
+            _latency_row("search, party+house filter", ip["search_filtered"]),
+        ]))
+    http = results["http"]
+    conc = http["concurrent"]
+    sections.append(table("Query latency over HTTP (GET /search, k=10, debate-search serve)",
+                          (*LATENCY_HEADERS, "failures"), [
+        [*_latency_row("1 client, sequential", http["sequential"]),
+         http["sequential"]["failures"]],
+        [*_latency_row(f"{conc['clients']} concurrent clients", conc), conc["failures"]],
+    ]))
+    mem = http["memory"]
+    sections.append(table("Server (debate-search serve)", ("", "value"), [
+        ["start-up until /health answers", f"{http['startup_seconds']:.1f} s"],
+        ["first /search (loads the model)", f"{http['first_query_seconds']:.1f} s"],
+        ["RSS at first /health", _mib(mem["rss_at_health_bytes"])],
+        ["RSS after warm-up", _mib(mem["rss_after_warmup_bytes"])],
+        [f"RSS peak sampled during queries ({mem['rss_samples']:,} samples)",
+         _mib(mem["rss_sampled_peak_bytes"])],
+        ["RSS peak (VmHWM, whole life)", _mib(mem["vmhwm_bytes"])],
+        ["exit after SIGINT", http["exit_code"]],
+    ]))
+    warnings = results.get("warnings") or []
+    sections += [f"WARNING: {w}" for w in warnings]
+    return "\n\n".join(sections)

@@ -1,0 +1,174 @@
+"""Building: the on-disk index, skipping unchanged inputs, the vector cache, atomic swaps."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pytest
+
+from indexer import store
+from indexer.build import build_index
+from indexer.errors import IndexNotFound
+from indexer.sources import resolve_inputs
+from search_api.retrieval import SearchIndex
+
+WMS_27 = "wms/ministerial2009-10-27a.xml"
+WMS_28 = "wms/ministerial2009-10-28a.xml"
+
+
+def _inputs(uk_data, tmp_path, *files):
+    return resolve_inputs([uk_data / f for f in files], tmp_path / "cache", progress=False)
+
+
+def test_index_layout_and_manifest(small_index_dir):
+    build = store.resolve_build(small_index_dir)
+    assert (small_index_dir / "current").is_symlink()
+    manifest = json.loads((build / store.MANIFEST_FILE).read_text())
+    assert manifest["format_version"] == store.FORMAT_VERSION
+    assert manifest["model"]["dimension"] == 384
+    assert manifest["model"]["max_tokens"] == 256
+    assert manifest["chunking"] == {"max_pieces": 256, "overlap_pieces": 48}
+    [corpus] = manifest["corpora"]
+    assert corpus["format"] == "twfy-xml"
+    assert "debates/debates2009-10-26b.xml" in corpus["files"]
+    assert any(name.startswith("members/") for name in corpus["files"])  # attribution inputs
+    assert all(len(sha) == 64 for sha in corpus["files"].values())
+
+    index = faiss.read_index(str(build / store.VECTORS_FILE))
+    conn = sqlite3.connect(build / store.DATABASE_FILE)
+    n_chunks, n_contributions = conn.execute(
+        "SELECT (SELECT count(*) FROM chunks), (SELECT count(*) FROM contributions)").fetchone()
+    assert index.ntotal == n_chunks == manifest["counts"]["chunks"]
+    assert n_contributions == manifest["counts"]["contributions"]
+    vectors = index.reconstruct_n(0, index.ntotal)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    # Every contribution has at least one chunk, and token counts are stored for both.
+    assert conn.execute(
+        "SELECT count(*) FROM contributions WHERE rowid NOT IN "
+        "(SELECT contribution_rowid FROM chunks)").fetchone()[0] == 0
+    assert conn.execute(
+        "SELECT min(tokens_cl100k), min(tokens_o200k) FROM contributions").fetchone() > (0, 0)
+
+
+def test_unchanged_inputs_are_not_rebuilt_and_vectors_are_reused(uk_data, tmp_path, embedder):
+    out = tmp_path / "index"
+    first = build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, progress=False)
+    assert not first.up_to_date and first.embedded > 0 and first.reused == 0
+    build_id = store.read_manifest(out)["build_id"]
+
+    again = build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, progress=False)
+    assert again.up_to_date
+    assert store.read_manifest(out)["build_id"] == build_id
+
+    forced = build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, force=True,
+                         progress=False)
+    assert forced.embedded == 0 and forced.reused == forced.chunks
+
+    # Adding a file embeds only the new file's chunks.
+    grown = build_index(_inputs(uk_data, tmp_path, WMS_27, WMS_28), out, embedder,
+                        progress=False)
+    assert grown.reused == first.chunks
+    assert grown.embedded == grown.chunks - first.chunks > 0
+    # Only the current build is kept on disk.
+    assert len([p for p in (out / "builds").iterdir()]) == 1
+
+
+def test_reused_vectors_equal_fresh_ones(uk_data, tmp_path, embedder):
+    out = tmp_path / "index"
+    build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, progress=False)
+    build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, force=True, progress=False)
+    build = store.resolve_build(out)
+    vectors = store.load_vectors(build).reconstruct_n(0, 3)
+    conn = store.connect(build)
+    texts = [
+        row["text"][row["char_start"] : row["char_end"]]
+        for row in conn.execute(
+            "SELECT text, char_start, char_end FROM chunks JOIN contributions "
+            "ON contributions.rowid = contribution_rowid ORDER BY chunks.id LIMIT 3")
+    ]
+    assert np.allclose(vectors, embedder.embed(texts), atol=1e-5)
+
+
+def test_a_failed_write_leaves_the_previous_index_serving(uk_data, tmp_path, embedder,
+                                                          monkeypatch):
+    out = tmp_path / "index"
+    build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, progress=False)
+    before = SearchIndex(out, embedder=embedder).search("energy", k=3)
+
+    def disk_full(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(faiss, "write_index", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        build_index(_inputs(uk_data, tmp_path, WMS_28), out, embedder, progress=False)
+
+    assert not list((out / "builds").glob(".tmp-*"))
+    after = SearchIndex(out, embedder=embedder).search("energy", k=3)
+    assert [h.contribution.id for h in after.hits] == [h.contribution.id for h in before.hits]
+
+
+def test_a_killed_build_leaves_the_previous_index_intact(small_index_dir, uk_data, tmp_path,
+                                                         embedder):
+    """SIGKILL a real `debate-search index` mid-embedding; the old index still serves."""
+    out = tmp_path / "index"
+    shutil.copytree(small_index_dir, out, symlinks=True)
+    before = SearchIndex(out, embedder=embedder).search("police use of Tasers", k=5)
+    cli = Path(sys.executable).with_name("debate-search")
+    process = subprocess.Popen(
+        [str(cli), "index", "--force", "--out", str(out), str(uk_data / "lords")],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    seen = ""
+    deadline = time.monotonic() + 240
+    while "Embedding:" not in seen and time.monotonic() < deadline:
+        seen += process.stderr.read(1) or ""
+        if process.poll() is not None:
+            break
+    assert "Embedding:" in seen, f"the build never reached embedding: {seen[-500:]}"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+    after = SearchIndex(out, embedder=embedder).search("police use of Tasers", k=5)
+    assert [h.contribution.id for h in after.hits] == [h.contribution.id for h in before.hits]
+    assert store.read_manifest(out)["counts"] == store.read_manifest(small_index_dir)["counts"]
+
+
+def test_leftovers_of_a_crashed_write_are_cleaned(uk_data, tmp_path, embedder):
+    out = tmp_path / "index"
+    build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, progress=False)
+    leftover = out / "builds" / ".tmp-19990101T000000-1"
+    leftover.mkdir()
+    (leftover / store.MANIFEST_FILE).write_text("{half written")
+    SearchIndex(out, embedder=embedder)  # readers never look at temporary folders
+    build_index(_inputs(uk_data, tmp_path, WMS_28), out, embedder, progress=False)
+    assert not leftover.exists()
+
+
+def test_missing_index_is_a_clear_error(tmp_path):
+    with pytest.raises(IndexNotFound, match="debate-search index --out"):
+        store.resolve_build(tmp_path / "nowhere")
+
+
+def test_malformed_file_is_reported_and_the_rest_indexes(uk_data, tmp_path, embedder):
+    tree = tmp_path / "tree"
+    (tree / "wms").mkdir(parents=True)
+    (tree / "members").symlink_to(uk_data / "members")
+    shutil.copy(uk_data / WMS_27, tree / "wms")
+    broken = (uk_data / WMS_28).read_bytes()
+    (tree / "wms" / "ministerial2009-10-28a.xml").write_bytes(broken[: len(broken) // 2])
+    report = build_index(resolve_inputs([tree / "wms"], tmp_path / "cache", progress=False),
+                         tmp_path / "index", embedder, progress=False)
+    assert report.contributions > 5  # all of the 27th, and what the 28th had before the break
+    [issue] = [i for i in report.issues if "ministerial2009-10-28a.xml" in i]
+    assert "ministerial2009-10-28a.xml:" in issue  # file and line
+    assert "1 item(s)" in report.summary() or "Skipped" in report.summary()

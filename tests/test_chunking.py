@@ -1,0 +1,71 @@
+"""Chunking: windows fit the embedder, cover the text, and are verbatim slices."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.chunking import ChunkingParams, chunk_text
+from indexer.sentences import sentence_spans
+from indexer.tokens import count_tokens
+
+
+@pytest.fixture(scope="module")
+def long_contributions(uk_contributions):
+    """The longest real contributions of the corpus: the ones that must be split."""
+    return sorted(uk_contributions, key=lambda c: len(c.text), reverse=True)[:25]
+
+
+def test_short_text_is_one_chunk(embedder):
+    text = "What is the Government's policy on the use of Tasers by the police?"
+    [chunk] = chunk_text("x", text, embedder, ChunkingParams())
+    assert (chunk.char_start, chunk.char_end, chunk.text) == (0, len(text), text)
+    assert chunk.pieces == embedder.count_pieces(text)
+
+
+def test_long_contributions_fit_cover_and_overlap(long_contributions, embedder):
+    params = ChunkingParams()
+    for c in long_contributions:
+        chunks = chunk_text(c.id, c.text, embedder, params)
+        assert len(chunks) > 1, c.id
+        for chunk in chunks:
+            # The embedder's own tokenizer decides: nothing is silently truncated.
+            assert embedder.count_pieces(chunk.text) <= embedder.max_tokens, c.id
+            assert chunk.text == c.text[chunk.char_start : chunk.char_end]
+            assert chunk.tokens_cl100k == count_tokens(chunk.text, "cl100k_base")
+            assert chunk.tokens_o200k == count_tokens(chunk.text, "o200k_base")
+        assert [ch.ordinal for ch in chunks] == list(range(len(chunks)))
+        assert chunks[0].char_start == 0
+        assert chunks[-1].char_end == len(c.text.rstrip())
+        for before, after in zip(chunks, chunks[1:], strict=False):
+            assert after.char_start > before.char_start  # always progresses
+            # No words between windows are skipped: every word is embedded.
+            assert c.text[before.char_end : after.char_start].strip() == "", c.id
+
+
+def test_a_single_huge_sentence_is_cut_at_words(embedder):
+    text = " ".join(["parliamentary"] * 2000)  # one "sentence" far over the limit
+    chunks = chunk_text("x", text, embedder, ChunkingParams())
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert embedder.count_pieces(chunk.text) <= embedder.max_tokens
+        assert chunk.text.split() == ["parliamentary"] * len(chunk.text.split())
+
+
+def test_smaller_windows_give_more_chunks(long_contributions, embedder):
+    c = long_contributions[0]
+    wide = chunk_text(c.id, c.text, embedder, ChunkingParams(max_pieces=256))
+    narrow = chunk_text(c.id, c.text, embedder, ChunkingParams(max_pieces=128))
+    assert len(narrow) > len(wide)
+    assert all(ch.pieces <= 128 for ch in narrow)
+
+
+def test_sentence_spans_respect_hansard_abbreviations():
+    text = ("I thank my hon. Friend for that. Mr. Speaker, No. 10 said nothing! "
+            '"Is it?" she asked.\n\nA new paragraph.')
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    assert sentences == [
+        "I thank my hon. Friend for that.",
+        "Mr. Speaker, No. 10 said nothing!",
+        '"Is it?" she asked.',
+        "A new paragraph.",
+    ]
