@@ -45,8 +45,9 @@ class Contribution:
 
     id: str  # the source's own id, e.g. uk.org.publicwhip/debate/2009-10-26b.1.8
     corpus: str  # the corpus manifest's name
+    parliament: str  # the legislature, e.g. "UK Parliament", "Scottish Parliament"
     kind: Kind
-    house: str  # house or body, e.g. "House of Commons", "Westminster Hall"
+    house: str  # house or body within it, e.g. "House of Commons", "Westminster Hall"
     date: str  # ISO date of the sitting
     text: str  # paragraphs joined by blank lines
     speaker: Speaker

@@ -41,7 +41,7 @@ MANIFEST_FILE = "manifest.json"
 _SCHEMA = """
 CREATE TABLE contributions (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, corpus TEXT NOT NULL,
-    kind TEXT NOT NULL, house TEXT NOT NULL, date TEXT NOT NULL, time TEXT, column_ref TEXT,
+    parliament TEXT NOT NULL, kind TEXT NOT NULL, house TEXT NOT NULL, date TEXT NOT NULL, time TEXT, column_ref TEXT,
     debate_id TEXT NOT NULL, debate_title TEXT NOT NULL, major_heading TEXT,
     minor_heading TEXT, position INTEGER NOT NULL, source_url TEXT, source_file TEXT,
     text TEXT NOT NULL, speaker_name TEXT, person_id TEXT, member_id TEXT, member_name TEXT,
@@ -68,7 +68,7 @@ CREATE INDEX chunks_contribution ON chunks(contribution_rowid);
 """
 
 CONTRIBUTION_COLUMNS = (
-    "id corpus kind house date time column_ref debate_id debate_title major_heading "
+    "id corpus parliament kind house date time column_ref debate_id debate_title major_heading "
     "minor_heading position source_url source_file text speaker_name person_id member_id "
     "member_name party party_code constituency peerage office office_source tokens_cl100k "
     "tokens_o200k prev_id next_id"
@@ -232,7 +232,7 @@ def _write_database(
             s = c.speaker
             prev_id, next_id = neighbours[c.id]
             rows.append((
-                c.id, c.corpus, str(c.kind), c.house, c.date, c.time, c.column, c.debate_id,
+                c.id, c.corpus, c.parliament, str(c.kind), c.house, c.date, c.time, c.column, c.debate_id,
                 c.debate_title, c.major_heading, c.minor_heading, c.position, c.source_url,
                 c.source_file, c.text, s.name, s.person_id, s.member_id, s.member_name,
                 s.party, s.party_code, s.constituency, s.peerage, s.office, s.office_source,

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.errors import DebateSearchError, IndexFormatError, IndexNotFound
@@ -84,9 +85,9 @@ def _add_routes(app: FastAPI) -> None:
         return schemas.contribution_response(*index.contribution_in_context(contribution_id))
 
     @app.get("/speakers", response_model=schemas.SpeakersResponse, tags=["speakers"])
-    def get_speakers(index: IndexDep, q: str | None = None, limit: int = 20):
+    def get_speakers(index: IndexDep, params: Annotated[schemas.SpeakersRequest, Query()]):
         """Speakers whose name or person id matches `q`, with their contribution counts."""
-        return schemas.speakers_response(q, list_speakers(index, q, limit))
+        return schemas.speakers_response(params.q, list_speakers(index, params.q, params.limit))
 
     @app.get("/health", tags=["service"])
     def health(index: IndexDep):
@@ -112,6 +113,19 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> JS
     return JSONResponse(body.model_dump(), status_code=status)
 
 
+def _parameter_names(request: Request) -> list[str]:
+    """Names the matched route accepts, for "unknown parameter" messages."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    params = [*(dependant.query_params if dependant else []), getattr(route, "body_field", None)]
+    names = []
+    for param in filter(None, params):
+        model = param.field_info.annotation
+        is_model = isinstance(model, type) and issubclass(model, BaseModel)
+        names += list(model.model_fields) if is_model else [param.alias]
+    return names
+
+
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DebateSearchError)
     async def library_error(request: Request, exc: DebateSearchError):
@@ -123,8 +137,19 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError):
         first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            detail = first.get("ctx", {}).get("error", first["msg"])
+            return _error(400, "invalid_json", f"the request body is not valid JSON: {detail}")
         field = ".".join(str(p) for p in first["loc"] if p not in ("query", "body")) or None
-        message = f"{field}: {first['msg']}" if field else first["msg"]
+        if first["type"] == "extra_forbidden":
+            allowed = ", ".join(_parameter_names(request))
+            message = f"unknown parameter {field!r}; allowed: {allowed}"
+        elif field:
+            message = f"{field}: {first['msg']}"
+        elif first["type"] == "missing":
+            message = "the request body is missing; send a JSON object"
+        else:
+            message = f"request body: {first['msg']}; send a JSON object"
         return _error(400, "invalid_parameter", message, field)
 
     @app.exception_handler(StarletteHTTPException)

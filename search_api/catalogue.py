@@ -25,7 +25,9 @@ class SpeakerSummary:
     by_kind: dict[str, int]
 
 
-def list_speakers(index: SearchIndex, q: str | None = None, limit: int = 20) -> list[SpeakerSummary]:
+def list_speakers(
+    index: SearchIndex, q: str | None = None, limit: int = 20
+) -> list[SpeakerSummary]:
     """Speakers whose name (canonical or printed) or person id contains `q`, busiest first."""
     if not 1 <= limit <= MAX_SPEAKERS:
         raise InvalidRequest("limit", f"limit must be between 1 and {MAX_SPEAKERS}, not {limit}")

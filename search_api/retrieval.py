@@ -77,12 +77,11 @@ class SearchIndex:
             )
         rows = self.db.execute("SELECT contribution_rowid FROM chunks ORDER BY id").fetchall()
         self.chunk_owner = np.array([r[0] for r in rows], dtype=np.int64)
-        self.parties = sorted(
-            r[0] for r in self.db.execute("SELECT DISTINCT party FROM contributions") if r[0]
-        )
-        self.houses = sorted(r[0] for r in self.db.execute("SELECT DISTINCT house FROM contributions"))
-        self.kinds = sorted(r[0] for r in self.db.execute("SELECT DISTINCT kind FROM contributions"))
-        self.contribution_count = self.db.execute("SELECT count(*) FROM contributions").fetchone()[0]
+        self.parties = self._distinct("party")
+        self.houses = self._distinct("house")
+        self.kinds = self._distinct("kind")
+        self.contribution_count = self.db.execute(
+            "SELECT count(*) FROM contributions").fetchone()[0]
 
     @property
     def db(self):
@@ -91,6 +90,10 @@ class SearchIndex:
         if conn is None:
             conn = self._local.conn = store.connect(self.build)
         return conn
+
+    def _distinct(self, column: str) -> list[str]:
+        rows = self.db.execute(f"SELECT DISTINCT {column} FROM contributions")
+        return sorted(r[0] for r in rows if r[0])
 
     def search(
         self, query: str, k: int = 10, offset: int = 0, filters: SearchFilters | None = None
@@ -121,7 +124,9 @@ class SearchIndex:
         return results
 
     def contribution(self, contribution_id: str) -> ContributionRecord:
-        row = self.db.execute("SELECT * FROM contributions WHERE id = ?", (contribution_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT * FROM contributions WHERE id = ?", (contribution_id,)
+        ).fetchone()
         if row is None:
             raise UnknownContribution(contribution_id)
         return record_from_row(row)

@@ -34,6 +34,15 @@ class SearchRequest(BaseModel):
         )
 
 
+class SpeakersRequest(BaseModel):
+    """GET /speakers query parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str | None = Field(None, description="Part of a name, or a person id; none: everyone.")
+    limit: int = Field(20, description="Speakers to return, 1-100.")
+
+
 class SpeakerPublic(BaseModel):
     name: str | None = Field(description="Name exactly as printed in the record.")
     person_id: str | None

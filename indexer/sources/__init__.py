@@ -1,7 +1,12 @@
 """One module per source format; each turns files into Contributions.
 
-This package is the one place that knows which formats exist: it turns the paths a user
-gives into CorpusInputs and dispatches imports to the right module.
+This package is the one place that knows which formats exist. A format module provides:
+
+    FORMAT, PARSER_VERSION                      its name, and a number bumped when output changes
+    load_lookups(root, members) -> lookups      what attribution needs, loaded once per corpus
+    lookup_files(root, members) -> [Path]       the files those lookups are read from
+    parse_file(path, lookups, corpus, root)     -> ([Contribution], [ParseIssue]); never raises
+    find_tree_root(path), list_source_files(path)   for plain paths given on the command line
 """
 
 from __future__ import annotations
@@ -14,47 +19,45 @@ from tqdm import tqdm
 from indexer.contribution import Contribution, ParseIssue
 from indexer.corpus import CorpusInput, load_manifest, materialize
 from indexer.errors import CorpusError
-from indexer.members import MemberRegistry
 from indexer.sources import twfy_xml
 
-FORMATS = {twfy_xml.FORMAT: twfy_xml}
+FORMATS = {module.FORMAT: module for module in (twfy_xml,)}
 
 
-def _module(format_name: str):
+def source_format(name: str):
+    """The module that reads format `name`."""
     try:
-        return FORMATS[format_name]
+        return FORMATS[name]
     except KeyError:
         raise CorpusError(
-            f"unknown source format {format_name!r}; known: {', '.join(sorted(FORMATS))}"
+            f"unknown source format {name!r}; known: {', '.join(sorted(FORMATS))}"
         ) from None
 
 
 def parser_version(format_name: str) -> int:
-    return _module(format_name).PARSER_VERSION
+    return source_format(format_name).PARSER_VERSION
 
 
-def members_folder(corpus: CorpusInput) -> Path:
-    folder = corpus.manifest.members if corpus.manifest and corpus.manifest.members else "members"
-    return corpus.root / folder
+def _members(corpus: CorpusInput) -> str | None:
+    return corpus.manifest.members if corpus.manifest else None
 
 
 def members_files(corpus: CorpusInput) -> list[Path]:
-    """The members data a corpus's attribution depends on."""
-    folder = members_folder(corpus)
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    """The lookup data (members, parties, ...) a corpus's attribution depends on."""
+    return source_format(corpus.format).lookup_files(corpus.root, _members(corpus))
 
 
 def import_corpus(
     corpus: CorpusInput, *, progress: bool = True
 ) -> tuple[list[Contribution], list[ParseIssue]]:
     """Every contribution of a corpus, and what could not be imported."""
-    module = _module(corpus.format)
-    members = MemberRegistry.load(members_folder(corpus))
+    module = source_format(corpus.format)
+    lookups = module.load_lookups(corpus.root, _members(corpus))
     contributions: list[Contribution] = []
     issues: list[ParseIssue] = []
     for path in tqdm(corpus.files, desc=f"Importing {corpus.name}", unit="file",
                      disable=not progress):
-        found, problems = module.parse_file(path, members, corpus.name, corpus.root)
+        found, problems = module.parse_file(path, lookups, corpus.name, corpus.root)
         contributions.extend(found)
         issues.extend(problems)
     return contributions, issues

@@ -41,6 +41,17 @@ HOUSES: dict[str, str] = {
 # Written answers and statements share a namespace between the Houses: a peer's is the Lords'.
 _SHARED_NAMESPACES = frozenset({"wrans", "wms"})
 
+UK_PARLIAMENT = "UK Parliament"
+# house -> the legislature it belongs to
+PARLIAMENTS: dict[str, str] = {
+    COMMONS: UK_PARLIAMENT,
+    LORDS: UK_PARLIAMENT,
+    "Westminster Hall": UK_PARLIAMENT,
+    "Public Bill Committee": UK_PARLIAMENT,
+    "Scottish Parliament": "Scottish Parliament",
+    "Northern Ireland Assembly": "Northern Ireland Assembly",
+}
+
 _CONTRIBUTIONS = {"speech": Kind.SPEECH, "ques": Kind.QUESTION, "reply": Kind.ANSWER}
 _MAJOR_HEADINGS = frozenset({"major-heading", "oral-heading"})
 _HEADINGS = _MAJOR_HEADINGS | {"minor-heading"}
@@ -50,6 +61,17 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CP1252 = {
     code: bytes([code]).decode("cp1252", errors="ignore") or None for code in range(0x80, 0xA0)
 }
+
+
+def load_lookups(root: Path, members: str | None = None) -> MemberRegistry:
+    """What attribution needs, loaded once per corpus: the members data."""
+    return MemberRegistry.load(root / (members or "members"))
+
+
+def lookup_files(root: Path, members: str | None = None) -> list[Path]:
+    """The files attribution depends on (a change to them changes the index)."""
+    folder = root / (members or "members")
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
 
 
 def find_tree_root(path: Path) -> Path:
@@ -218,12 +240,14 @@ class _Sitting:
         if kind is Kind.SPEECH and namespace == "wms":
             kind = Kind.STATEMENT
         self.section.position += 1
+        house = self._house(namespace, el.get("speakerid"))
         self.contributions.append(
             Contribution(
                 id=gid,
                 corpus=self.corpus,
+                parliament=PARLIAMENTS[house],
                 kind=kind,
-                house=self._house(namespace, el.get("speakerid")),
+                house=house,
                 date=day,
                 text=text,
                 speaker=speaker,
