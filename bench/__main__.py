@@ -7,14 +7,13 @@ import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench import DEFAULT_CORPUS, DEFAULT_OUT
 from bench.build import index_sizes, run_build_benchmark
 from bench.latency import run_in_process
 from bench.queries import FILTERED, HAND_WRITTEN, build_query_set
-from bench.report import cpu_seconds, machine_info, render
+from bench.report import CpuWatch, machine_info, render
 from bench.server import run_http
 
 
@@ -43,12 +42,14 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     from search_api.settings import Settings
 
     results: dict = {"machine": machine_info(), "warnings": []}
-    started, (busy_start, own_start) = time.perf_counter(), cpu_seconds()
+    contention = results["machine"]["other_processes_cpu_share"] = {}
     if args.index:
         index_dir = args.index
     else:
         index_dir = workdir / "index"
-        results["build"] = run_build_benchmark(args.corpus, index_dir, Settings().cache_dir)
+        with CpuWatch() as watch:
+            results["build"] = run_build_benchmark(args.corpus, index_dir, Settings().cache_dir)
+        contention["build"] = watch.share
         results["warnings"] += results["build"]["warnings"]
     results["index"] = index_sizes(index_dir)
 
@@ -59,26 +60,25 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     }
     results["queries"] = {"count": len(queries),
                           "hand_written": len(HAND_WRITTEN[: len(queries)]), "list": queries}
-    print(f"Timing {len(queries)} queries in-process...", flush=True)
-    results["in_process"] = run_in_process(index_dir, queries, max_seconds=args.max_seconds)
-    print("Timing queries over HTTP against `debate-search serve`...", flush=True)
-    results["http"] = run_http(index_dir, queries, workdir, clients=args.clients,
-                               max_seconds=args.max_seconds)
+    with CpuWatch() as watch:
+        print(f"Timing {len(queries)} queries in-process...", flush=True)
+        results["in_process"] = run_in_process(index_dir, queries, max_seconds=args.max_seconds)
+        print("Timing queries over HTTP against `debate-search serve`...", flush=True)
+        results["http"] = run_http(index_dir, queries, workdir, clients=args.clients,
+                                   max_seconds=args.max_seconds)
+    contention["queries"] = watch.share
     for name in ("sequential", "concurrent"):
         if failures := results["http"][name]["failures"]:
             results["warnings"].append(f"{failures} {name} HTTP queries failed or found nothing")
     for name, summary in [*results["in_process"].items(), *results["http"].items()]:
         if isinstance(summary, dict) and summary.get("stopped_early"):
             results["warnings"].append(f"{name}: stopped at the --max-seconds limit")
-    busy_end, own_end = cpu_seconds()
-    wall = time.perf_counter() - started
-    others = max(0.0, (busy_end - busy_start) - (own_end - own_start)) / wall / os.cpu_count()
-    results["machine"].update(wall_seconds=wall, other_processes_cpu_share=others)
-    if others > 0.1:
-        results["warnings"].append(
-            f"other processes used {others:.0%} of the CPUs during the run; "
-            "the figures are pessimistic, rerun on a quiet machine"
-        )
+    for phase, share in contention.items():
+        if share > 0.1:
+            results["warnings"].append(
+                f"other processes used {share:.0%} of the CPUs during the {phase}; "
+                "those figures are pessimistic: rerun on a quiet machine"
+            )
     return results
 
 

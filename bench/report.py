@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import platform
 import subprocess
+import time
 from collections.abc import Sequence
 from importlib import metadata
 
@@ -39,13 +40,29 @@ def machine_info() -> dict:
     }
 
 
-def cpu_seconds() -> tuple[float, float]:
+def _cpu_seconds() -> tuple[float, float]:
     """CPU seconds used so far by the whole machine, and by this process and its waited-for
-    children (the server): their difference tells whether something else competed for CPUs."""
+    children (the server)."""
     machine = psutil.cpu_times()
     busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
     own = psutil.Process().cpu_times()
     return busy, own.user + own.system + own.children_user + own.children_system
+
+
+class CpuWatch:
+    """Measures the share of the CPUs other processes used while the block ran: a benchmark
+    that shared the machine reads slow, and should say so."""
+
+    share: float = 0.0
+
+    def __enter__(self) -> CpuWatch:
+        self._started, self._cpu = time.perf_counter(), _cpu_seconds()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        (busy0, own0), (busy1, own1) = self._cpu, _cpu_seconds()
+        wall = time.perf_counter() - self._started
+        self.share = max(0.0, (busy1 - busy0) - (own1 - own0)) / wall / (os.cpu_count() or 1)
 
 
 def _read(path: str) -> list[str]:
@@ -110,7 +127,8 @@ def render(results: dict) -> str:
         f"Python {m['python']}, torch {m['versions']['torch']}, "
         f"faiss {m['versions']['faiss-cpu']}; {m['date']}; commit "
         f"{(m['git_commit'] or '?')[:10]}{' (dirty)' if m['git_dirty'] else ''}; "
-        f"CPU used by other processes during the run: {m['other_processes_cpu_share']:.0%}"
+        "CPU used by other processes: " + ", ".join(
+            f"{v:.0%} during the {k}" for k, v in m["other_processes_cpu_share"].items())
     ]
     if build := results.get("build"):
         cold, rates = build["cold"], build["rates"]
@@ -167,7 +185,7 @@ def render(results: dict) -> str:
     mem = http["memory"]
     sections.append(table("Server (debate-search serve)", ("", "value"), [
         ["start-up until /health answers", f"{http['startup_seconds']:.1f} s"],
-        ["first /search (loads the model)", f"{http['first_query_seconds']:.1f} s"],
+        ["first /search after /health", f"{http['first_query_seconds']:.1f} s"],
         ["RSS at first /health", _mib(mem["rss_at_health_bytes"])],
         ["RSS after warm-up", _mib(mem["rss_after_warmup_bytes"])],
         [f"RSS peak sampled during queries ({mem['rss_samples']:,} samples)",

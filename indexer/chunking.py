@@ -93,20 +93,23 @@ def _windows(
             units.append((s_start, s_end, first, end))
         else:
             units.extend(_split_long_sentence(text, offsets, first, end, budget))
+    size = [u[3] - u[2] for u in units]
     windows, i = [], 0
     while i < len(units):
         j, used = i, 0
-        while j < len(units) and used + (units[j][3] - units[j][2]) <= budget:
-            used += units[j][3] - units[j][2]
+        while j < len(units) and used + size[j] <= budget:
+            used += size[j]
             j += 1
         windows.append((units[i][0], units[j - 1][1]))
         if j == len(units):
             break
-        # Start the next window with the trailing sentences that fit in the overlap.
+        # Start the next window with the trailing sentences that fit in the overlap, as long
+        # as the next new sentence still fits after them (else the window would not advance).
         k, carried = j, 0
-        while k - 1 > i and carried + (units[k - 1][3] - units[k - 1][2]) <= overlap:
+        while (k - 1 > i and carried + size[k - 1] <= overlap
+               and carried + size[k - 1] + size[j] <= budget):
             k -= 1
-            carried += units[k][3] - units[k][2]
+            carried += size[k]
         i = k
     return windows
 

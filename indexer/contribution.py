@@ -17,6 +17,7 @@ class Kind(StrEnum):
     QUESTION = "question"  # a written question
     ANSWER = "answer"  # a written answer
     STATEMENT = "statement"  # a written ministerial statement
+    INTERJECTION = "interjection"  # words called out during another member's speech
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,7 @@ class Speaker:
     peerage: str | None = None  # a peer's title, e.g. "Lord Bach, of Lutterworth"
     office: str | None = None  # e.g. "The Parliamentary Under-Secretary of State for ..."
     office_source: str | None = None  # "record" (printed beside the name) or "members"
+    chair: bool | None = None  # presiding over the sitting for this contribution; None: not said
 
 
 @dataclass(frozen=True, slots=True)

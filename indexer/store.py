@@ -46,7 +46,7 @@ CREATE TABLE contributions (
     minor_heading TEXT, position INTEGER NOT NULL, source_url TEXT, source_file TEXT,
     text TEXT NOT NULL, speaker_name TEXT, person_id TEXT, member_id TEXT, member_name TEXT,
     party TEXT, party_code TEXT, constituency TEXT, peerage TEXT, office TEXT,
-    office_source TEXT, tokens_cl100k INTEGER NOT NULL, tokens_o200k INTEGER NOT NULL,
+    office_source TEXT, speaker_chair INTEGER, tokens_cl100k INTEGER NOT NULL, tokens_o200k INTEGER NOT NULL,
     prev_id TEXT, next_id TEXT
 );
 CREATE TABLE chunks (
@@ -70,8 +70,8 @@ CREATE INDEX chunks_contribution ON chunks(contribution_rowid);
 CONTRIBUTION_COLUMNS = (
     "id corpus parliament kind house date time column_ref debate_id debate_title major_heading "
     "minor_heading position source_url source_file text speaker_name person_id member_id "
-    "member_name party party_code constituency peerage office office_source tokens_cl100k "
-    "tokens_o200k prev_id next_id"
+    "member_name party party_code constituency peerage office office_source speaker_chair "
+    "tokens_cl100k tokens_o200k prev_id next_id"
 ).split()
 
 
@@ -236,7 +236,7 @@ def _write_database(
                 c.debate_title, c.major_heading, c.minor_heading, c.position, c.source_url,
                 c.source_file, c.text, s.name, s.person_id, s.member_id, s.member_name,
                 s.party, s.party_code, s.constituency, s.peerage, s.office, s.office_source,
-                cl100k, o200k, prev_id, next_id,
+                s.chair, cl100k, o200k, prev_id, next_id,
             ))
         placeholders = ", ".join("?" * len(CONTRIBUTION_COLUMNS))
         conn.executemany(

@@ -12,7 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from indexer.errors import DebateSearchError, IndexFormatError, IndexNotFound
+from indexer.embedding import SentenceTransformerEmbedder
+from indexer.errors import DebateSearchError, EmbedderError, IndexFormatError, IndexNotFound
 from search_api import schemas
 from search_api.catalogue import index_stats, list_speakers
 from search_api.errors import InvalidRequest, UnknownContribution
@@ -24,6 +25,7 @@ ERRORS = {
     UnknownContribution: (404, "unknown_contribution"),
     IndexNotFound: (503, "index_not_found"),
     IndexFormatError: (503, "index_unreadable"),
+    EmbedderError: (503, "model_unavailable"),
 }
 
 
@@ -37,8 +39,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        settings = app.state.settings
         try:
-            app.state.index = SearchIndex(app.state.settings.index_dir)
+            embedder = (SentenceTransformerEmbedder(settings.model_path)
+                        if settings.model_path else None)
+            app.state.index = SearchIndex(settings.index_dir, embedder=embedder)
+            app.state.index.warm_up()  # load the model now: /health means ready to answer
             app.state.index_error = None
         except DebateSearchError as exc:  # serve the error on every route, not a crash
             app.state.index, app.state.index_error = None, exc

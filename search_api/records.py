@@ -18,6 +18,7 @@ class SpeakerRecord:
     peerage: str | None
     office: str | None
     office_source: str | None  # "record": printed beside the name; "members": members data
+    chair: bool | None  # presiding over the sitting; None where the source does not say
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class DebateRecord:
 class ContributionRecord:
     id: str
     corpus: str
+    parliament: str
     kind: str
     house: str
     date: str
@@ -54,6 +56,7 @@ def record_from_row(row: sqlite3.Row) -> ContributionRecord:
     return ContributionRecord(
         id=row["id"],
         corpus=row["corpus"],
+        parliament=row["parliament"],
         kind=row["kind"],
         house=row["house"],
         date=row["date"],
@@ -70,6 +73,7 @@ def record_from_row(row: sqlite3.Row) -> ContributionRecord:
             peerage=row["peerage"],
             office=row["office"],
             office_source=row["office_source"],
+            chair=None if row["speaker_chair"] is None else bool(row["speaker_chair"]),
         ),
         debate=DebateRecord(
             id=row["debate_id"],

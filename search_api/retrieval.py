@@ -37,6 +37,13 @@ class SearchFilters:
     date_to: str | None = None
     debate: str | None = None  # case-insensitive substring of the debate title
 
+    def __post_init__(self):
+        # A blank value (an empty form field) means no filter, not "matches everything".
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                object.__setattr__(self, f.name, value.strip() or None)
+
     def active(self) -> dict[str, str]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
 
@@ -82,6 +89,10 @@ class SearchIndex:
         self.kinds = self._distinct("kind")
         self.contribution_count = self.db.execute(
             "SELECT count(*) FROM contributions").fetchone()[0]
+
+    def warm_up(self) -> None:
+        """Load the embedding model and touch the vectors, so the first query is not slow."""
+        self.search("warm up", k=1)
 
     @property
     def db(self):

@@ -56,6 +56,9 @@ class SpeakerPublic(BaseModel):
     office_source: str | None = Field(
         description='"record" if printed beside the name, "members" if from the members data.'
     )
+    chair: bool | None = Field(
+        description="Presiding over the sitting (Speaker, chair); null where the source is silent."
+    )
 
 
 class DebatePublic(BaseModel):
@@ -77,6 +80,7 @@ class SnippetPublic(BaseModel):
 class ContributionSummary(BaseModel):
     id: str
     corpus: str
+    parliament: str
     kind: str
     house: str
     date: str

@@ -17,8 +17,8 @@ class Settings(BaseSettings):
     index_dir: Path = Path("var/index")
     corpus: Path = Path("corpora/uk-twfy-parlparse-2009-10.toml")  # the default corpus
     cache_dir: Path = _default_cache()  # downloaded corpora when a mirror is absent
-    model_path: Path | None = None  # a local sentence-transformers folder; None: packaged MiniLM
+    # A local sentence-transformers folder. Building: the model to embed with (default: the
+    # packaged MiniLM). Serving: overrides the model path recorded in the index.
+    model_path: Path | None = None
     host: str = "127.0.0.1"
     port: int = 8000
-    max_query_chars: int = 500
-    max_k: int = 100

@@ -91,3 +91,15 @@ def small_index(small_index_dir: Path, embedder):
     from search_api.retrieval import SearchIndex
 
     return SearchIndex(small_index_dir, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def api_client(small_index_dir: Path):
+    """The HTTP API over the small index, started through its lifespan, once per session."""
+    from fastapi.testclient import TestClient
+
+    from search_api.app import create_app
+    from search_api.settings import Settings
+
+    with TestClient(create_app(Settings(index_dir=small_index_dir))) as client:
+        yield client

@@ -38,6 +38,7 @@ def test_long_contributions_fit_cover_and_overlap(long_contributions, embedder):
         assert chunks[-1].char_end == len(c.text.rstrip())
         for before, after in zip(chunks, chunks[1:], strict=False):
             assert after.char_start > before.char_start  # always progresses
+            assert after.char_end > before.char_end  # each window adds new text
             # No words between windows are skipped: every word is embedded.
             assert c.text[before.char_end : after.char_start].strip() == "", c.id
 

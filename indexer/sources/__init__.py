@@ -19,9 +19,26 @@ from tqdm import tqdm
 from indexer.contribution import Contribution, ParseIssue
 from indexer.corpus import CorpusInput, load_manifest, materialize
 from indexer.errors import CorpusError
-from indexer.sources import twfy_xml
+from indexer.sources import (
+    au_hansard_xml,
+    ca_hansard_xml,
+    ie_oireachtas_json,
+    parlamint_tei,
+    twfy_xml,
+    us_congressional_record,
+)
 
-FORMATS = {module.FORMAT: module for module in (twfy_xml,)}
+FORMATS = {
+    module.FORMAT: module
+    for module in (
+        twfy_xml,
+        parlamint_tei,
+        ca_hansard_xml,
+        au_hansard_xml,
+        us_congressional_record,
+        ie_oireachtas_json,
+    )
+}
 
 
 def source_format(name: str):

@@ -1,0 +1,271 @@
+"""The HTTP API through TestClient: every route, its schema, and one error shape for all."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from search_api.app import create_app
+from search_api.schemas import (
+    ContributionPublic,
+    ErrorResponse,
+    SearchResponse,
+    SpeakersResponse,
+)
+from search_api.settings import Settings
+
+TASERS = "police use of Tasers"
+HANSON = "uk.org.publicwhip/person/10259"
+HANSON_SPEECH = "uk.org.publicwhip/debate/2009-10-26b.3.3"
+SEARCH_FIELDS = "q, k, offset, speaker, party, house, kind, date_from, date_to, debate"
+
+
+def _error(response) -> dict:
+    """The error of a response, after checking it has exactly the one error shape."""
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert list(body) == ["error"]
+    assert set(body["error"]) == {"status", "code", "message", "field"}
+    ErrorResponse.model_validate(body)
+    assert body["error"]["status"] == response.status_code
+    assert "Traceback" not in response.text and 'File "' not in response.text
+    return body["error"]
+
+
+# Search -------------------------------------------------------------------------------
+
+
+def test_search_get(api_client, small_index):
+    response = api_client.get("/search", params={"q": TASERS, "k": 5})
+    assert response.status_code == 200
+    page = SearchResponse.model_validate(response.json())
+    assert (page.query, page.mode, page.k, page.offset) == (TASERS, "dense", 5, 0)
+    assert page.count == len(page.results) == 5
+    assert page.total == small_index.contribution_count
+    assert page.filters == {}
+    assert len({r.id for r in page.results}) == 5
+    top = page.results[0]
+    assert top.id == HANSON_SPEECH
+    assert top.speaker.name == "David Hanson" and top.speaker.person_id == HANSON
+    assert (top.speaker.party, top.speaker.constituency) == ("Labour", "Delyn")
+    assert top.speaker.office == "The Minister for Policing, Crime and Counter-Terrorism"
+    assert top.speaker.office_source == "record"
+    assert (top.house, top.date, top.kind) == ("House of Commons", "2009-10-26", "speech")
+    assert top.debate.title == "HOME DEPARTMENT — Tasers"
+    assert top.source_url.startswith("http://www.publications.parliament.uk/")
+    assert (top.previous_id, top.next_id) == (
+        "uk.org.publicwhip/debate/2009-10-26b.3.2", "uk.org.publicwhip/debate/2009-10-26b.3.4")
+    for result in page.results:
+        snippet = result.snippet
+        assert snippet.sentence == snippet.text[snippet.highlight_start : snippet.highlight_end]
+    scores = [r.score for r in page.results]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_search_post_equals_get(api_client):
+    fields = {"q": TASERS, "k": 4, "offset": 1, "party": "Lab", "house": "House of Commons",
+              "kind": "speech", "date_from": "2009-10-26", "date_to": "2009-10-26",
+              "debate": "Tasers", "speaker": "Hanson"}
+    got = api_client.get("/search", params=fields)
+    posted = api_client.post("/search", json=fields)
+    assert got.status_code == posted.status_code == 200
+    assert got.json() == posted.json()
+    page = SearchResponse.model_validate(posted.json())
+    assert page.filters == {k: v for k, v in fields.items() if k not in ("q", "k", "offset")}
+    assert page.total == 4  # David Hanson spoke four times in the Tasers debate
+    assert page.count == 3  # k=4, but the first was skipped
+    for r in page.results:
+        assert r.speaker.name == "David Hanson" and r.debate.title == "HOME DEPARTMENT — Tasers"
+
+
+def test_search_filters_and_paging(api_client):
+    params = {"q": "police", "house": "House of Commons", "kind": "answer", "party": "Labour",
+              "k": 10}
+    first = api_client.get("/search", params=params).json()
+    second = api_client.get("/search", params=params | {"offset": 10}).json()
+    both = api_client.get("/search", params=params | {"k": 20}).json()
+    ids = [r["id"] for r in first["results"] + second["results"]]
+    assert ids == [r["id"] for r in both["results"]]
+    assert len(set(ids)) == 20
+    for r in both["results"]:
+        assert (r["house"], r["kind"], r["speaker"]["party"]) == (
+            "House of Commons", "answer", "Labour")
+    assert first["total"] == second["total"] == both["total"] < 459
+
+
+def test_lords_only(api_client):
+    page = api_client.get("/search", params={"q": "tuberculosis", "house": "house of lords"})
+    results = page.json()["results"]
+    assert results and {r["house"] for r in results} == {"House of Lords"}
+    assert page.json()["filters"] == {"house": "house of lords"}
+
+
+# Contributions, speakers, health, stats -----------------------------------------------
+
+
+@pytest.mark.parametrize("path", [HANSON_SPEECH, quote(HANSON_SPEECH, safe="")],
+                         ids=["slashes", "percent-encoded"])
+def test_contribution_with_neighbours(api_client, small_index, path):
+    response = api_client.get(f"/contributions/{path}")
+    assert response.status_code == 200
+    c = ContributionPublic.model_validate(response.json())
+    record = small_index.contribution(HANSON_SPEECH)
+    assert c.id == HANSON_SPEECH and c.text == record.text
+    assert c.text.startswith("We are committed to providing the police with the equipment")
+    assert c.speaker.person_id == HANSON and c.speaker.member_name == "David Hanson"
+    assert c.source_file == "debates/debates2009-10-26b.xml"
+    assert c.tokens_cl100k > 0 and c.tokens_o200k > 0
+    assert c.previous.id == c.previous_id == "uk.org.publicwhip/debate/2009-10-26b.3.2"
+    assert c.previous.speaker.name == "Norman Baker"
+    assert c.previous.next_id == c.id
+    assert c.next.id == c.next_id == "uk.org.publicwhip/debate/2009-10-26b.3.4"
+    assert c.next.previous_id == c.id
+    assert c.previous.debate.position + 1 == c.debate.position == c.next.debate.position - 1
+
+
+def test_first_contribution_of_a_debate_has_no_previous(api_client):
+    body = api_client.get("/contributions/uk.org.publicwhip/debate/2009-10-26b.3.2").json()
+    assert body["previous"] is None and body["previous_id"] is None
+    assert body["next"]["id"] == HANSON_SPEECH
+    assert "text" not in body["next"]  # neighbours are summaries
+
+
+def test_speakers_by_name_and_person_id(api_client, small_index):
+    by_name = SpeakersResponse.model_validate(api_client.get("/speakers?q=hanson").json())
+    by_id = api_client.get("/speakers", params={"q": HANSON}).json()
+    assert by_id == by_name.model_dump() | {"q": HANSON}
+    assert by_name.count == 1
+    [hanson] = by_name.speakers
+    assert (hanson.person_id, hanson.name, hanson.party) == (HANSON, "David Hanson", "Labour")
+    assert hanson.houses == ["House of Commons"]
+    counted = small_index.db.execute(
+        "SELECT count(*) FROM contributions WHERE person_id = ?", (HANSON,)).fetchone()[0]
+    assert hanson.contributions == sum(hanson.by_kind.values()) == counted
+
+
+def test_speakers_busiest_first(api_client):
+    body = api_client.get("/speakers", params={"limit": 5}).json()
+    assert body["q"] is None and body["count"] == 5
+    counts = [s["contributions"] for s in body["speakers"]]
+    assert counts == sorted(counts, reverse=True)
+    assert api_client.get("/speakers?q=nobody+atall").json() == {
+        "q": "nobody atall", "count": 0, "speakers": []}
+
+
+def test_health(api_client, small_index):
+    body = api_client.get("/health").json()
+    assert body == {"status": "ok", "contributions": small_index.contribution_count,
+                    "build_id": small_index.manifest["build_id"]}
+
+
+def test_stats(api_client, small_index):
+    stats = api_client.get("/stats").json()
+    assert stats["contributions"] == small_index.contribution_count
+    assert stats["chunks"] == small_index.vectors.ntotal
+    assert set(stats["by_house"]) == {"House of Commons", "House of Lords"}
+    assert sum(stats["by_house"].values()) == stats["contributions"]
+    assert set(stats["by_kind"]) == {"speech", "question", "answer", "statement"}
+    assert stats["dates"] == {"from": "2009-10-26", "to": "2009-10-27"}
+    assert stats["model"]["dimension"] == 384
+    assert stats["build"]["id"] == small_index.manifest["build_id"]
+
+
+def test_docs_and_openapi(api_client):
+    docs = api_client.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+    spec = api_client.get("/openapi.json").json()
+    assert {"/search", "/contributions/{contribution_id}", "/speakers", "/health",
+            "/stats"} <= set(spec["paths"])
+    assert set(spec["paths"]["/search"]) == {"get", "post"}
+    assert "ErrorResponse" in spec["components"]["schemas"]
+    get_params = {p["name"] for p in spec["paths"]["/search"]["get"]["parameters"]}
+    assert get_params == set(SEARCH_FIELDS.split(", "))
+
+
+# Errors -------------------------------------------------------------------------------
+
+LONG = "x" * 501
+
+# (method, path, JSON body, status, code, field, words the message must contain)
+BAD_REQUESTS = [
+    ("GET", "/search?q=", None, 400, "invalid_parameter", "q", "empty"),
+    ("GET", "/search?q=%20%20", None, 400, "invalid_parameter", "q", "empty"),
+    ("GET", "/search", None, 400, "invalid_parameter", "q", "q: Field required"),
+    ("GET", f"/search?q={LONG}", None, 400, "invalid_parameter", "q", "most allowed is 500"),
+    ("GET", "/search?q=x&k=0", None, 400, "invalid_parameter", "k", "between 1 and 100"),
+    ("GET", "/search?q=x&k=101", None, 400, "invalid_parameter", "k", "between 1 and 100"),
+    ("GET", "/search?q=x&k=abc", None, 400, "invalid_parameter", "k", "valid integer"),
+    ("GET", "/search?q=x&k=1.5", None, 400, "invalid_parameter", "k", "valid integer"),
+    ("GET", "/search?q=x&offset=-1", None, 400, "invalid_parameter", "offset", "between 0"),
+    ("GET", "/search?q=x&offset=abc", None, 400, "invalid_parameter", "offset", "integer"),
+    ("GET", "/search?q=x&party=Labor", None, 400, "invalid_parameter", "party",
+     "unknown party 'Labor'; known: "),
+    ("GET", "/search?q=x&house=Senate", None, 400, "invalid_parameter", "house",
+     "known: House of Commons, House of Lords"),
+    ("GET", "/search?q=x&kind=rant", None, 400, "invalid_parameter", "kind",
+     "known: speech, question, answer, statement"),
+    ("GET", "/search?q=x&date_from=2009-13-01", None, 400, "invalid_parameter", "date_from",
+     "use YYYY-MM-DD"),
+    ("GET", "/search?q=x&date_to=yesterday", None, 400, "invalid_parameter", "date_to",
+     "'yesterday' is not a date"),
+    ("GET", "/search?q=x&date_from=2009-10-27&date_to=2009-10-26", None, 400,
+     "invalid_parameter", "date_from", "is after date_to"),
+    ("GET", "/search?q=x&speaker=Nobody+Atall", None, 400, "invalid_parameter", "speaker",
+     "no speaker matches 'Nobody Atall'"),
+    ("GET", "/search?q=x&foo=1", None, 400, "invalid_parameter", "foo",
+     f"unknown parameter 'foo'; allowed: {SEARCH_FIELDS}"),
+    ("POST", "/search", {"q": ""}, 400, "invalid_parameter", "q", "empty"),
+    ("POST", "/search", {"q": 5}, 400, "invalid_parameter", "q", "valid string"),
+    ("POST", "/search", {"q": "x", "k": "abc"}, 400, "invalid_parameter", "k", "valid integer"),
+    ("POST", "/search", {"q": "x", "k": 500}, 400, "invalid_parameter", "k", "between 1 and"),
+    ("POST", "/search", {"q": "x", "party": "Labor"}, 400, "invalid_parameter", "party",
+     "Labour"),
+    ("POST", "/search", {"q": "x", "party": ["Lab"]}, 400, "invalid_parameter", "party",
+     "valid string"),
+    ("POST", "/search", {"q": "x", "foo": 1}, 400, "invalid_parameter", "foo",
+     f"allowed: {SEARCH_FIELDS}"),
+    ("POST", "/search", b"{not json", 400, "invalid_json", None, "not valid JSON"),
+    ("POST", "/search", [], 400, "invalid_parameter", None, "send a JSON object"),
+    ("POST", "/search", b"", 400, "invalid_parameter", None, "body is missing"),
+    ("GET", "/contributions/uk.org.publicwhip/debate/2009-10-26b.999.9", None, 404,
+     "unknown_contribution", None,
+     "no contribution with id 'uk.org.publicwhip/debate/2009-10-26b.999.9'"),
+    ("GET", "/speakers?limit=0", None, 400, "invalid_parameter", "limit", "between 1 and 100"),
+    ("GET", "/speakers?limit=abc", None, 400, "invalid_parameter", "limit", "valid integer"),
+    ("GET", "/speakers?name=hanson", None, 400, "invalid_parameter", "name",
+     "unknown parameter 'name'; allowed: q, limit"),
+    ("GET", "/no-such-page", None, 404, "not_found", None, "Not Found"),
+    ("DELETE", "/search", None, 405, "http_error", None, "Method Not Allowed"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "code", "field", "says"),
+                         BAD_REQUESTS, ids=[f"{m} {p[:50]} {b!r:.30}" for m, p, b, *_ in
+                                            BAD_REQUESTS])
+def test_bad_input_gets_one_error_shape(api_client, method, path, body, status, code, field,
+                                        says):
+    if isinstance(body, bytes):
+        response = api_client.request(method, path, content=body,
+                                      headers={"content-type": "application/json"})
+    else:
+        response = api_client.request(method, path, json=body)
+    assert response.status_code == status
+    error = _error(response)
+    assert (error["code"], error["field"]) == (code, field)
+    assert says in error["message"]
+
+
+def test_missing_index_answers_503_and_still_serves_docs(tmp_path):
+    missing = tmp_path / "no-index-here"
+    with TestClient(create_app(Settings(index_dir=missing))) as client:
+        for response in (client.get("/health"), client.get("/search", params={"q": TASERS}),
+                         client.post("/search", json={"q": TASERS}), client.get("/stats")):
+            assert response.status_code == 503
+            error = _error(response)
+            assert (error["code"], error["field"]) == ("index_not_found", None)
+            assert str(missing) in error["message"]
+            assert "debate-search index" in error["message"]
+        assert client.get("/docs").status_code == 200
+        assert client.get("/openapi.json").status_code == 200

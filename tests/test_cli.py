@@ -1,0 +1,124 @@
+"""The `debate-search` command: search (text and JSON), stats, index, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search_api.cli import main
+from search_api.schemas import SearchResponse
+
+TASERS = "police use of Tasers"
+WMS_27 = "wms/ministerial2009-10-27a.xml"
+
+
+@pytest.fixture
+def run(tmp_path):
+    """Invoke the command in-process, as a user would type it, isolated from DEBATE_SEARCH_*."""
+    env = {name: None for name in os.environ if name.startswith("DEBATE_SEARCH_")}
+    env["DEBATE_SEARCH_CACHE_DIR"] = str(tmp_path / "cache")
+
+    def invoke(*args: str):
+        return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+
+    return invoke
+
+
+def test_search_prints_attributed_results(run, small_index_dir):
+    result = run("search", TASERS, "-k", "3", "--index", small_index_dir)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == ("1. David Hanson (The Minister for Policing, Crime and "
+                        "Counter-Terrorism, Labour, Delyn)")
+    assert lines[1].startswith("   House of Commons, 2009-10-26: HOME DEPARTMENT — Tasers")
+    assert "The police use of Taser in England and Wales" in result.stdout
+    assert "uk.org.publicwhip/debate/2009-10-26b.3.3  http://www.publications.parliament.uk/" \
+        in result.stdout
+    assert sum(line[:1].isdigit() for line in lines) == 3
+    assert "3. " in result.stdout and "4. " not in result.stdout
+
+
+def test_search_json_is_the_api_response(run, small_index_dir, api_client):
+    options = {"speaker": "Hanson", "party": "Lab", "house": "House of Commons",
+               "kind": "speech", "from": "2009-10-26", "to": "2009-10-26"}
+    args = [f"--{name}={value}" for name, value in options.items()]
+    result = run("search", "Tasers and police guidance", *args, "-k", "3", "--offset", "1",
+                 "--json", "--index", small_index_dir)
+    assert result.exit_code == 0, result.output
+    printed = SearchResponse.model_validate_json(result.stdout)
+    params = {"q": "Tasers and police guidance", "k": 3, "offset": 1, "speaker": "Hanson",
+              "party": "Lab", "house": "House of Commons", "kind": "speech",
+              "date_from": "2009-10-26", "date_to": "2009-10-26"}
+    response = api_client.get("/search", params=params)
+    assert response.status_code == 200
+    assert printed == SearchResponse.model_validate(response.json())
+    assert json.loads(result.stdout) == response.json()
+    assert printed.count == 3 and printed.offset == 1
+    assert {r.speaker.name for r in printed.results} == {"David Hanson"}
+
+
+def test_stats(run, small_index_dir, small_index):
+    result = run("stats", "--index", small_index_dir)
+    assert result.exit_code == 0, result.output
+    stats = json.loads(result.stdout)
+    assert stats["contributions"] == small_index.contribution_count
+    assert stats["chunks"] == small_index.vectors.ntotal
+    assert stats["by_house"] == {"House of Commons": 1404, "House of Lords": 227}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["search", TASERS, "--from", "2009-13-01"], "date_from '2009-13-01' is not a date"),
+    (["search", TASERS, "-k", "0"], "k must be between 1 and 100, not 0"),
+    (["search", " "], "the query is empty"),
+    (["stats", "--index", "{missing}"], "no index at {missing}; build one with"),
+], ids=["bad-date", "k-range", "empty-query", "missing-index"])
+def test_library_errors_are_one_line(run, small_index_dir, tmp_path, args, message):
+    missing = tmp_path / "missing"
+    args = [a.format(missing=missing) for a in args]
+    if "--index" not in args:
+        args += ["--index", str(small_index_dir)]
+    result = run(*args)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"Error: {message.format(missing=missing)}")
+
+
+def test_error_from_the_installed_command(small_index_dir):
+    # The real entry point, in its own process: exit 1, one line on stderr, no traceback.
+    script = Path(sys.executable).parent / "debate-search"
+    command = [str(script)] if script.is_file() else [sys.executable, "-m", "search_api.cli"]
+    done = subprocess.run(
+        [*command, "search", TASERS, "--party", "Labor", "--index", str(small_index_dir)],
+        capture_output=True, text=True, timeout=120,
+        env=os.environ | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
+    )
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith("Error: unknown party 'Labor'; known: ")
+    assert "Labour" in line.split("known: ")[1].split(", ")
+
+
+def test_index_builds_then_is_up_to_date(run, uk_data, tmp_path):
+    out = tmp_path / "index"
+    first = run("index", "--out", out, "--quiet", uk_data / WMS_27)
+    assert first.exit_code == 0, first.output
+    assert first.stdout.startswith("Indexed 5 contributions as ")
+    assert f"-> {out}" in first.stdout
+    assert (out / "current").is_dir()
+
+    again = run("index", "--out", out, "--quiet", uk_data / WMS_27)
+    assert again.exit_code == 0, again.output
+    assert again.stdout.strip() == f"Index at {out} is up to date; nothing to do."
+
+    stats = json.loads(run("stats", "--index", out).stdout)
+    assert stats["contributions"] == 5
+    assert stats["by_kind"]["statement"]["contributions"] == 5
