@@ -103,7 +103,7 @@ def parse_file(
     day = _Day(parties, corpus, _relative(path, root))
     try:
         for event, el in etree.iterparse(str(path), events=("start", "end"), no_network=True,
-                                         resolve_entities=False, recover=False):
+                                         resolve_entities=False):
             day.take(event, el)
     except etree.XMLSyntaxError as err:
         day.issue(err.lineno or None, f"not well-formed XML: {err.msg}")
@@ -162,7 +162,7 @@ class _Day:
         elif tag in ("debateinfo", "subdebateinfo"):
             level = {"debate": 0, "subdebate.1": 1, "subdebate.2": 2}.get(el.getparent().tag)
             if level is not None:
-                self.headings[level] = _clean("".join(el.findtext("title") or "")) or None
+                self.headings[level] = _clean(el.findtext("title")) or None
         elif tag in _CONTRIBUTIONS and el.getparent().tag != "talk.text":
             self.elements += 1
             self._element(el)
@@ -226,7 +226,7 @@ class _Day:
                 turn.office = turns[0].office
         for number, turn in enumerate(turns, start=1):
             if turn.paragraphs:
-                self._add(turn, f"{self.elements}.{number}", main, line)
+                self._add(turn, f"{self.elements}.{number}", main)
 
     def _stub(self, stubs, cls, marker, p) -> etree._Element | None:
         """The talker of a marked turn: the next stub of its kind (the next one with the
@@ -244,7 +244,7 @@ class _Day:
                                  f"{f' (links to {href})' if href else ''}; speaker unresolved")
         return None
 
-    def _add(self, turn: _Turn, number: str, main, line: int | None) -> None:
+    def _add(self, turn: _Turn, number: str, main: etree._Element | None) -> None:
         self.position += 1
         major, sub1, sub2 = self.headings
         minor = " — ".join(h for h in (sub1, sub2) if h) or None

@@ -14,8 +14,11 @@ each Parliament. It is kept as `Speaker.member_id`; `person_id` stays None.
 
 A paragraph that opens with a bold label ("<B>Some hon. members:</B> Agreed.") is someone else's
 turn, an interjection of its own, until the next label; a label naming the intervention's own
-speaker hands the floor back to them. Headings: OrderOfBusinessTitle (major), then
-SubjectOfBusinessTitle and SubjectOfBusinessQualifier (minor). Times come from <Timestamp>.
+speaker hands the floor back to them. Paragraphs wholly in italics ("And five or more members
+having risen:") and <ProceduralText> are stage directions, nobody's words, and are left out.
+Headings: OrderOfBusinessTitle (major), then SubjectOfBusinessTitle and
+SubjectOfBusinessQualifier (minor). Times come from <Timestamp>. Text outside interventions
+(the record's own narration) is not imported.
 """
 
 from __future__ import annotations
