@@ -43,10 +43,10 @@ CREATE TABLE contributions (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, corpus TEXT NOT NULL,
     parliament TEXT NOT NULL, kind TEXT NOT NULL, house TEXT NOT NULL, date TEXT NOT NULL,
     time TEXT, column_ref TEXT, debate_id TEXT NOT NULL, debate_title TEXT NOT NULL,
-    major_heading TEXT, minor_heading TEXT, position INTEGER NOT NULL, source_url TEXT, source_file TEXT,
-    text TEXT NOT NULL, speaker_name TEXT, person_id TEXT, member_id TEXT, member_name TEXT,
-    party TEXT, party_code TEXT, constituency TEXT, peerage TEXT, office TEXT,
-    office_source TEXT, speaker_chair INTEGER, tokens_cl100k INTEGER NOT NULL,
+    major_heading TEXT, minor_heading TEXT, position INTEGER NOT NULL, source_url TEXT,
+    source_file TEXT, text TEXT NOT NULL, speaker_name TEXT, person_id TEXT, member_id TEXT,
+    member_name TEXT, party TEXT, party_code TEXT, constituency TEXT, peerage TEXT,
+    office TEXT, office_source TEXT, speaker_chair INTEGER, tokens_cl100k INTEGER NOT NULL,
     tokens_o200k INTEGER NOT NULL, prev_id TEXT, next_id TEXT
 );
 CREATE TABLE chunks (
@@ -234,9 +234,9 @@ def _write_database(
             rows.append((
                 c.id, c.corpus, c.parliament, str(c.kind), c.house, c.date, c.time, c.column,
                 c.debate_id, c.debate_title, c.major_heading, c.minor_heading, c.position,
-                c.source_url, c.source_file, c.text, s.name, s.person_id, s.member_id, s.member_name,
-                s.party, s.party_code, s.constituency, s.peerage, s.office, s.office_source,
-                s.chair, cl100k, o200k, prev_id, next_id,
+                c.source_url, c.source_file, c.text, s.name, s.person_id, s.member_id,
+                s.member_name, s.party, s.party_code, s.constituency, s.peerage, s.office,
+                s.office_source, s.chair, cl100k, o200k, prev_id, next_id,
             ))
         placeholders = ", ".join("?" * len(CONTRIBUTION_COLUMNS))
         conn.executemany(
