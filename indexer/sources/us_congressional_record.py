@@ -4,7 +4,9 @@ A day folder (CREC-2005-07-20/) holds json/<granule>.json, the parsed granules o
 unitedstates/congressional-record ({"content": [{"kind": "speech", "speaker": "Mr. DeFAZIO",
 "speaker_bioguide": "D000191", "text": ...}], "header": {...}}), and GPO's mods.xml, which gives
 each granule its title, section, pages and link, and each member speaking in it a
-<congMember bioGuideId party state>. Party and state come from there, by bioguide id.
+<congMember bioGuideId party state>. Party and state come from there, by bioguide id: the
+granule's own congMember, else the same member's in another granule of the day. The date is
+GPO's granuleDate: Extensions of Remarks printed in this issue may be dated to earlier days.
 
 Only "speech" items are contributions: the reporter's narration ("recorder", "clerk"), prayers
 by guest chaplains ("Unknown") and headings are not attributed to anyone. Extensions of Remarks
