@@ -15,7 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from indexer import store
-from indexer.chunking import Chunk, ChunkingParams, chunk_text
+from indexer.chunking import Chunk, ChunkingParams, chunk_contribution, context_line
 from indexer.contribution import Contribution, ParseIssue
 from indexer.corpus import CorpusInput, sha256_file
 from indexer.embedding import Embedder
@@ -124,7 +124,10 @@ def build_index(
 
         t = time.perf_counter()
         manifest = _manifest(inputs, embedder, params, fingerprint, contributions, chunks, issues)
-        store.write_index(index_dir, contributions, tokens, chunks, vectors, issues, manifest)
+        keyword_texts = [f"{context_line(c)}\n{c.text}" if params.context else c.text
+                         for c in contributions]
+        store.write_index(index_dir, contributions, tokens, chunks, vectors, issues, manifest,
+                          keyword_texts)
         report.seconds["write"] = time.perf_counter() - t
 
     report.contributions, report.chunks = len(contributions), len(chunks)
@@ -160,7 +163,7 @@ def _chunk_all(
     chunks: list[Chunk] = []
     tokens: list[tuple[int, int]] = []
     for c in tqdm(contributions, desc="Chunking", unit="contribution", disable=not progress):
-        chunks.extend(chunk_text(c.id, c.text, embedder, params))
+        chunks.extend(chunk_contribution(c, embedder, params))
         tokens.append((count_tokens(c.text, "cl100k_base"), count_tokens(c.text, "o200k_base")))
     return chunks, tokens
 
@@ -174,9 +177,9 @@ def _embed_all(
     whose vector came from the previous build.
     """
     cache = store.cached_vectors(index_dir, embedder.fingerprint)
-    hashes = [store.text_hash(ch.text) for ch in chunks]
+    hashes = [store.text_hash(ch.embed_text) for ch in chunks]
     reused = sum(1 for h in hashes if h in cache)
-    missing = sorted({h: ch.text for h, ch in zip(hashes, chunks, strict=True)
+    missing = sorted({h: ch.embed_text for h, ch in zip(hashes, chunks, strict=True)
                       if h not in cache}.items(), key=lambda item: len(item[1]))
     with tqdm(total=len(missing), desc="Embedding", unit="chunk", disable=not progress) as bar:
         for start in range(0, len(missing), EMBED_BATCH):

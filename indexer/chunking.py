@@ -27,6 +27,7 @@ class ChunkingParams:
 
     max_pieces: int = 256  # including special tokens; capped at the embedder's limit
     overlap_pieces: int = 48
+    context: bool = False  # embed each chunk after its debate title and speaker (see below)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +36,30 @@ class Chunk:
     ordinal: int  # 0-based position within its contribution
     char_start: int
     char_end: int
-    text: str
+    text: str  # verbatim slice of the contribution
+    embed_text: str  # what the embedder sees: `text`, after the context line if any
     pieces: int  # word pieces the embedder sees, special tokens included
     tokens_cl100k: int
     tokens_o200k: int
+
+
+def context_line(contribution: Contribution) -> str:
+    """Who said it, where: the debate title and the speaker with office and party.
+
+    Embedded before each chunk when ChunkingParams.context is on, so that a chunk of a reply
+    ("My Department's spend ...") carries its topic and its minister.
+    """
+    s = contribution.speaker
+    who = ", ".join(x for x in (s.name, s.office, s.party) if x)
+    return " — ".join(x for x in (contribution.debate_title, who) if x)
+
+
+def chunk_contribution(
+    contribution: Contribution, embedder: Embedder, params: ChunkingParams
+) -> list[Chunk]:
+    """Chunks of one contribution, with its context line when `params.context`."""
+    prefix = context_line(contribution) if params.context else ""
+    return chunk_text(contribution.id, contribution.text, embedder, params, prefix=prefix)
 
 
 def chunk_contributions(
@@ -46,14 +67,20 @@ def chunk_contributions(
 ) -> Iterator[Chunk]:
     """All chunks of all `contributions`, in order."""
     for contribution in contributions:
-        yield from chunk_text(contribution.id, contribution.text, embedder, params)
+        yield from chunk_contribution(contribution, embedder, params)
 
 
 def chunk_text(
-    contribution_id: str, text: str, embedder: Embedder, params: ChunkingParams
+    contribution_id: str, text: str, embedder: Embedder, params: ChunkingParams,
+    prefix: str = "",
 ) -> list[Chunk]:
-    """Cut one contribution's text into chunks that fit the embedder."""
-    budget = min(params.max_pieces, embedder.max_tokens) - SPECIAL_PIECES
+    """Cut one contribution's text into chunks that fit the embedder after `prefix`."""
+    limit = min(params.max_pieces, embedder.max_tokens)
+    budget = limit - SPECIAL_PIECES
+    if prefix:
+        # A long title must not crowd out the words themselves: it gets at most a third.
+        prefix = _fit(prefix, embedder, budget // 3) + "\n"
+        budget -= len(embedder.piece_offsets(prefix))
     offsets = embedder.piece_offsets(text)
     if len(offsets) <= budget:
         spans = [(0, len(text))]
@@ -62,8 +89,8 @@ def chunk_text(
     chunks = []
     for ordinal, (start, end) in enumerate(spans):
         piece_text = text[start:end]
-        pieces = embedder.count_pieces(piece_text)
-        if pieces > budget + SPECIAL_PIECES:  # re-tokenising a slice can merge differently
+        pieces = embedder.count_pieces(prefix + piece_text)
+        if pieces > limit:  # re-tokenising a slice could merge pieces differently
             raise RuntimeError(f"chunk {ordinal} of {contribution_id} has {pieces} word pieces")
         chunks.append(
             Chunk(
@@ -72,12 +99,19 @@ def chunk_text(
                 char_start=start,
                 char_end=end,
                 text=piece_text,
+                embed_text=prefix + piece_text,
                 pieces=pieces,
                 tokens_cl100k=count_tokens(piece_text, "cl100k_base"),
                 tokens_o200k=count_tokens(piece_text, "o200k_base"),
             )
         )
     return chunks
+
+
+def _fit(text: str, embedder: Embedder, max_pieces: int) -> str:
+    """`text`, cut after its first `max_pieces` word pieces."""
+    offsets = embedder.piece_offsets(text)
+    return text if len(offsets) <= max_pieces else text[: offsets[max_pieces - 1][1]]
 
 
 def _windows(

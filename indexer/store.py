@@ -32,8 +32,10 @@ import numpy as np
 from indexer.chunking import Chunk
 from indexer.contribution import Contribution, ParseIssue
 from indexer.errors import IndexFormatError, IndexNotFound
+from indexer.keyword import KEYWORD_DIR, build_keyword_index
+from indexer.qa_links import link_questions
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 VECTORS_FILE = "vectors.faiss"
 DATABASE_FILE = "index.sqlite"
 MANIFEST_FILE = "manifest.json"
@@ -61,6 +63,11 @@ CREATE TABLE speakers (
     contributions INTEGER NOT NULL, by_kind TEXT NOT NULL
 );
 CREATE TABLE issues (file TEXT NOT NULL, line INTEGER, message TEXT NOT NULL);
+CREATE TABLE qa_links (
+    question_id TEXT NOT NULL, answer_id TEXT NOT NULL, rule TEXT NOT NULL  -- indexer/qa_links.py
+);
+CREATE INDEX qa_links_question ON qa_links(question_id);
+CREATE INDEX qa_links_answer ON qa_links(answer_id);
 CREATE INDEX contributions_date ON contributions(date);
 CREATE INDEX contributions_person ON contributions(person_id);
 CREATE INDEX contributions_debate ON contributions(debate_id);
@@ -158,11 +165,12 @@ def write_index(
     vectors: np.ndarray,
     issues: Sequence[ParseIssue],
     manifest: dict,
+    keyword_texts: Sequence[str],
 ) -> Path:
     """Write a complete build and make it current in one atomic step; returns its folder.
 
-    `tokens[i]` is the (cl100k, o200k) count of `contributions[i]`; `vectors[j]` belongs to
-    `chunks[j]`. The caller holds `build_lock(index_dir)`.
+    `tokens[i]` is the (cl100k, o200k) count of `contributions[i]` and `keyword_texts[i]` its
+    text for BM25; `vectors[j]` belongs to `chunks[j]`. The caller holds `build_lock`.
     """
     builds = index_dir / "builds"
     builds.mkdir(parents=True, exist_ok=True)
@@ -175,11 +183,12 @@ def write_index(
         index = faiss.IndexFlatIP(vectors.shape[1])
         index.add(vectors)
         faiss.write_index(index, str(tmp / VECTORS_FILE))
+        build_keyword_index(keyword_texts, tmp / KEYWORD_DIR)
         (tmp / MANIFEST_FILE).write_text(
             json.dumps({"format_version": FORMAT_VERSION, "build_id": build_id, **manifest},
                        indent=2)
         )
-        for path in tmp.iterdir():
+        for path in tmp.rglob("*"):
             _fsync(path)
         final = builds / build_id
         tmp.rename(final)
@@ -249,7 +258,7 @@ def _write_database(
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (j, rowid_of[ch.contribution_id], ch.ordinal, ch.char_start, ch.char_end,
-                 ch.pieces, ch.tokens_cl100k, ch.tokens_o200k, text_hash(ch.text))
+                 ch.pieces, ch.tokens_cl100k, ch.tokens_o200k, text_hash(ch.embed_text))
                 for j, ch in enumerate(chunks)
             ],
         )
@@ -257,6 +266,7 @@ def _write_database(
                          _speaker_rows(contributions))
         conn.executemany("INSERT INTO issues VALUES (?, ?, ?)",
                          [(i.file, i.line, i.message) for i in issues])
+        conn.executemany("INSERT INTO qa_links VALUES (?, ?, ?)", link_questions(contributions))
         conn.commit()
     finally:
         conn.close()

@@ -108,7 +108,7 @@ def _add_routes(app: FastAPI) -> None:
 
 def _search(index: SearchIndex, request: schemas.SearchRequest) -> schemas.SearchResponse:
     results = index.search(request.q, k=request.k, offset=request.offset,
-                           filters=request.filters())
+                           filters=request.filters(), mode=request.mode)
     return schemas.search_response(results)
 
 

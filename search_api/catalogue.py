@@ -6,7 +6,8 @@ import json
 from dataclasses import dataclass
 
 from search_api.errors import InvalidRequest
-from search_api.retrieval import SearchIndex, _contains
+from search_api.filters import contains
+from search_api.retrieval import SearchIndex
 
 MAX_SPEAKERS = 100
 
@@ -33,7 +34,7 @@ def list_speakers(
         raise InvalidRequest("limit", f"limit must be between 1 and {MAX_SPEAKERS}, not {limit}")
     sql, args = "SELECT * FROM speakers", []
     if q and q.strip():
-        pattern = _contains(q)
+        pattern = contains(q)
         sql += (" WHERE name LIKE ? ESCAPE '\\' OR printed_names LIKE ? ESCAPE '\\'"
                 " OR person_id = ?")
         args = [pattern, pattern, q.strip()]

@@ -88,16 +88,22 @@ def index(ctx, paths, out, model_path, force, quiet):
 @click.option("--from", "date_from", help="Earliest sitting date, YYYY-MM-DD.")
 @click.option("--to", "date_to", help="Latest sitting date, YYYY-MM-DD.")
 @click.option("--debate", help="Substring of the debate title.")
+@click.option("--parliament", help='e.g. "UK Parliament".')
+@click.option("--corpus", help="A corpus name, as `stats` lists them.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "keyword"]),
+              help="Ranking: words and meaning (hybrid, the default), meaning, or words.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
 @click.pass_context
 def search(ctx, query, k, offset, speaker, party, house, kind, date_from, date_to, debate,
-           as_json):
+           parliament, corpus, mode, as_json):
     """Search the index for QUERY."""
     from search_api.retrieval import SearchFilters, SearchIndex
     from search_api.schemas import search_response
 
-    filters = SearchFilters(speaker, party, house, kind, date_from, date_to, debate)
-    results = SearchIndex(_settings(ctx).index_dir).search(query, k, offset, filters)
+    filters = SearchFilters(speaker, party, house, kind, date_from, date_to, debate,
+                            parliament, corpus)
+    results = SearchIndex(_settings(ctx).index_dir).search(query, k, offset, filters,
+                                                           mode=mode)
     response = search_response(results)
     if as_json:
         click.echo(response.model_dump_json(indent=2))

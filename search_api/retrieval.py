@@ -1,51 +1,63 @@
-"""Dense retrieval over chunks, filtered, grouped to one result per contribution."""
+"""Dense, keyword and hybrid retrieval, filtered, grouped to one result per contribution.
+
+Dense retrieval ranks chunks by cosine similarity (FAISS, exact) and keeps each
+contribution's best chunk; keyword retrieval ranks whole contributions with BM25; hybrid
+fuses the two candidate lists (see search_api/fusion.py). Filters are applied inside both
+retrievers, so a selective filter never empties a page that has matches.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from indexer import store
-from indexer.contribution import Kind
 from indexer.embedding import Embedder, SentenceTransformerEmbedder
 from indexer.errors import EmbedderError
-from indexer.members import party_aliases
+from indexer.keyword import KEYWORD_DIR, KeywordIndex
 from search_api.errors import InvalidRequest, UnknownContribution
+from search_api.filters import (
+    MAX_K,
+    MAX_OFFSET,
+    MAX_QUERY_CHARS,
+    KnownValues,
+    SearchFilters,
+    compile_filters,
+    speaker_clause,
+    validate_page,
+    validate_query,
+)
+from search_api.fusion import reciprocal_rank_fusion, weighted_fusion
 from search_api.records import ContributionRecord, record_from_row
-from search_api.snippets import Snippet, best_snippet
+from search_api.snippets import Snippet, best_chunk_by_words, best_snippet
 
-MAX_QUERY_CHARS = 500
-MAX_K = 100
-MAX_OFFSET = 10_000
+__all__ = ["MAX_K", "MAX_OFFSET", "MAX_QUERY_CHARS", "RetrievalConfig", "SearchFilters",
+           "SearchIndex"]
+
+MODES = ("hybrid", "dense", "keyword")
 
 
 @dataclass(frozen=True)
-class SearchFilters:
-    """Restrictions on which contributions may be returned; None means any."""
+class RetrievalConfig:
+    """How to rank; the defaults are the best measured (README, "Retrieval quality")."""
 
-    speaker: str | None = None  # a name (case-insensitive substring) or a person id
-    party: str | None = None  # full name or code, e.g. "Labour" or "Lab"
-    house: str | None = None
-    kind: str | None = None
-    date_from: str | None = None  # ISO date, inclusive
-    date_to: str | None = None
-    debate: str | None = None  # case-insensitive substring of the debate title
+    mode: str = "hybrid"  # hybrid | dense | keyword
+    fusion: str = "weighted"  # weighted | rrf (hybrid only)
+    dense_weight: float = 0.5  # weighted fusion: dense share, keyword gets the rest
+    rrf_k: int = 60
+    candidates: int = 100  # per retriever before fusion (at least offset + k)
 
     def __post_init__(self):
-        # A blank value (an empty form field) means no filter, not "matches everything".
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, str):
-                object.__setattr__(self, f.name, value.strip() or None)
-
-    def active(self) -> dict[str, str]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+        if self.mode not in MODES:
+            raise InvalidRequest("mode", f"unknown mode {self.mode!r}; known: {', '.join(MODES)}")
+        if self.fusion not in ("weighted", "rrf"):
+            raise InvalidRequest("fusion", f"unknown fusion {self.fusion!r}; known: weighted, rrf")
 
 
 @dataclass
@@ -62,16 +74,27 @@ class SearchResults:
     offset: int
     total: int  # contributions that pass the filters (all of them are ranked)
     filters: dict[str, str]
+    mode: str
     hits: list[SearchHit] = field(default_factory=list)
 
 
-class SearchIndex:
-    """A built index opened for searching: vectors in memory, metadata in SQLite."""
+@dataclass(frozen=True)
+class _Candidate:
+    rowid: int
+    score: float
+    chunk_id: int | None  # the best chunk, where the retriever knows it
 
-    def __init__(self, index_dir: Path, embedder: Embedder | None = None):
+
+class SearchIndex:
+    """A built index opened for searching: vectors and BM25 in memory, metadata in SQLite."""
+
+    def __init__(self, index_dir: Path, embedder: Embedder | None = None,
+                 config: RetrievalConfig | None = None):
         self.build = store.resolve_build(index_dir)
         self.manifest = store.read_manifest(index_dir)
         self.vectors = store.load_vectors(self.build)
+        self.keyword = KeywordIndex(self.build / KEYWORD_DIR)
+        self.config = config or RetrievalConfig()
         self._local = threading.local()
         self.embedder = embedder or SentenceTransformerEmbedder(
             self.manifest["model"]["path"] or None
@@ -87,11 +110,13 @@ class SearchIndex:
         self.parties = self._distinct("party")
         self.houses = self._distinct("house")
         self.kinds = self._distinct("kind")
+        self.known = KnownValues(self.parties, self.houses, self._distinct("parliament"),
+                                 self._distinct("corpus"))
         self.contribution_count = self.db.execute(
             "SELECT count(*) FROM contributions").fetchone()[0]
 
     def warm_up(self) -> None:
-        """Load the embedding model and touch the vectors, so the first query is not slow."""
+        """Load the embedding model and touch the indexes, so the first query is not slow."""
         self.search("warm up", k=1)
 
     @property
@@ -107,31 +132,39 @@ class SearchIndex:
         return sorted(r[0] for r in rows if r[0])
 
     def search(
-        self, query: str, k: int = 10, offset: int = 0, filters: SearchFilters | None = None
+        self, query: str, k: int = 10, offset: int = 0, filters: SearchFilters | None = None,
+        config: RetrievalConfig | None = None, mode: str | None = None,
     ) -> SearchResults:
-        """The `k` contributions (after `offset`) whose best chunk is nearest to `query`."""
+        """The `k` contributions (after `offset`) that best answer `query`.
+
+        `config` replaces the index's retrieval configuration; `mode` just its mode.
+        """
         query = validate_query(query)
         validate_page(k, offset)
         filters = filters or SearchFilters()
-        allowed = self._allowed_chunks(filters)
-        total = self._count(filters) if allowed is not None else self.contribution_count
-        results = SearchResults(query, k, offset, total, filters.active())
-        available = self.vectors.ntotal if allowed is None else len(allowed)
-        if available == 0:
+        config = config or self.config
+        if mode:
+            config = dataclasses.replace(config, mode=mode.strip().lower())
+        where, args = compile_filters(filters, self.known)
+        if filters.speaker:
+            self._check_speaker(filters.speaker)
+        total = self._count(where, args)
+        results = SearchResults(query, k, offset, total, filters.active(), config.mode)
+        if total == 0:
             return results
-        vector = self.embedder.embed([query])
         wanted = offset + k
-        fetch = min(available, max(wanted * 4, 50))
-        while True:
-            best = self._nearest_by_contribution(vector, fetch, allowed)
-            if len(best) >= wanted or fetch >= available:
-                break
-            fetch = min(available, fetch * 4)
-        page = best[offset:wanted]
-        records = self._records([rowid for rowid, _, _ in page])
-        for rowid, score, chunk_id in page:
-            record = records[rowid]
-            results.hits.append(SearchHit(record, score, self._snippet(record, chunk_id, query)))
+        ranked = self._rank(query, wanted, where, args, config)
+        page = ranked[offset:wanted]
+        records = self._records([c.rowid for c in page])
+        for candidate in page:
+            record = records[candidate.rowid]
+            chunk_id = candidate.chunk_id
+            if chunk_id is None:
+                chunk_id = best_chunk_by_words(self._chunks_of(candidate.rowid), record.text,
+                                               query)
+            results.hits.append(
+                SearchHit(record, candidate.score, self._snippet(record, chunk_id, query))
+            )
         return results
 
     def contribution(self, contribution_id: str) -> ContributionRecord:
@@ -151,23 +184,85 @@ class SearchIndex:
         following = self.contribution(record.next_id) if record.next_id else None
         return record, previous, following
 
-    def _nearest_by_contribution(
-        self, vector: np.ndarray, fetch: int, allowed: np.ndarray | None
-    ) -> list[tuple[int, float, int]]:
-        """(contribution rowid, score, best chunk id), best first, one per contribution."""
+    # Ranking ---------------------------------------------------------------------------
+
+    def _rank(self, query: str, wanted: int, where: str, args: list,
+              config: RetrievalConfig) -> list[_Candidate]:
+        n = max(config.candidates, wanted)
+        if config.mode == "keyword":
+            return self._keyword(query, n, where, args)
+        dense = self._dense(query, n, where, args)
+        if config.mode == "dense":
+            return dense
+        keyword = self._keyword(query, n, where, args)
+        chunk_of = {c.rowid: c.chunk_id for c in dense}
+        lists = [{c.rowid: c.score for c in dense}, {c.rowid: c.score for c in keyword}]
+        if config.fusion == "rrf":
+            fused = reciprocal_rank_fusion(lists, k=config.rrf_k)
+        else:
+            fused = weighted_fusion(lists, [config.dense_weight, 1 - config.dense_weight])
+        return [_Candidate(rowid, score, chunk_of.get(rowid)) for rowid, score in fused]
+
+    def _dense(self, query: str, n: int, where: str, args: list) -> list[_Candidate]:
+        """Nearest chunks, one candidate per contribution, until `n` contributions."""
+        allowed = self._allowed_chunks(where, args)
+        available = self.vectors.ntotal if allowed is None else len(allowed)
+        if available == 0:
+            return []
+        vector = self.embedder.embed([query])
         faiss.omp_set_num_threads(1)  # per thread; parallelism only hurts single queries
         params = None
         if allowed is not None:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
-        scores, ids = self.vectors.search(vector, fetch, params=params)
-        best: dict[int, tuple[float, int]] = {}
-        for score, chunk_id in zip(scores[0], ids[0], strict=True):
-            if chunk_id < 0:
-                continue
-            owner = int(self.chunk_owner[chunk_id])
-            if owner not in best:
-                best[owner] = (float(score), int(chunk_id))
-        return [(rowid, s, c) for rowid, (s, c) in best.items()]
+        fetch = min(available, max(n * 4, 50))
+        while True:
+            scores, ids = self.vectors.search(vector, fetch, params=params)
+            best: dict[int, _Candidate] = {}
+            for score, chunk_id in zip(scores[0], ids[0], strict=True):
+                if chunk_id < 0:
+                    continue
+                owner = int(self.chunk_owner[chunk_id])
+                if owner not in best:
+                    best[owner] = _Candidate(owner, float(score), int(chunk_id))
+            if len(best) >= n or fetch >= available:
+                return list(best.values())[:n]
+            fetch = min(available, fetch * 4)
+
+    def _keyword(self, query: str, n: int, where: str, args: list) -> list[_Candidate]:
+        mask = None
+        if where:
+            mask = np.zeros(self.keyword.size, dtype=np.float32)
+            rows = self.db.execute(f"SELECT rowid FROM contributions WHERE {where}", args)
+            mask[np.fromiter((r[0] - 1 for r in rows), dtype=np.int64)] = 1.0
+        hits = self.keyword.search(query, n, mask)
+        return [_Candidate(doc + 1, score, None) for doc, score in hits]
+
+    # Filters and records -------------------------------------------------------------------
+
+    def _check_speaker(self, speaker: str) -> None:
+        clause, args = speaker_clause(speaker)
+        if not self.db.execute(f"SELECT 1 FROM contributions WHERE {clause} LIMIT 1",
+                               args).fetchone():
+            raise InvalidRequest(
+                "speaker", f"no speaker matches {speaker!r}; look names up with /speakers?q=..."
+            )
+
+    def _allowed_chunks(self, where: str, args: list) -> np.ndarray | None:
+        """Chunk ids that pass the filters, or None when nothing is filtered."""
+        if not where:
+            return None
+        rows = self.db.execute(
+            f"SELECT chunks.id FROM chunks JOIN contributions "
+            f"ON contributions.rowid = chunks.contribution_rowid WHERE {where}",
+            args,
+        )
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def _count(self, where: str, args: list) -> int:
+        if not where:
+            return self.contribution_count
+        return self.db.execute(f"SELECT count(*) FROM contributions WHERE {where}",
+                               args).fetchone()[0]
 
     def _records(self, rowids: Sequence[int]) -> dict[int, ContributionRecord]:
         if not rowids:
@@ -176,124 +271,15 @@ class SearchIndex:
         rows = self.db.execute(f"SELECT * FROM contributions WHERE rowid IN ({marks})", rowids)
         return {row["rowid"]: record_from_row(row) for row in rows}
 
+    def _chunks_of(self, rowid: int) -> list[tuple[int, int, int]]:
+        """(chunk id, char_start, char_end) of a contribution's chunks, in order."""
+        rows = self.db.execute(
+            "SELECT id, char_start, char_end FROM chunks WHERE contribution_rowid = ? "
+            "ORDER BY ordinal", (rowid,))
+        return [tuple(r) for r in rows]
+
     def _snippet(self, record: ContributionRecord, chunk_id: int, query: str) -> Snippet:
         row = self.db.execute(
             "SELECT ordinal, char_start, char_end FROM chunks WHERE id = ?", (chunk_id,)
         ).fetchone()
         return best_snippet(record.text, row["char_start"], row["char_end"], query, row["ordinal"])
-
-    # Filters ---------------------------------------------------------------------------
-
-    def _where(self, filters: SearchFilters) -> tuple[str, list]:
-        clauses, args = [], []
-        if filters.speaker:
-            clause, speaker_args = _speaker_clause(filters.speaker)
-            clauses.append(clause)
-            args += speaker_args
-        if filters.party:
-            clauses.append("party = ?")
-            args.append(self._known_party(filters.party))
-        if filters.house:
-            clauses.append("house = ?")
-            args.append(_pick("house", filters.house, self.houses))
-        if filters.kind:
-            clauses.append("kind = ?")
-            args.append(_pick("kind", filters.kind, [k.value for k in Kind]))
-        date_from = _parse_date("date_from", filters.date_from)
-        date_to = _parse_date("date_to", filters.date_to)
-        if date_from and date_to and date_from > date_to:
-            raise InvalidRequest("date_from", f"date_from {date_from} is after date_to {date_to}")
-        if date_from:
-            clauses.append("date >= ?")
-            args.append(date_from)
-        if date_to:
-            clauses.append("date <= ?")
-            args.append(date_to)
-        if filters.debate:
-            clauses.append("debate_title LIKE ? ESCAPE '\\'")
-            args.append(_contains(filters.debate))
-        return " AND ".join(clauses), args
-
-    def _allowed_chunks(self, filters: SearchFilters) -> np.ndarray | None:
-        """Chunk ids that pass the filters, or None when nothing is filtered."""
-        where, args = self._where(filters)
-        if not where:
-            return None
-        if filters.speaker:
-            clause, speaker_args = _speaker_clause(filters.speaker)
-            known = self.db.execute(f"SELECT 1 FROM contributions WHERE {clause} LIMIT 1",
-                                    speaker_args).fetchone()
-        if filters.speaker and not known:
-            raise InvalidRequest(
-                "speaker",
-                f"no speaker matches {filters.speaker!r}; look names up with /speakers?q=...",
-            )
-        rows = self.db.execute(
-            f"SELECT chunks.id FROM chunks JOIN contributions "
-            f"ON contributions.rowid = chunks.contribution_rowid WHERE {where}",
-            args,
-        )
-        return np.fromiter((r[0] for r in rows), dtype=np.int64)
-
-    def _count(self, filters: SearchFilters) -> int:
-        where, args = self._where(filters)
-        sql = "SELECT count(*) FROM contributions" + (f" WHERE {where}" if where else "")
-        return self.db.execute(sql, args).fetchone()[0]
-
-    def _known_party(self, value: str) -> str:
-        aliases = {name.lower(): name for name in self.parties}
-        aliases.update({a: n for a, n in party_aliases().items() if n in self.parties})
-        try:
-            return aliases[value.strip().lower()]
-        except KeyError:
-            raise InvalidRequest(
-                "party", f"unknown party {value!r}; known: {', '.join(self.parties)}"
-            ) from None
-
-
-def validate_query(query: str | None) -> str:
-    query = (query or "").strip()
-    if not query:
-        raise InvalidRequest("q", "the query is empty; type a question or some words")
-    if len(query) > MAX_QUERY_CHARS:
-        raise InvalidRequest(
-            "q", f"the query is {len(query)} characters long; the most allowed is {MAX_QUERY_CHARS}"
-        )
-    return query
-
-
-def validate_page(k: int, offset: int) -> None:
-    if not 1 <= k <= MAX_K:
-        raise InvalidRequest("k", f"k must be between 1 and {MAX_K}, not {k}")
-    if not 0 <= offset <= MAX_OFFSET:
-        raise InvalidRequest("offset", f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
-
-
-def _contains(value: str) -> str:
-    """A LIKE pattern matching `value` anywhere, with LIKE's wildcards escaped."""
-    escaped = value.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def _speaker_clause(value: str) -> tuple[str, list[str]]:
-    pattern = _contains(value)
-    return (
-        "(person_id = ? OR speaker_name LIKE ? ESCAPE '\\' OR member_name LIKE ? ESCAPE '\\')",
-        [value.strip(), pattern, pattern],
-    )
-
-
-def _pick(name: str, value: str, known: Sequence[str]) -> str:
-    for option in known:
-        if option.lower() == value.strip().lower():
-            return option
-    raise InvalidRequest(name, f"unknown {name} {value!r}; known: {', '.join(known)}")
-
-
-def _parse_date(name: str, value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise InvalidRequest(name, f"{name} {value!r} is not a date; use YYYY-MM-DD") from None

@@ -7,8 +7,9 @@ from dataclasses import asdict
 from pydantic import BaseModel, ConfigDict, Field
 
 from search_api.catalogue import SpeakerSummary
+from search_api.filters import SearchFilters
 from search_api.records import ContributionRecord
-from search_api.retrieval import SearchFilters, SearchResults
+from search_api.retrieval import SearchResults
 
 
 class SearchRequest(BaseModel):
@@ -26,11 +27,17 @@ class SearchRequest(BaseModel):
     date_from: str | None = Field(None, description="Earliest sitting date, YYYY-MM-DD.")
     date_to: str | None = Field(None, description="Latest sitting date, YYYY-MM-DD.")
     debate: str | None = Field(None, description="Substring of the debate title.")
+    parliament: str | None = Field(None, description='e.g. "UK Parliament".')
+    corpus: str | None = Field(None, description="A corpus name, as /stats lists them.")
+    mode: str | None = Field(
+        None, description="hybrid (default: words and meaning), dense (meaning) or keyword."
+    )
 
     def filters(self) -> SearchFilters:
         return SearchFilters(
             speaker=self.speaker, party=self.party, house=self.house, kind=self.kind,
             date_from=self.date_from, date_to=self.date_to, debate=self.debate,
+            parliament=self.parliament, corpus=self.corpus,
         )
 
 
@@ -100,7 +107,7 @@ class SearchResult(ContributionSummary):
 
 class SearchResponse(BaseModel):
     query: str
-    mode: str = "dense"
+    mode: str = Field(description="The retrieval mode used.")
     k: int
     offset: int
     total: int = Field(description="Contributions that pass the filters.")
@@ -156,6 +163,7 @@ def _summary_fields(record: ContributionRecord) -> dict:
 def search_response(results: SearchResults) -> SearchResponse:
     return SearchResponse(
         query=results.query,
+        mode=results.mode,
         k=results.k,
         offset=results.offset,
         total=results.total,

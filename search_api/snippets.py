@@ -40,6 +40,12 @@ def _terms(text: str) -> set[str]:
     return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words if w not in _STOP}
 
 
+def best_chunk_by_words(chunks: list[tuple[int, int, int]], text: str, query: str) -> int:
+    """Of (chunk id, start, end) spans of `text`, the one sharing most words with `query`."""
+    wanted = _terms(query)
+    return max(chunks, key=lambda c: (len(wanted & _terms(text[c[1] : c[2]])), -c[1]))[0]
+
+
 def best_snippet(text: str, start: int, end: int, query: str, chunk: int) -> Snippet:
     """A snippet from `text[start:end]` (the best chunk) with its best sentence marked."""
     spans = [(start + s, start + e) for s, e in sentence_spans(text[start:end])] or [(start, end)]

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from search_api.app import create_app
+from search_api.retrieval import RetrievalConfig
 from search_api.schemas import (
     ContributionPublic,
     ErrorResponse,
@@ -41,7 +42,7 @@ def test_search_get(api_client, small_index):
     response = api_client.get("/search", params={"q": TASERS, "k": 5})
     assert response.status_code == 200
     page = SearchResponse.model_validate(response.json())
-    assert (page.query, page.mode, page.k, page.offset) == (TASERS, "dense", 5, 0)
+    assert (page.query, page.mode, page.k, page.offset) == (TASERS, RetrievalConfig().mode, 5, 0)
     assert page.count == len(page.results) == 5
     assert page.total == small_index.contribution_count
     assert page.filters == {}

@@ -1,0 +1,305 @@
+"""Quoted, attributed answers: verbatim sentences of the best contributions, by speaker.
+
+An answer never paraphrases. It retrieves the contributions nearest the question (dense
+retrieval, so the scores are cosine similarities with a calibrated meaning), adds the
+answers given to a question it found and the question an answer replies to, scores every
+sentence of those contributions against the question with the same embedder, and quotes the
+best ones exactly, each with its character offsets in the contribution. Quotes are grouped by
+speaker, so where several members spoke their positions stand side by side.
+
+When the best contribution is not close enough (`ANSWERABLE_THRESHOLD`, measured by
+`calibrate_threshold`: see bench/answers.py), the answer says that nothing in the index
+answers the question, and quotes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from indexer.sentences import sentence_spans
+from search_api.exchanges import exchanges
+from search_api.filters import SearchFilters
+from search_api.records import ContributionRecord, SpeakerRecord
+
+# Cosine similarity of the question to the best chunk below which the index "has no answer".
+# Measured with `python -m bench.answers --index DIR` (UK written questions of the index as
+# answerable, their own text excluded; SciFact claims as unanswerable): the threshold with
+# the best balanced accuracy on half of each set, reported on the other half. See
+# bench/answers.py and the README for the figures.
+ANSWERABLE_THRESHOLD = 0.45
+SEARCH_K = 10
+MAX_CONTRIBUTIONS = 4  # retrieved contributions quoted, before linked questions/answers
+MAX_LINKED = 2  # answers (or questions) added per retrieved question (or answer)
+QUOTES_PER_CONTRIBUTION = 2
+MAX_ANSWER_CHARS = 1500  # all quotes together
+MAX_SENTENCES_SCORED = 40  # per contribution; long speeches are read around their best chunk
+MIN_QUOTE_CHARS = 25  # shorter sentences ("My Lords,", "Order.") say nothing on their own
+
+MATCH, ANSWER, QUESTION = "match", "answer", "question"
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim sentence: `contribution.text[start:end] == text`."""
+
+    text: str
+    start: int
+    end: int
+    score: float  # cosine similarity to the question
+
+
+@dataclass
+class QuotedContribution:
+    contribution: ContributionRecord
+    role: str  # match: retrieved; answer / question: linked to a retrieved contribution
+    score: float | None  # retrieval score; None where linked, not retrieved
+    marker: int = 0  # citation number in the answer, 1-based
+    quotes: list[Quote] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)  # quoted contributions replying to it
+    answers_to: list[str] = field(default_factory=list)  # quoted questions it replies to
+
+
+@dataclass
+class SpeakerPosition:
+    key: str  # person id, or "name:<printed name>" where the person is unknown
+    speaker: SpeakerRecord
+    contributions: list[QuotedContribution]
+
+
+@dataclass
+class Answer:
+    question: str
+    answerable: bool
+    top_score: float | None  # the best retrieval score; None when nothing passed the filters
+    threshold: float
+    filters: dict[str, str]
+    speakers: list[SpeakerPosition] = field(default_factory=list)
+    message: str | None = None  # why nothing is quoted
+
+    @property
+    def contributions(self) -> list[QuotedContribution]:
+        """Every quoted contribution, in citation order."""
+        found = [c for s in self.speakers for c in s.contributions]
+        return sorted(found, key=lambda c: c.marker)
+
+
+def answer_question(
+    index,
+    question: str,
+    filters: SearchFilters | None = None,
+    *,
+    threshold: float = ANSWERABLE_THRESHOLD,
+    max_contributions: int = MAX_CONTRIBUTIONS,
+    quotes_per_contribution: int = QUOTES_PER_CONTRIBUTION,
+    max_chars: int = MAX_ANSWER_CHARS,
+) -> Answer:
+    """Verbatim, attributed sentences answering `question` from a SearchIndex, by speaker."""
+    results = index.search(question, k=SEARCH_K, filters=filters, mode="dense")
+    top = results.hits[0].score if results.hits else None
+    answer = Answer(results.query, False, top, threshold, results.filters)
+    if top is None or top < threshold:
+        answer.message = _no_answer_message(top, threshold, bool(results.filters))
+        return answer
+    answer.answerable = True
+    chosen = [h for h in results.hits if h.score >= threshold][:max_contributions]
+    found = _with_linked(index, [(h.contribution, h.score, h.snippet.chunk) for h in chosen])
+    passages = _quote(index, results.query, found, quotes_per_contribution, max_chars)
+    _link(index, passages)
+    for marker, passage in enumerate(passages, start=1):
+        passage.marker = marker
+    answer.speakers = _by_speaker(passages)
+    return answer
+
+
+def speaker_key(speaker: SpeakerRecord) -> str:
+    return speaker.person_id or f"name:{speaker.name or 'unknown'}"
+
+
+def _no_answer_message(top: float | None, threshold: float, filtered: bool) -> str:
+    if top is None:
+        return "No contribution passes these filters, so nothing can answer the question."
+    where = "the contributions that pass these filters" if filtered else "the index"
+    return (f"Nothing in {where} answers this question: the closest passage scores {top:.2f}, "
+            f"below the {threshold:.2f} an answer needs. Try other words, or /search for the "
+            "nearest passages.")
+
+
+def _with_linked(index, retrieved: Sequence[tuple[ContributionRecord, float, int]]):
+    """Retrieved contributions, each followed by the answers it got or the question it answers."""
+    links = exchanges(index, [record.id for record, _, _ in retrieved])
+    passages: list[tuple[QuotedContribution, tuple[int, int] | None]] = []
+    seen: set[str] = set()
+    for record, score, chunk in retrieved:
+        if record.id in seen:
+            continue
+        seen.add(record.id)
+        passages.append((QuotedContribution(record, MATCH, score), _chunk_span(index, record,
+                                                                                chunk)))
+        linked = ([(r, ANSWER) for r in links[record.id].answers[:MAX_LINKED]]
+                  + [(r, QUESTION) for r in links[record.id].answers_to[:MAX_LINKED]])
+        for other, role in linked:
+            if other.id not in seen:
+                seen.add(other.id)
+                passages.append((QuotedContribution(other, role, None), None))
+    return passages
+
+
+def _chunk_span(index, record: ContributionRecord, ordinal: int) -> tuple[int, int] | None:
+    row = index.db.execute(
+        "SELECT chunks.char_start, chunks.char_end FROM chunks JOIN contributions "
+        "ON contributions.rowid = chunks.contribution_rowid "
+        "WHERE contributions.id = ? AND chunks.ordinal = ?", (record.id, ordinal)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def candidate_sentences(text: str, region: tuple[int, int] | None = None) -> list[tuple[int, int]]:
+    """(start, end) of the sentences of `text` worth scoring, around `region` if it is long."""
+    spans = sentence_spans(text)
+    if len(spans) > MAX_SENTENCES_SCORED and region is not None:
+        spans = [s for s in spans if s[1] > region[0] and s[0] < region[1]] or spans
+    useful = [s for s in spans if s[1] - s[0] >= MIN_QUOTE_CHARS] or spans
+    return useful[:MAX_SENTENCES_SCORED]
+
+
+def _quote(index, question: str, passages, per_contribution: int,
+           max_chars: int) -> list[QuotedContribution]:
+    """The passages with quotes: their best sentences, within `max_chars` in all."""
+    spans = [candidate_sentences(p.contribution.text, region) for p, region in passages]
+    texts = [p.contribution.text[s:e] for (p, _), ss in zip(passages, spans, strict=True)
+             for s, e in ss]
+    vectors = index.embedder.embed([question, *texts])
+    scores = iter((vectors[1:] @ vectors[0]).tolist() if texts else [])
+    ranked: list[list[Quote]] = []
+    for (p, _), ss in zip(passages, spans, strict=True):
+        quotes = [Quote(p.contribution.text[s:e], s, e, round(next(scores), 6)) for s, e in ss]
+        ranked.append(sorted(quotes, key=lambda q: -q.score)[:per_contribution])
+    used = 0
+    for (p, _), best in zip(passages, ranked, strict=True):
+        for quote in best:
+            if used + len(quote.text) <= max_chars or used == 0:
+                p.quotes.append(quote)
+                used += len(quote.text)
+        p.quotes.sort(key=lambda q: q.start)  # reading order
+    return [p for p, _ in passages if p.quotes]
+
+
+def _link(index, passages: list[QuotedContribution]) -> None:
+    quoted = {p.contribution.id for p in passages}
+    links = exchanges(index, quoted)
+    for p in passages:
+        p.answers = [r.id for r in links[p.contribution.id].answers if r.id in quoted]
+        p.answers_to = [r.id for r in links[p.contribution.id].answers_to if r.id in quoted]
+
+
+def _by_speaker(passages: list[QuotedContribution]) -> list[SpeakerPosition]:
+    groups: dict[str, SpeakerPosition] = {}
+    for p in passages:
+        key = speaker_key(p.contribution.speaker)
+        if key not in groups:
+            groups[key] = SpeakerPosition(key, p.contribution.speaker, [])
+        groups[key].contributions.append(p)
+    return list(groups.values())
+
+
+# Rendering ------------------------------------------------------------------------------
+
+
+def describe_speaker(speaker: SpeakerRecord) -> str:
+    """"Name (office; party, constituency)" with whatever the record knows."""
+    details = ", ".join(x for x in (speaker.party, speaker.constituency or speaker.peerage) if x)
+    inner = "; ".join(x for x in (speaker.office, details) if x)
+    name = speaker.name or "(no speaker named)"
+    return f"{name} ({inner})" if inner else name
+
+
+def citation_line(record: ContributionRecord) -> str:
+    """One line citing a contribution: who, where, when, which debate, its id and link."""
+    parts = [describe_speaker(record.speaker), record.house, record.date, record.debate.title,
+             record.id]
+    if record.source_url:
+        parts.append(record.source_url)
+    return ". ".join(p.rstrip(".") for p in parts if p)
+
+
+def render_answer(answer: Answer) -> str:
+    """The answer as plain text: quotes grouped by speaker, then numbered citations."""
+    if not answer.answerable:
+        return answer.message or "No answer."
+    lines = []
+    for position in answer.speakers:
+        lines.append(describe_speaker(position.speaker) + ":")
+        for c in position.contributions:
+            role = {ANSWER: "replying", QUESTION: "asking"}.get(c.role)
+            for quote in c.quotes:
+                lines.append(f'  "{quote.text}" [{c.marker}]' + (f" ({role})" if role else ""))
+    lines.append("")
+    lines += [f"[{c.marker}] {citation_line(c.contribution)}" for c in answer.contributions]
+    return "\n".join(lines)
+
+
+# Calibration ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A question for calibration; `exclude` ids (its own record) do not count as answers."""
+
+    text: str
+    exclude: frozenset[str] = frozenset()
+
+
+@dataclass
+class Calibration:
+    threshold: float
+    precision: float  # of "answerable": answerable questions among those the decision answers
+    recall: float  # answerable questions the decision answers
+    accuracy: float
+    answerable: int
+    unanswerable: int
+    answerable_scores: list[float] = field(default_factory=list)
+    unanswerable_scores: list[float] = field(default_factory=list)
+
+
+def top_score(index, probe: Probe, k: int = 5) -> float:
+    """The best retrieval score of `probe`, ignoring its excluded ids and copies of its text."""
+    for hit in index.search(probe.text, k=k, mode="dense").hits:
+        if hit.contribution.id not in probe.exclude and hit.contribution.text != probe.text:
+            return hit.score
+    return 0.0
+
+
+def decision_quality(answerable: Sequence[float], unanswerable: Sequence[float],
+                     threshold: float) -> tuple[float, float, float]:
+    """(precision, recall, accuracy) of "answerable" when scores >= threshold are answered."""
+    tp = sum(s >= threshold for s in answerable)
+    fp = sum(s >= threshold for s in unanswerable)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / len(answerable) if answerable else 0.0
+    correct = tp + sum(s < threshold for s in unanswerable)
+    accuracy = correct / (len(answerable) + len(unanswerable))
+    return precision, recall, accuracy
+
+
+def best_threshold(answerable: Sequence[float], unanswerable: Sequence[float]) -> float:
+    """The threshold with the best balanced accuracy (mean of the two recalls); lowest on ties."""
+    candidates = sorted({round(s, 3) for s in [*answerable, *unanswerable]})
+
+    def balanced(t: float) -> float:
+        hit = np.mean([s >= t for s in answerable]) if answerable else 0.0
+        miss = np.mean([s < t for s in unanswerable]) if unanswerable else 0.0
+        return float(hit + miss) / 2
+
+    return max(candidates, key=lambda t: (balanced(t), -t)) if candidates else 0.0
+
+
+def calibrate_threshold(index, answerable: Sequence[Probe], unanswerable: Sequence[Probe],
+                        threshold: float | None = None) -> Calibration:
+    """Score both sets; pick the threshold (or use `threshold`) and measure the decision."""
+    a = [top_score(index, p) for p in answerable]
+    u = [top_score(index, p) for p in unanswerable]
+    chosen = best_threshold(a, u) if threshold is None else threshold
+    precision, recall, accuracy = decision_quality(a, u, chosen)
+    return Calibration(chosen, precision, recall, accuracy, len(a), len(u), a, u)
