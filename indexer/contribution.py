@@ -18,6 +18,7 @@ class Kind(StrEnum):
     ANSWER = "answer"  # a written answer
     STATEMENT = "statement"  # a written ministerial statement
     INTERJECTION = "interjection"  # words called out during another member's speech
+    DOCUMENT = "document"  # a benchmark collection's document, not a parliamentary record
 
 
 @dataclass(frozen=True, slots=True)

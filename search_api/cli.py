@@ -55,23 +55,27 @@ def main(ctx: click.Context) -> None:
               help="Index folder to build [default: --index or var/index].")
 @click.option("--model", "model_path", type=click.Path(path_type=Path),
               help="A local sentence-transformers model folder [default: packaged MiniLM].")
+@click.option("--context/--no-context", default=None,
+              help="Embed chunks after their debate title and speaker [default: on].")
 @click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
-def index(ctx, paths, out, model_path, force, quiet):
+def index(ctx, paths, out, model_path, context, force, quiet):
     """Build an index from corpus manifests (*.toml) or TheyWorkForYou XML files/folders.
 
     With no PATHS, indexes the default corpus. Unchanged inputs are not rebuilt, and chunks
     whose text did not change are not re-embedded.
     """
     from indexer.build import build_index
+    from indexer.chunking import ChunkingParams
     from indexer.embedding import SentenceTransformerEmbedder
     from indexer.sources import resolve_inputs
 
     settings = _settings(ctx)
     inputs = resolve_inputs(paths or [settings.corpus], settings.cache_dir, progress=not quiet)
     embedder = SentenceTransformerEmbedder(model_path or settings.model_path)
-    report = build_index(inputs, out or settings.index_dir, embedder, force=force,
+    params = ChunkingParams() if context is None else ChunkingParams(context=context)
+    report = build_index(inputs, out or settings.index_dir, embedder, params, force=force,
                          progress=not quiet)
     click.echo(report.summary())
 
@@ -119,6 +123,52 @@ def search(ctx, query, k, offset, speaker, party, house, kind, date_from, date_t
         click.echo(textwrap.fill(r.snippet.sentence, width=88, initial_indent="   ",
                                  subsequent_indent="   "))
         click.echo(f"   {r.id}" + (f"  {r.source_url}" if r.source_url else ""))
+
+
+@main.command(name="eval")
+@_index_option
+@click.option("--set", "set_name", type=click.Choice(["uk-written-answers"]),
+              help="A named set made from the index itself.")
+@click.option("--beir", "beir_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="A BEIR folder (queries.jsonl, qrels/test.tsv); --index holds its corpus.")
+@click.option("--queries", "queries_path", type=click.Path(path_type=Path, exists=True),
+              help="Queries (jsonl or TSV) against the debate index; with --qrels.")
+@click.option("--qrels", "qrels_path", type=click.Path(path_type=Path, exists=True),
+              help="Judgements naming contribution ids (BEIR TSV or TREC qrels).")
+@click.option("--config", "configs", multiple=True,
+              help="A named pipeline: a preset (dense, keyword, hybrid, rrf) or "
+                   "name:key=value,... Repeat to compare; the first is the baseline. "
+                   "[default: dense, keyword, rrf, hybrid]")
+@click.option("--split", type=click.Choice(["all", "dev", "test"]), default="all",
+              show_default=True, help="Evaluate on a deterministic third (dev) or the rest.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Write TREC runs, per-query and metrics JSON here.")
+@click.pass_context
+def evaluate(ctx, set_name, beir_dir, queries_path, qrels_path, configs, split, out):
+    """Measure retrieval: nDCG@10, MRR@10, Recall@10/100 and MAP, side by side."""
+    from search_api import evaluation
+    from search_api.retrieval import SearchIndex
+
+    index = SearchIndex(_settings(ctx).index_dir)
+    if set_name:
+        evalset = evaluation.written_answers_set(index)
+    elif beir_dir:
+        evalset = evaluation.beir_set(beir_dir)
+    elif queries_path and qrels_path:
+        qrels = evaluation.load_qrels(qrels_path)
+        queries = {q: t for q, t in evaluation.load_queries(queries_path).items() if q in qrels}
+        evalset = evaluation.EvalSet(queries_path.stem, queries, qrels)
+    else:
+        raise click.UsageError("give --set, --beir, or --queries with --qrels")
+    if split != "all":
+        evalset = evalset.split(split)
+    named = dict(evaluation.parse_config(spec)
+                 for spec in (configs or ("dense", "keyword", "rrf", "hybrid")))
+    results = evaluation.compare(index, evalset, named)
+    click.echo(evaluation.format_table(evalset, results))
+    if out:
+        evaluation.write_outputs(out, evalset, results)
+        click.echo(f"Runs and metrics written to {out}")
 
 
 @main.command()

@@ -167,6 +167,19 @@ class SearchIndex:
             )
         return results
 
+    def rank(
+        self, query: str, n: int = 100, filters: SearchFilters | None = None,
+        config: RetrievalConfig | None = None,
+    ) -> list[tuple[str, float]]:
+        """(contribution id, score) of the best `n`, for batch evaluation: no snippets, and
+        no length limit on the query (benchmark queries can be long)."""
+        if not query.strip():
+            raise InvalidRequest("q", "the query is empty")
+        where, args = compile_filters(filters or SearchFilters(), self.known)
+        ranked = self._rank(query, n, where, args, config or self.config)[:n]
+        ids = self._ids([c.rowid for c in ranked])
+        return [(ids[c.rowid], c.score) for c in ranked]
+
     def contribution(self, contribution_id: str) -> ContributionRecord:
         row = self.db.execute(
             "SELECT * FROM contributions WHERE id = ?", (contribution_id,)
@@ -270,6 +283,14 @@ class SearchIndex:
         marks = ", ".join("?" * len(rowids))
         rows = self.db.execute(f"SELECT * FROM contributions WHERE rowid IN ({marks})", rowids)
         return {row["rowid"]: record_from_row(row) for row in rows}
+
+    def _ids(self, rowids: Sequence[int]) -> dict[int, str]:
+        if not rowids:
+            return {}
+        marks = ", ".join("?" * len(rowids))
+        rows = self.db.execute(f"SELECT rowid, id FROM contributions WHERE rowid IN ({marks})",
+                               rowids)
+        return dict(rows.fetchall())
 
     def _chunks_of(self, rowid: int) -> list[tuple[int, int, int]]:
         """(chunk id, char_start, char_end) of a contribution's chunks, in order."""

@@ -21,6 +21,7 @@ from indexer.corpus import CorpusInput, load_manifest, materialize
 from indexer.errors import CorpusError
 from indexer.sources import (
     au_hansard_xml,
+    beir_jsonl,
     ca_hansard_xml,
     ie_oireachtas_json,
     parlamint_tei,
@@ -37,6 +38,7 @@ FORMATS = {
         au_hansard_xml,
         us_congressional_record,
         ie_oireachtas_json,
+        beir_jsonl,
     )
 }
 
@@ -85,8 +87,9 @@ def resolve_inputs(
 ) -> list[CorpusInput]:
     """CorpusInputs for manifests (*.toml) and plain source files or folders.
 
-    Plain paths are read as TheyWorkForYou/ParlParse XML; their members/ folder is found at
-    the root of the tree they sit in. Several paths in one tree become one corpus.
+    A folder with a corpus.jsonl is a BEIR benchmark collection. Other plain paths are read as
+    TheyWorkForYou/ParlParse XML; their members/ folder is found at the root of the tree they
+    sit in. Several paths in one tree become one corpus.
     """
     inputs: list[CorpusInput] = []
     plain: dict[Path, list[Path]] = {}
@@ -96,6 +99,10 @@ def resolve_inputs(
             raise CorpusError(f"no such file or folder: {path}")
         if path.suffix == ".toml":
             inputs.append(materialize(load_manifest(path), cache_dir, progress=progress))
+            continue
+        if beir_jsonl.is_collection(path):
+            files = tuple(beir_jsonl.list_source_files(path))
+            inputs.append(CorpusInput(path.name, beir_jsonl.FORMAT, path, files))
             continue
         root = twfy_xml.find_tree_root(path)
         plain.setdefault(root, []).extend(twfy_xml.list_source_files(path))

@@ -1,0 +1,245 @@
+"""Batch retrieval evaluation: query sets, runs, metrics (through ir-measures), comparisons.
+
+Metrics come from ir-measures (on pytrec-eval-terrier, trec_eval's engine); none are computed
+here. A query that retrieves nothing counts as 0 for every measure (trec_eval itself would
+skip it and report a higher mean).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ir_measures
+from ir_measures import AP, RR, R, nDCG
+from scipy import stats
+from tqdm import tqdm
+
+from search_api.errors import InvalidRequest
+from search_api.filters import SearchFilters
+from search_api.retrieval import RetrievalConfig, SearchIndex
+
+MEASURES = {"nDCG@10": nDCG @ 10, "MRR@10": RR @ 10, "R@10": R @ 10, "R@100": R @ 100,
+            "MAP": AP}
+PRIMARY = "nDCG@10"
+RUN_DEPTH = 100
+
+Run = dict[str, dict[str, float]]  # query id -> {document id: score}
+Qrels = dict[str, dict[str, int]]  # query id -> {document id: relevance}
+
+
+@dataclass
+class EvalSet:
+    """Queries with relevance judgements; `filters` restrict the candidate documents."""
+
+    name: str
+    queries: dict[str, str]
+    qrels: Qrels
+    filters: SearchFilters = field(default_factory=SearchFilters)
+
+    def split(self, part: str) -> EvalSet:
+        """A deterministic third ("dev") or two thirds ("test") of the queries, by id hash."""
+        if part not in ("dev", "test"):
+            raise InvalidRequest("split", f"unknown split {part!r}; known: dev, test")
+        keep = {q for q in self.queries if (_bucket(q) == 0) == (part == "dev")}
+        return EvalSet(f"{self.name}/{part}", {q: t for q, t in self.queries.items() if q in keep},
+                       {q: r for q, r in self.qrels.items() if q in keep}, self.filters)
+
+
+def _bucket(query_id: str) -> int:
+    return int(hashlib.sha256(query_id.encode()).hexdigest(), 16) % 3
+
+
+# Loading ---------------------------------------------------------------------------------
+
+def load_queries(path: Path) -> dict[str, str]:
+    """BEIR queries.jsonl ({"_id", "text"} per line) or a two-column TSV (id, text)."""
+    queries = {}
+    with open(path, encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                if path.suffix == ".jsonl":
+                    item = json.loads(line)
+                    queries[str(item["_id"])] = item["text"]
+                else:
+                    query_id, text = line.rstrip("\n").split("\t", 1)
+                    queries[query_id] = text
+            except (ValueError, KeyError) as exc:
+                raise InvalidRequest("queries", f"{path}:{line_no}: not a query: {exc}") from exc
+    return queries
+
+
+def load_qrels(path: Path) -> Qrels:
+    """BEIR qrels TSV (query-id, corpus-id, score; header optional) or TREC qrels."""
+    qrels: Qrels = {}
+    with open(path, encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            parts = line.split()
+            if not parts or (line_no == 1 and parts[0] == "query-id"):
+                continue
+            if len(parts) == 4:  # TREC: qid iteration docid relevance
+                parts = [parts[0], parts[2], parts[3]]
+            try:
+                query_id, doc_id, relevance = parts[0], parts[1], int(parts[2])
+            except (IndexError, ValueError) as exc:
+                raise InvalidRequest("qrels", f"{path}:{line_no}: not a judgement") from exc
+            qrels.setdefault(query_id, {})[doc_id] = relevance
+    return qrels
+
+
+def beir_set(folder: Path, split: str = "test") -> EvalSet:
+    """A BEIR collection's queries and qrels (judged queries only)."""
+    qrels = load_qrels(folder / "qrels" / f"{split}.tsv")
+    queries = {q: t for q, t in load_queries(folder / "queries.jsonl").items() if q in qrels}
+    return EvalSet(folder.name, queries, qrels)
+
+
+def written_answers_set(index: SearchIndex) -> EvalSet:
+    """UK Commons written questions, each judged against the reply in its section.
+
+    Query = a written question's text; relevant = the answers in the same debate section
+    (several questions can share one reply). The candidates are Commons written answers.
+    """
+    rows = index.db.execute(
+        "SELECT q.id, q.text, a.id FROM contributions q JOIN contributions a "
+        "ON a.debate_id = q.debate_id AND a.kind = 'answer' "
+        "WHERE q.kind = 'question' AND q.house = 'House of Commons' ORDER BY q.rowid"
+    )
+    queries: dict[str, str] = {}
+    qrels: Qrels = {}
+    for question_id, text, answer_id in rows:
+        queries[question_id] = text
+        qrels.setdefault(question_id, {})[answer_id] = 1
+    return EvalSet("uk-written-answers", queries, qrels,
+                   SearchFilters(kind="answer", house="House of Commons"))
+
+
+def parse_config(spec: str) -> tuple[str, RetrievalConfig]:
+    """A named configuration from "name" (a preset) or "name:key=value,key=value".
+
+    Presets: dense, keyword, hybrid (the default pipeline), rrf. Keys: RetrievalConfig's
+    fields (mode, fusion, dense_weight, rrf_k, candidates).
+    """
+    name, _, settings = spec.partition(":")
+    base = PRESETS.get(name, RetrievalConfig())
+    if not settings:
+        if name not in PRESETS:
+            raise InvalidRequest("config", f"unknown preset {name!r}; known: {', '.join(PRESETS)}"
+                                 " (or give name:key=value,...)")
+        return name, base
+    values = {}
+    types = {f.name: f.type for f in dataclasses.fields(RetrievalConfig)}
+    for item in settings.split(","):
+        key, _, value = item.partition("=")
+        if key not in types:
+            raise InvalidRequest("config", f"unknown setting {key!r}; known: {', '.join(types)}")
+        values[key] = {"float": float, "int": int}.get(str(types[key]), str)(value)
+    return name, dataclasses.replace(base, **values)
+
+
+PRESETS = {
+    "dense": RetrievalConfig(mode="dense"),
+    "keyword": RetrievalConfig(mode="keyword"),
+    "hybrid": RetrievalConfig(),
+    "rrf": RetrievalConfig(mode="hybrid", fusion="rrf"),
+}
+
+
+# Running and scoring ---------------------------------------------------------------------
+
+def run_queries(index: SearchIndex, evalset: EvalSet, config: RetrievalConfig,
+                *, progress: bool = True, depth: int = RUN_DEPTH) -> Run:
+    """The top `depth` documents of every query under `config`."""
+    return {
+        query_id: dict(index.rank(text, depth, evalset.filters, config))
+        for query_id, text in tqdm(evalset.queries.items(), desc=f"{evalset.name}",
+                                   unit="query", disable=not progress)
+    }
+
+
+def score_run(run: Run, qrels: Qrels) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """(mean of each measure over all judged queries, per-query values)."""
+    measures = list(MEASURES.values())
+    names = {m: name for name, m in MEASURES.items()}
+    per_query: dict[str, dict[str, float]] = {q: dict.fromkeys(MEASURES, 0.0) for q in qrels}
+    for metric in ir_measures.iter_calc(measures, qrels, run):
+        if metric.query_id in per_query:
+            per_query[metric.query_id][names[metric.measure]] = metric.value
+    n = len(per_query) or 1
+    means = {name: sum(values[name] for values in per_query.values()) / n for name in MEASURES}
+    return means, per_query
+
+
+@dataclass
+class ConfigResult:
+    name: str
+    config: RetrievalConfig
+    means: dict[str, float]
+    per_query: dict[str, dict[str, float]]
+    run: Run
+    p_value: float | None = None  # paired t-test on nDCG@10 against the baseline
+    improved: int = 0  # queries whose nDCG@10 rose against the baseline
+    worsened: int = 0
+
+
+def compare(index: SearchIndex, evalset: EvalSet, configs: Mapping[str, RetrievalConfig],
+            *, progress: bool = True) -> list[ConfigResult]:
+    """Every config run and scored; the first is the baseline the others are tested against."""
+    results = []
+    for name, config in configs.items():
+        run = run_queries(index, evalset, config, progress=progress)
+        means, per_query = score_run(run, evalset.qrels)
+        results.append(ConfigResult(name, config, means, per_query, run))
+    baseline = results[0]
+    for result in results[1:]:
+        ours = [result.per_query[q][PRIMARY] for q in evalset.qrels]
+        base = [baseline.per_query[q][PRIMARY] for q in evalset.qrels]
+        result.improved = sum(o > b for o, b in zip(ours, base, strict=True))
+        result.worsened = sum(o < b for o, b in zip(ours, base, strict=True))
+        if result.improved or result.worsened:
+            result.p_value = float(stats.ttest_rel(ours, base).pvalue)
+    return results
+
+
+def tune(index: SearchIndex, dev: EvalSet, candidates: Mapping[str, RetrievalConfig],
+         *, progress: bool = True) -> tuple[str, RetrievalConfig]:
+    """The candidate with the best nDCG@10 on `dev`."""
+    scored = compare(index, dev, candidates, progress=progress)
+    best = max(scored, key=lambda r: r.means[PRIMARY])
+    return best.name, best.config
+
+
+def format_table(evalset: EvalSet, results: Sequence[ConfigResult],
+                 extra: Callable[[ConfigResult], str] | None = None) -> str:
+    """A plain-text side-by-side table, the first row being the baseline."""
+    head = f"{'config':<28}" + "".join(f"{m:>9}" for m in MEASURES) + f"{'p':>9}{'+/-':>10}"
+    lines = [f"{evalset.name}: {len(evalset.qrels)} queries", head, "-" * len(head)]
+    for r in results:
+        p = f"{r.p_value:.3g}" if r.p_value is not None else "-"
+        delta = f"{r.improved}/{r.worsened}" if r is not results[0] else "baseline"
+        line = f"{r.name:<28}" + "".join(f"{r.means[m]:>9.4f}" for m in MEASURES)
+        lines.append(line + f"{p:>9}{delta:>10}" + (f"  {extra(r)}" if extra else ""))
+    return "\n".join(lines)
+
+
+def write_outputs(folder: Path, evalset: EvalSet, results: Sequence[ConfigResult]) -> None:
+    """TREC run files, per-query JSON and the metrics table as JSON, one set per config."""
+    folder.mkdir(parents=True, exist_ok=True)
+    slug = evalset.name.replace("/", "-")
+    for r in results:
+        with open(folder / f"{slug}.{r.name}.run", "w") as handle:
+            for query_id, docs in r.run.items():
+                ranked = sorted(docs.items(), key=lambda item: -item[1])
+                for rank, (doc_id, score) in enumerate(ranked, start=1):
+                    handle.write(f"{query_id} Q0 {doc_id} {rank} {score:.6f} {r.name}\n")
+        (folder / f"{slug}.{r.name}.per-query.json").write_text(json.dumps(r.per_query, indent=1))
+    summary = [{"config": r.name, "settings": dataclasses.asdict(r.config), "metrics": r.means,
+                "p_value": r.p_value, "improved": r.improved, "worsened": r.worsened}
+               for r in results]
+    (folder / f"{slug}.metrics.json").write_text(json.dumps(summary, indent=2))

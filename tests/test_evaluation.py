@@ -1,0 +1,166 @@
+"""Batch evaluation: sets, runs, metrics equal to trec_eval's, comparisons, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import pytrec_eval
+from click.testing import CliRunner
+
+from indexer.build import build_index
+from indexer.chunking import ChunkingParams
+from indexer.sources import resolve_inputs
+from search_api import evaluation
+from search_api.cli import main
+from search_api.errors import InvalidRequest
+from search_api.retrieval import RetrievalConfig, SearchIndex
+
+SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks" / "scifact"
+
+
+@pytest.fixture(scope="module")
+def answers_set(small_index):
+    return evaluation.written_answers_set(small_index)
+
+
+def test_written_answers_set_pairs_questions_with_their_replies(answers_set, small_index):
+    assert len(answers_set.queries) > 800  # the written questions of 26 October 2009
+    assert answers_set.queries.keys() == answers_set.qrels.keys()
+    for question_id, relevant in list(answers_set.qrels.items())[:200]:
+        question = small_index.contribution(question_id)
+        assert question.kind == "question" and question.house == "House of Commons"
+        for answer_id in relevant:
+            answer = small_index.contribution(answer_id)
+            assert answer.kind == "answer"
+            assert answer.debate.id == question.debate.id
+    # Several questions can share one reply.
+    replies = [a for rel in answers_set.qrels.values() for a in rel]
+    assert len(set(replies)) < len(replies)
+
+
+def test_metrics_equal_trec_eval_including_empty_queries(answers_set, small_index):
+    subset = evaluation.EvalSet("subset", dict(list(answers_set.queries.items())[:60]),
+                                {q: answers_set.qrels[q] for q in list(answers_set.queries)[:60]},
+                                answers_set.filters)
+    run = evaluation.run_queries(small_index, subset, RetrievalConfig(mode="dense"),
+                                 progress=False)
+    for query_id in list(run)[:7]:
+        run[query_id] = {}  # queries that retrieve nothing
+    ours, _ = evaluation.score_run(run, subset.qrels)
+
+    evaluator = pytrec_eval.RelevanceEvaluator(
+        subset.qrels, {"ndcg_cut_10", "recall_10", "recall_100", "map"})
+    top10 = {q: dict(sorted(docs.items(), key=lambda d: -d[1])[:10]) for q, docs in run.items()}
+    rr = pytrec_eval.RelevanceEvaluator(subset.qrels, {"recip_rank"}).evaluate(
+        {q: d for q, d in top10.items() if d})
+    theirs = evaluator.evaluate({q: d for q, d in run.items() if d})
+    n = len(subset.qrels)  # trec_eval skips empty queries; we count them as 0
+
+    def mean(values, key):
+        return sum(v[key] for v in values.values()) / n
+
+    expected = {"nDCG@10": mean(theirs, "ndcg_cut_10"), "R@10": mean(theirs, "recall_10"),
+                "R@100": mean(theirs, "recall_100"), "MAP": mean(theirs, "map"),
+                "MRR@10": mean(rr, "recip_rank")}
+    for name, value in expected.items():
+        assert round(ours[name], 4) == round(value, 4), name
+    assert ours["nDCG@10"] > 0.3  # and the numbers mean something: retrieval works
+
+
+def test_compare_counts_improvements_against_the_baseline(answers_set, small_index):
+    subset = answers_set.split("dev")
+    results = evaluation.compare(small_index, subset, {
+        "keyword": RetrievalConfig(mode="keyword"), "hybrid": RetrievalConfig(mode="hybrid")},
+        progress=False)
+    base, other = results
+    assert base.p_value is None and other.p_value is not None
+    ours = [other.per_query[q]["nDCG@10"] for q in subset.qrels]
+    theirs = [base.per_query[q]["nDCG@10"] for q in subset.qrels]
+    assert other.improved == sum(o > b for o, b in zip(ours, theirs, strict=True))
+    assert other.worsened == sum(o < b for o, b in zip(ours, theirs, strict=True))
+    table = evaluation.format_table(subset, results)
+    assert "baseline" in table and "nDCG@10" in table
+
+
+def test_splits_are_disjoint_and_deterministic(answers_set):
+    dev, test = answers_set.split("dev"), answers_set.split("test")
+    assert not dev.queries.keys() & test.queries.keys()
+    assert dev.queries.keys() | test.queries.keys() == answers_set.queries.keys()
+    assert answers_set.split("dev").queries == dev.queries
+    assert 0.25 < len(dev.queries) / len(answers_set.queries) < 0.42
+
+
+def test_config_specs():
+    assert evaluation.parse_config("dense") == ("dense", RetrievalConfig(mode="dense"))
+    name, config = evaluation.parse_config("w7:mode=hybrid,dense_weight=0.7,candidates=50")
+    assert (name, config.dense_weight, config.candidates) == ("w7", 0.7, 50)
+    with pytest.raises(InvalidRequest, match="known: mode, fusion"):
+        evaluation.parse_config("x:weight=1")
+    with pytest.raises(InvalidRequest, match="unknown preset"):
+        evaluation.parse_config("nonsense")
+    with pytest.raises(InvalidRequest, match="unknown mode"):
+        evaluation.parse_config("x:mode=semantic")
+
+
+def test_qrels_and_queries_formats(tmp_path):
+    (tmp_path / "q.tsv").write_text("q1\tpolice tasers\nq2\trail travel\n")
+    (tmp_path / "beir.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t2\n")
+    (tmp_path / "trec.txt").write_text("q1 0 d1 1\nq2 0 d2 2\n")
+    assert evaluation.load_queries(tmp_path / "q.tsv") == {"q1": "police tasers",
+                                                           "q2": "rail travel"}
+    expected = {"q1": {"d1": 1}, "q2": {"d2": 2}}
+    assert evaluation.load_qrels(tmp_path / "beir.tsv") == expected
+    assert evaluation.load_qrels(tmp_path / "trec.txt") == expected
+    (tmp_path / "bad.tsv").write_text("q1 d1 relevant\n")
+    with pytest.raises(InvalidRequest, match="bad.tsv:1"):
+        evaluation.load_qrels(tmp_path / "bad.tsv")
+
+
+@pytest.fixture(scope="module")
+def scifact_sample(tmp_path_factory):
+    """A real slice of SciFact in BEIR layout: 40 judged claims and a corpus around them."""
+    qrels = evaluation.load_qrels(SCIFACT / "qrels" / "test.tsv")
+    chosen = dict(list(qrels.items())[:40])
+    wanted = {d for rel in chosen.values() for d in rel}
+    folder = tmp_path_factory.mktemp("scifact-sample")
+    lines = (SCIFACT / "corpus.jsonl").read_text().splitlines()
+    keep = [line for line in lines if json.loads(line)["_id"] in wanted] + lines[:150]
+    (folder / "corpus.jsonl").write_text("\n".join(dict.fromkeys(keep)) + "\n")
+    queries = [line for line in (SCIFACT / "queries.jsonl").read_text().splitlines()
+               if json.loads(line)["_id"] in chosen]
+    (folder / "queries.jsonl").write_text("\n".join(queries) + "\n")
+    (folder / "qrels").mkdir()
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
+        f"{q}\t{d}\t{r}\n" for q, rel in chosen.items() for d, r in rel.items()))
+    return folder
+
+
+def test_beir_collection_indexes_and_evaluates(scifact_sample, tmp_path, embedder):
+    inputs = resolve_inputs([scifact_sample], tmp_path / "cache", progress=False)
+    assert inputs[0].format == "beir-jsonl"
+    build_index(inputs, tmp_path / "index", embedder, ChunkingParams(context=True),
+                progress=False)
+    index = SearchIndex(tmp_path / "index", embedder=embedder)
+    evalset = evaluation.beir_set(scifact_sample)
+    assert len(evalset.queries) == 40
+    [result] = evaluation.compare(index, evalset, {"hybrid": RetrievalConfig()}, progress=False)
+    assert result.means["R@100"] > 0.9  # a small corpus: nearly everything is found
+    assert result.means["nDCG@10"] > 0.6
+
+
+def test_eval_command_writes_runs_and_metrics(small_index_dir, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "eval"
+    result = runner.invoke(main, ["eval", "--index", str(small_index_dir), "--set",
+                                  "uk-written-answers", "--split", "dev", "--config", "dense",
+                                  "--config", "hybrid", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "uk-written-answers/dev" in result.output and "baseline" in result.output
+    run_lines = (out / "uk-written-answers-dev.hybrid.run").read_text().splitlines()
+    qid, q0, doc, rank, score, tag = run_lines[0].split()
+    assert (q0, rank, tag) == ("Q0", "1", "hybrid") and doc.startswith("uk.org.publicwhip/")
+    metrics = json.loads((out / "uk-written-answers-dev.metrics.json").read_text())
+    assert [m["config"] for m in metrics] == ["dense", "hybrid"]
+    assert set(metrics[0]["metrics"]) == set(evaluation.MEASURES)
