@@ -32,11 +32,12 @@ from search_api.records import ContributionRecord, SpeakerRecord
 ANSWERABLE_THRESHOLD = 0.45
 SEARCH_K = 10
 MAX_CONTRIBUTIONS = 4  # retrieved contributions quoted, before linked questions/answers
+RELATIVE_MARGIN = 0.1  # quote retrieved contributions within this of the best score only
 MAX_LINKED = 2  # answers (or questions) added per retrieved question (or answer)
 QUOTES_PER_CONTRIBUTION = 2
 MAX_ANSWER_CHARS = 1500  # all quotes together
-MAX_SENTENCES_SCORED = 40  # per contribution; long speeches are read around their best chunk
-MIN_QUOTE_CHARS = 25  # shorter sentences ("My Lords,", "Order.") say nothing on their own
+MAX_SENTENCES_SCORED = 24  # per contribution: a retrieved one is read in its best chunk
+MIN_QUOTE_CHARS = 40  # shorter sentences ("My Lords,", "How is it monitored?") say little alone
 
 MATCH, ANSWER, QUESTION = "match", "answer", "question"
 
@@ -104,7 +105,8 @@ def answer_question(
         answer.message = _no_answer_message(top, threshold, bool(results.filters))
         return answer
     answer.answerable = True
-    chosen = [h for h in results.hits if h.score >= threshold][:max_contributions]
+    floor = max(threshold, top - RELATIVE_MARGIN)
+    chosen = [h for h in results.hits if h.score >= floor][:max_contributions]
     found = _with_linked(index, [(h.contribution, h.score, h.snippet.chunk) for h in chosen])
     passages = _quote(index, results.query, found, quotes_per_contribution, max_chars)
     _link(index, passages)
@@ -156,9 +158,9 @@ def _chunk_span(index, record: ContributionRecord, ordinal: int) -> tuple[int, i
 
 
 def candidate_sentences(text: str, region: tuple[int, int] | None = None) -> list[tuple[int, int]]:
-    """(start, end) of the sentences of `text` worth scoring, around `region` if it is long."""
+    """(start, end) of the sentences of `text` worth scoring: those in `region` if given."""
     spans = sentence_spans(text)
-    if len(spans) > MAX_SENTENCES_SCORED and region is not None:
+    if region is not None:
         spans = [s for s in spans if s[1] > region[0] and s[0] < region[1]] or spans
     useful = [s for s in spans if s[1] - s[0] >= MIN_QUOTE_CHARS] or spans
     return useful[:MAX_SENTENCES_SCORED]

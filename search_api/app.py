@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import functools
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.errors import DebateSearchError, EmbedderError, IndexFormatError, IndexNotFound
-from search_api import schemas
+from search_api import schemas, tools
+from search_api.answer_schemas import (
+    AnswerRequest,
+    AnswerResponse,
+    ContextRequest,
+    ContextResponse,
+    ContributionRequest,
+)
 from search_api.catalogue import index_stats, list_speakers
 from search_api.errors import InvalidRequest, UnknownContribution
+from search_api.mcp_server import build_mcp_server
 from search_api.retrieval import SearchIndex
 from search_api.settings import Settings
 
@@ -48,7 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.index_error = None
         except DebateSearchError as exc:  # serve the error on every route, not a crash
             app.state.index, app.state.index_error = None, exc
-        yield
+        async with app.state.mcp.session_manager.run():  # the /mcp endpoint's sessions
+            yield
 
     app = FastAPI(
         title="debate-search",
@@ -61,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or get_settings()
     _add_error_handlers(app)
     _add_routes(app)
+    _add_page(app)
+    _add_chatbot(app)
     return app
 
 
@@ -87,8 +100,8 @@ def _add_routes(app: FastAPI) -> None:
     @app.get("/contributions/{contribution_id:path}", response_model=schemas.ContributionPublic,
              tags=["contributions"])
     def get_contribution(index: IndexDep, contribution_id: str):
-        """One contribution: full text, attribution, and its neighbours in the debate."""
-        return schemas.contribution_response(*index.contribution_in_context(contribution_id))
+        """One contribution: full text, attribution, neighbours in the debate, Q/A links."""
+        return tools.contribution(index, ContributionRequest(id=contribution_id))
 
     @app.get("/speakers", response_model=schemas.SpeakersResponse, tags=["speakers"])
     def get_speakers(index: IndexDep, params: Annotated[schemas.SpeakersRequest, Query()]):
@@ -106,10 +119,61 @@ def _add_routes(app: FastAPI) -> None:
         return index_stats(index)
 
 
+STATIC_DIR = Path(__file__).parent / "static"
+# The page builds its DOM from text only; this forbids inline and foreign scripts besides.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'")
+
+
+def _add_page(app: FastAPI) -> None:
+    """The search page at / (plain HTML, CSS and JS from search_api/static, no build step)."""
+
+    @app.get("/", include_in_schema=False)
+    def page():
+        return FileResponse(STATIC_DIR / "index.html",
+                            headers={"Content-Security-Policy": PAGE_CSP})
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
 def _search(index: SearchIndex, request: schemas.SearchRequest) -> schemas.SearchResponse:
-    results = index.search(request.q, k=request.k, offset=request.offset,
-                           filters=request.filters(), mode=request.mode)
-    return schemas.search_response(results)
+    return tools.search(index, request)
+
+
+def _add_chatbot(app: FastAPI) -> None:
+    """/answer, /context, /tools, and the MCP server over streamable HTTP at /mcp."""
+
+    @app.get("/answer", response_model=AnswerResponse, tags=["answers"])
+    def answer_get(index: IndexDep, params: Annotated[AnswerRequest, Query()]):
+        """Verbatim sentences answering `q`, grouped by speaker, each cited; or why none."""
+        return tools.answer(index, params)
+
+    @app.post("/answer", response_model=AnswerResponse, tags=["answers"])
+    def answer_post(index: IndexDep, body: AnswerRequest):
+        """The same as GET /answer, with the fields as a JSON body."""
+        return tools.answer(index, body)
+
+    @app.post("/context", response_model=ContextResponse, tags=["answers"])
+    def context_post(index: IndexDep, body: ContextRequest):
+        """The best passages for `q`, numbered and cited, within `max_tokens` (tiktoken)."""
+        return tools.context(index, body)
+
+    @app.get("/tools", tags=["answers"])
+    def tool_definitions():
+        """The chatbot tools as OpenAI function definitions (JSON Schema); MCP serves /mcp."""
+        return {"tools": tools.openai_tools()}
+
+    def loaded_index() -> SearchIndex:
+        if app.state.index is None:
+            raise app.state.index_error or IndexNotFound("the index is not loaded")
+        return app.state.index
+
+    app.state.mcp = build_mcp_server(loaded_index)
+    endpoint = app.state.mcp.streamable_http_app(
+        streamable_http_path="/mcp", stateless_http=True, json_response=True,
+        host=app.state.settings.host)
+    app.router.routes.extend(endpoint.routes)  # its lifespan runs inside ours, above
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:

@@ -76,6 +76,7 @@ def index_stats(index: SearchIndex) -> dict:
         "speakers": db.execute("SELECT count(*) FROM speakers").fetchone()[0],
         "by_kind": by_kind,
         "by_house": by_house,
+        "parties": list(index.parties),
         "dates": {"from": first, "to": last},
         "import_issues": db.execute("SELECT count(*) FROM issues").fetchone()[0],
         "model": manifest["model"],

@@ -96,10 +96,12 @@ def index(ctx, paths, out, model_path, context, force, quiet):
 @click.option("--corpus", help="A corpus name, as `stats` lists them.")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "keyword"]),
               help="Ranking: words and meaning (hybrid, the default), meaning, or words.")
+@click.option("--literal", is_flag=True,
+              help="Do not read members, parties or 'the Government' in QUERY as filters.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
 @click.pass_context
 def search(ctx, query, k, offset, speaker, party, house, kind, date_from, date_to, debate,
-           parliament, corpus, mode, as_json):
+           parliament, corpus, mode, literal, as_json):
     """Search the index for QUERY."""
     from search_api.retrieval import SearchFilters, SearchIndex
     from search_api.schemas import search_response
@@ -107,7 +109,7 @@ def search(ctx, query, k, offset, speaker, party, house, kind, date_from, date_t
     filters = SearchFilters(speaker, party, house, kind, date_from, date_to, debate,
                             parliament, corpus)
     results = SearchIndex(_settings(ctx).index_dir).search(query, k, offset, filters,
-                                                           mode=mode)
+                                                           mode=mode, understand=not literal)
     response = search_response(results)
     if as_json:
         click.echo(response.model_dump_json(indent=2))
@@ -169,6 +171,76 @@ def evaluate(ctx, set_name, beir_dir, queries_path, qrels_path, configs, split, 
     if out:
         evaluation.write_outputs(out, evalset, results)
         click.echo(f"Runs and metrics written to {out}")
+
+
+def _filter_options(command):
+    """/search's filters, as options of a command that takes them as **filters."""
+    options = [
+        click.option("--speaker", help="Speaker name (substring) or person id."),
+        click.option("--party", help='Party name or code, e.g. "Labour" or "Lab".'),
+        click.option("--house", help='House or body, e.g. "House of Lords".'),
+        click.option("--kind", help="speech, question, answer or statement."),
+        click.option("--from", "date_from", help="Earliest sitting date, YYYY-MM-DD."),
+        click.option("--to", "date_to", help="Latest sitting date, YYYY-MM-DD."),
+        click.option("--debate", help="Substring of the debate title."),
+        click.option("--parliament", help='e.g. "UK Parliament".'),
+        click.option("--corpus", help="A corpus name, as `stats` lists them."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@_index_option
+@click.argument("question")
+@_filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
+@click.pass_context
+def ask(ctx, question, as_json, **filters):
+    """Answer QUESTION with verbatim, cited sentences from the record, by speaker."""
+    from search_api import tools
+    from search_api.answer_schemas import AnswerRequest
+    from search_api.retrieval import SearchIndex
+
+    index = SearchIndex(_settings(ctx).index_dir)
+    response = tools.answer(index, AnswerRequest(q=question, **filters))
+    click.echo(response.model_dump_json(indent=2) if as_json else response.text)
+
+
+@main.command()
+@_index_option
+@click.argument("question")
+@click.option("--max-tokens", default=2000, show_default=True,
+              help="Token budget of the whole block, citations included.")
+@click.option("--encoding", type=click.Choice(["cl100k_base", "o200k_base"]),
+              default="cl100k_base", show_default=True, help="tiktoken encoding of the budget.")
+@_filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
+@click.pass_context
+def context(ctx, question, max_tokens, encoding, as_json, **filters):
+    """Print the best passages for QUESTION, cited, within a token budget (for an LLM)."""
+    from search_api import tools
+    from search_api.answer_schemas import ContextRequest
+    from search_api.retrieval import SearchIndex
+
+    index = SearchIndex(_settings(ctx).index_dir)
+    request = ContextRequest(q=question, max_tokens=max_tokens, encoding=encoding, **filters)
+    response = tools.context(index, request)
+    click.echo(response.model_dump_json(indent=2) if as_json else response.context, nl=False)
+
+
+@main.command()
+@_index_option
+@click.pass_context
+def mcp(ctx):
+    """Serve the chatbot tools over MCP on stdin/stdout (for MCP clients such as Claude)."""
+    from search_api.mcp_server import build_mcp_server
+    from search_api.retrieval import SearchIndex
+
+    index = SearchIndex(_settings(ctx).index_dir)  # no index: one line on stderr, exit 1
+    index.warm_up()
+    build_mcp_server(lambda: index).run("stdio")
 
 
 @main.command()

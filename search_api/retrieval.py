@@ -36,6 +36,7 @@ from search_api.filters import (
 from search_api.fusion import reciprocal_rank_fusion, weighted_fusion
 from search_api.records import ContributionRecord, record_from_row
 from search_api.snippets import Snippet, best_chunk_by_words, best_snippet
+from search_api.understanding import GOVERNMENT_BOOST, QueryReader, Understanding
 
 __all__ = ["MAX_K", "MAX_OFFSET", "MAX_QUERY_CHARS", "RetrievalConfig", "SearchFilters",
            "SearchIndex"]
@@ -75,6 +76,7 @@ class SearchResults:
     total: int  # contributions that pass the filters (all of them are ranked)
     filters: dict[str, str]
     mode: str
+    understood: Understanding | None = None  # None when query understanding was off
     hits: list[SearchHit] = field(default_factory=list)
 
 
@@ -114,6 +116,7 @@ class SearchIndex:
                                  self._distinct("corpus"))
         self.contribution_count = self.db.execute(
             "SELECT count(*) FROM contributions").fetchone()[0]
+        self.reader = QueryReader(self.db, self.parties)
 
     def warm_up(self) -> None:
         """Load the embedding model and touch the indexes, so the first query is not slow."""
@@ -134,10 +137,13 @@ class SearchIndex:
     def search(
         self, query: str, k: int = 10, offset: int = 0, filters: SearchFilters | None = None,
         config: RetrievalConfig | None = None, mode: str | None = None,
+        understand: bool = True,
     ) -> SearchResults:
         """The `k` contributions (after `offset`) that best answer `query`.
 
-        `config` replaces the index's retrieval configuration; `mode` just its mode.
+        `config` replaces the index's retrieval configuration; `mode` just its mode. With
+        `understand`, a member or party named in the query filters the results (where the
+        caller gave no such filter) and asking about the Government favours office-holders.
         """
         query = validate_query(query)
         validate_page(k, offset)
@@ -145,15 +151,21 @@ class SearchIndex:
         config = config or self.config
         if mode:
             config = dataclasses.replace(config, mode=mode.strip().lower())
+        understood = self.reader.read(query) if understand else None
+        if understood:
+            filters = _apply(understood, filters)
         where, args = compile_filters(filters, self.known)
         if filters.speaker:
             self._check_speaker(filters.speaker)
         total = self._count(where, args)
-        results = SearchResults(query, k, offset, total, filters.active(), config.mode)
+        results = SearchResults(query, k, offset, total, filters.active(), config.mode,
+                                understood)
         if total == 0:
             return results
         wanted = offset + k
         ranked = self._rank(query, wanted, where, args, config)
+        if understood and understood.government and config.mode != "keyword":
+            ranked = self._boost_office_holders(ranked)
         page = ranked[offset:wanted]
         records = self._records([c.rowid for c in page])
         for candidate in page:
@@ -215,6 +227,16 @@ class SearchIndex:
         else:
             fused = weighted_fusion(lists, [config.dense_weight, 1 - config.dense_weight])
         return [_Candidate(rowid, score, chunk_of.get(rowid)) for rowid, score in fused]
+
+    def _boost_office_holders(self, ranked: list[_Candidate]) -> list[_Candidate]:
+        rowids = [c.rowid for c in ranked]
+        marks = ", ".join("?" * len(rowids))
+        holders = {r[0] for r in self.db.execute(
+            f"SELECT rowid FROM contributions WHERE office IS NOT NULL AND rowid IN ({marks})",
+            rowids)}
+        boosted = [dataclasses.replace(c, score=c.score + GOVERNMENT_BOOST)
+                   if c.rowid in holders else c for c in ranked]
+        return sorted(boosted, key=lambda c: -c.score)
 
     def _dense(self, query: str, n: int, where: str, args: list) -> list[_Candidate]:
         """Nearest chunks, one candidate per contribution, until `n` contributions."""
@@ -304,3 +326,14 @@ class SearchIndex:
             "SELECT ordinal, char_start, char_end FROM chunks WHERE id = ?", (chunk_id,)
         ).fetchone()
         return best_snippet(record.text, row["char_start"], row["char_end"], query, row["ordinal"])
+
+
+def _apply(understood: Understanding, filters: SearchFilters) -> SearchFilters:
+    """The caller's filters, plus the speaker and party the query names (caller's win)."""
+    changes = {}
+    if understood.speaker and not filters.speaker:
+        key = understood.speaker
+        changes["speaker"] = key.removeprefix("name:")
+    if understood.party and not filters.party and not changes:
+        changes["party"] = understood.party
+    return dataclasses.replace(filters, **changes) if changes else filters

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pydantic import BaseModel, ConfigDict, Field
 
 from search_api.catalogue import SpeakerSummary
+from search_api.exchanges import Exchange
 from search_api.filters import SearchFilters
 from search_api.records import ContributionRecord
 from search_api.retrieval import SearchResults
@@ -31,6 +32,10 @@ class SearchRequest(BaseModel):
     corpus: str | None = Field(None, description="A corpus name, as /stats lists them.")
     mode: str | None = Field(
         None, description="hybrid (default: words and meaning), dense (meaning) or keyword."
+    )
+    understand: bool = Field(
+        True, description="Read members, parties and 'the Government' named in q as filters "
+                          "and boosts (reported in `understood`); false: take q as words only."
     )
 
     def filters(self) -> SearchFilters:
@@ -100,14 +105,30 @@ class ContributionSummary(BaseModel):
     next_id: str | None
 
 
+_ANSWERS = "Answers given to this question (written answers, or the minister's oral reply)."
+_ANSWERS_TO = "The question(s) this contribution answers."
+
+
 class SearchResult(ContributionSummary):
     score: float
     snippet: SnippetPublic
+    answers: list[ContributionSummary] = Field(default_factory=list, description=_ANSWERS)
+    answers_to: list[ContributionSummary] = Field(default_factory=list, description=_ANSWERS_TO)
+
+
+class UnderstoodPublic(BaseModel):
+    speaker: str | None = Field(description="Person id of a member named in the query.")
+    speaker_name: str | None
+    party: str | None = Field(description="A party named in the query.")
+    government: bool = Field(description="The query asks what office-holders said: boosted.")
 
 
 class SearchResponse(BaseModel):
     query: str
     mode: str = Field(description="The retrieval mode used.")
+    understood: UnderstoodPublic | None = Field(
+        description="How the query was read; null when understanding was turned off."
+    )
     k: int
     offset: int
     total: int = Field(description="Contributions that pass the filters.")
@@ -123,6 +144,8 @@ class ContributionPublic(ContributionSummary):
     tokens_o200k: int
     previous: ContributionSummary | None
     next: ContributionSummary | None
+    answers: list[ContributionSummary] = Field(default_factory=list, description=_ANSWERS)
+    answers_to: list[ContributionSummary] = Field(default_factory=list, description=_ANSWERS_TO)
 
 
 class SpeakerSummaryPublic(BaseModel):
@@ -160,10 +183,25 @@ def _summary_fields(record: ContributionRecord) -> dict:
     return {k: data[k] for k in ContributionSummary.model_fields}
 
 
-def search_response(results: SearchResults) -> SearchResponse:
+def _links(exchange: Exchange | None) -> dict:
+    if exchange is None:
+        return {}
+    return {
+        "answers": [ContributionSummary(**_summary_fields(r)) for r in exchange.answers],
+        "answers_to": [ContributionSummary(**_summary_fields(r)) for r in exchange.answers_to],
+    }
+
+
+def search_response(
+    results: SearchResults, exchanges: dict[str, Exchange] | None = None
+) -> SearchResponse:
+    """The API's page of results; `exchanges` (search_api.exchanges) adds Q/A links."""
+    exchanges = exchanges or {}
     return SearchResponse(
         query=results.query,
         mode=results.mode,
+        understood=(UnderstoodPublic(**asdict(results.understood))
+                    if results.understood else None),
         k=results.k,
         offset=results.offset,
         total=results.total,
@@ -174,6 +212,7 @@ def search_response(results: SearchResults) -> SearchResponse:
                 **_summary_fields(hit.contribution),
                 score=round(hit.score, 6),
                 snippet=SnippetPublic(**asdict(hit.snippet), sentence=hit.snippet.sentence),
+                **_links(exchanges.get(hit.contribution.id)),
             )
             for hit in results.hits
         ],
@@ -184,6 +223,7 @@ def contribution_response(
     record: ContributionRecord,
     previous: ContributionRecord | None,
     following: ContributionRecord | None,
+    exchange: Exchange | None = None,
 ) -> ContributionPublic:
     data = asdict(record)
     return ContributionPublic(
@@ -194,6 +234,7 @@ def contribution_response(
         tokens_o200k=data["tokens_o200k"],
         previous=ContributionSummary(**_summary_fields(previous)) if previous else None,
         next=ContributionSummary(**_summary_fields(following)) if following else None,
+        **_links(exchange),
     )
 
 

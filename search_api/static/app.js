@@ -1,0 +1,665 @@
+// The debate-search page. The URL holds the whole state (query, mode, filters, page, or one
+// contribution's id); every value from the corpus or the query reaches the DOM as text only.
+"use strict";
+
+const PAGE_SIZE = 10;
+const TYPING_DELAY_MS = 300;
+const FILTERS = ["speaker", "party", "house", "kind", "date_from", "date_to"];
+const STATE_KEYS = ["q", "mode", ...FILTERS, "page", "id"];
+const FILTER_NAMES = {
+  speaker: "speaker", party: "party", house: "house", kind: "kind",
+  date_from: "start date", date_to: "end date",
+};
+const KIND_LABELS = {
+  speech: "Debate speech", question: "Question", answer: "Answer", statement: "Statement",
+};
+const MODE_LABELS = { hybrid: "words and meaning", dense: "meaning", keyword: "exact words" };
+const EXAMPLES = ["police use of Tasers", "prisoners who absconded", "support for carers"];
+
+const $ = (id) => document.getElementById(id);
+const api = { search: null, answer: null }; // operations the server's /openapi.json lists
+const contributions = new Map(); // id -> promise of GET /contributions/{id}
+let inFlight = null; // AbortController of the search being shown
+let rendered = null; // URL of the state on screen
+let typingTimer = 0;
+let speakerTimer = 0;
+
+// DOM and formatting ----------------------------------------------------------------------
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined && child !== false) node.append(child);
+  }
+  return node; // append() turns strings into text nodes: nothing is parsed as HTML
+}
+
+function formatDate(iso) {
+  const date = new Date(`${iso}T00:00:00Z`);
+  if (!iso || Number.isNaN(date.getTime())) return iso || "";
+  return date.toLocaleDateString("en-GB", {
+    day: "numeric", month: "long", year: "numeric", timeZone: "UTC",
+  });
+}
+
+const number = (n) => Number(n).toLocaleString("en-GB");
+const safeUrl = (url) => (typeof url === "string" && /^https?:\/\//i.test(url) ? url : null);
+const speakerName = (s) => (s && (s.name || s.member_name)) || "Speaker not named";
+
+function roleLine(s) {
+  if (!s) return "";
+  return [s.office, s.party, s.constituency || s.peerage].filter(Boolean).join(" · ");
+}
+
+function citation(c) {
+  const s = c.speaker || {};
+  const details = [s.party, s.constituency || s.peerage].filter(Boolean).join(", ");
+  const inner = [s.office, details].filter(Boolean).join("; ");
+  const who = inner ? `${speakerName(s)} (${inner})` : speakerName(s);
+  const where = [who, c.house, formatDate(c.date), c.debate && `“${c.debate.title}”`,
+    c.column && `col. ${c.column}`].filter(Boolean).join(", ");
+  return [where, safeUrl(c.source_url), `id ${c.id}`].filter(Boolean).join(". ");
+}
+
+// Text with the code points [start, end) marked (offsets from the API count code points).
+function marked(text, start, end) {
+  const chars = Array.from(text);
+  if (!(start >= 0 && end > start && end <= chars.length)) return [text];
+  return [chars.slice(0, start).join(""), el("mark", {}, chars.slice(start, end).join("")),
+    chars.slice(end).join("")];
+}
+
+function paragraphs(text, sentence) {
+  let done = !sentence;
+  return text.split(/\n{2,}/).map((para) => {
+    const at = done ? -1 : para.indexOf(sentence);
+    if (at < 0) return el("p", {}, para);
+    done = true;
+    return el("p", {}, para.slice(0, at), el("mark", {}, sentence),
+      para.slice(at + sentence.length));
+  });
+}
+
+// URL state ----------------------------------------------------------------------------------
+
+function readState(search = location.search) {
+  const params = new URLSearchParams(search);
+  const state = {};
+  for (const key of STATE_KEYS) {
+    const value = (params.get(key) || "").trim();
+    if (value) state[key] = value;
+  }
+  return state;
+}
+
+function stateUrl(state) {
+  const params = new URLSearchParams();
+  for (const key of STATE_KEYS) {
+    const value = state[key];
+    if (!value || (key === "mode" && value === "hybrid") || (key === "page" && value === "1")) {
+      continue;
+    }
+    params.set(key, value);
+  }
+  const query = params.toString();
+  return query ? `/?${query}` : "/";
+}
+
+const without = (state, ...keys) => {
+  const copy = { ...state };
+  for (const key of keys) delete copy[key];
+  return copy;
+};
+const pageOf = (state) => Math.max(1, Number.parseInt(state.page, 10) || 1);
+const contributionUrl = (id, state = {}) => stateUrl({ ...without(state, "page"), id });
+
+function navigate(state, { replace = false, focus = false, fill = false, force = false } = {}) {
+  const url = stateUrl(state);
+  if (url !== location.pathname + location.search) {
+    history[replace ? "replaceState" : "pushState"](null, "", url);
+  }
+  if (fill) fillForm(readState());
+  if (force || url !== rendered) render(readState(), focus);
+}
+
+function formState() {
+  const state = {};
+  const q = $("q").value.trim();
+  if (q) state.q = q;
+  const mode = $("search-form").elements.mode.value;
+  if (mode && mode !== "hybrid") state.mode = mode;
+  for (const name of FILTERS) {
+    const value = $(name).value.trim();
+    if (value) state[name] = value;
+  }
+  return state;
+}
+
+function fillForm(state) {
+  $("q").value = state.q || "";
+  $("search-form").elements.mode.value = state.mode || "hybrid";
+  fillFilters(state);
+}
+
+function fillFilters(state) {
+  for (const name of FILTERS) {
+    const control = $(name);
+    if (control.tagName === "SELECT") addOption(control, state[name]);
+    control.value = state[name] || "";
+  }
+  const active = FILTERS.filter((name) => state[name]).length;
+  $("filter-count").textContent = active ? `(${active} active)` : "";
+  if (active) $("filters").open = true;
+}
+
+function addOption(select, value, label) {
+  if (!value || [...select.options].some((o) => o.value === value)) return;
+  select.append(el("option", { value }, label || value));
+}
+
+function commit({ typing = false } = {}) {
+  clearTimeout(typingTimer);
+  // Typing refines one search: keep one history entry for it, not one per pause.
+  navigate(formState(), { replace: typing && Boolean(readState().q), force: !typing });
+}
+
+// The server ---------------------------------------------------------------------------------
+
+class ApiError extends Error {
+  constructor(message, field = null, status = 0) {
+    super(message);
+    this.field = field;
+    this.status = status;
+  }
+}
+
+async function fetchJson(path, params, { signal, method = "GET" } = {}) {
+  const query = params && method === "GET" ? `?${new URLSearchParams(params)}` : "";
+  const init = { signal, method, headers: { Accept: "application/json" } };
+  if (method === "POST") {
+    init.body = JSON.stringify(params);
+    init.headers["Content-Type"] = "application/json";
+  }
+  let response;
+  try {
+    response = await fetch(path + query, init);
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError("The server did not answer; is it still running?");
+  }
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // not JSON: reported below
+  }
+  if (!response.ok) {
+    const error = body && body.error;
+    const message = error && error.message
+      ? error.message : `The server answered ${response.status} ${response.statusText}.`;
+    throw new ApiError(message, error && error.field, response.status);
+  }
+  if (body === null) throw new ApiError("The server's answer was not JSON.");
+  return body;
+}
+
+// The parameter names an operation takes, from the OpenAPI document; null if it is absent.
+function operation(spec, path) {
+  const item = spec.paths && spec.paths[path];
+  if (!item) return null;
+  if (item.get) return { method: "GET", names: (item.get.parameters || []).map((p) => p.name) };
+  if (!item.post) return null;
+  let schema = item.post.requestBody?.content?.["application/json"]?.schema || {};
+  if (schema.$ref) schema = spec.components?.schemas?.[schema.$ref.split("/").pop()] || {};
+  return { method: "POST", names: Object.keys(schema.properties || {}) };
+}
+
+function paramsFor(op, values) {
+  if (!op) return values;
+  const params = {};
+  for (const [key, value] of Object.entries(values)) {
+    const name = key === "q" && !op.names.includes("q") && op.names.includes("question")
+      ? "question" : key;
+    if (op.names.includes(name)) params[name] = value;
+  }
+  return params;
+}
+
+function loadContribution(id) {
+  if (!contributions.has(id)) {
+    const path = `/contributions/${id.split("/").map(encodeURIComponent).join("/")}`;
+    const promise = fetchJson(path);
+    promise.catch(() => contributions.delete(id)); // retry next time
+    contributions.set(id, promise);
+  }
+  return contributions.get(id);
+}
+
+// Search -------------------------------------------------------------------------------------
+
+function render(state, focus) {
+  rendered = stateUrl(state);
+  if (inFlight) inFlight.abort();
+  inFlight = new AbortController();
+  document.title = state.q ? `${state.q} – debate-search` : "debate-search";
+  showError(null);
+  $("answer").hidden = true;
+  $("pager").hidden = true;
+  $("empty").hidden = true;
+  $("crumbs").hidden = true;
+  if (state.id) return showContribution(state, focus, inFlight.signal);
+  if (state.q) return runSearch(state, focus, inFlight.signal);
+  $("results-title").textContent = "Results";
+  $("results").replaceChildren();
+  setStatus("");
+  showIntro();
+}
+
+async function runSearch(state, focus, signal) {
+  const page = pageOf(state);
+  const values = { q: state.q, mode: state.mode || "hybrid" };
+  for (const name of FILTERS) if (state[name]) values[name] = state[name];
+  setStatus("Searching…");
+  $("results").setAttribute("aria-busy", "true");
+  const answer = api.answer && page === 1
+    ? fetchJson("/answer", paramsFor(api.answer, values), { signal, method: api.answer.method })
+      .catch(() => null)
+    : null;
+  const params = { ...paramsFor(api.search, values), k: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
+  try {
+    const data = await fetchJson("/search", params, { signal });
+    showResults(data, state);
+    if (focus) $("results-title").focus();
+  } catch (err) {
+    if (err.name !== "AbortError") showFailure(err, state);
+    return;
+  } finally {
+    if (!signal.aborted) $("results").removeAttribute("aria-busy");
+  }
+  const answered = answer && (await answer);
+  if (!signal.aborted) showAnswer(answered);
+}
+
+function showResults(data, state) {
+  $("results-title").textContent = `Results for “${data.query}”`;
+  const results = data.results || [];
+  $("results").replaceChildren(
+    ...results.map((item, n) => el("li", {}, card(item, data.offset + n + 1, state))));
+  if (!results.length) {
+    setStatus("No results.");
+    showEmpty(data, state);
+    return;
+  }
+  const first = data.offset + 1;
+  const last = data.offset + results.length;
+  const filtered = Object.keys(data.filters || {}).length ? " that pass the filters" : "";
+  setStatus(`Results ${number(first)}–${number(last)}, best first, by ${
+    MODE_LABELS[data.mode] || data.mode}, among ${number(data.total)} contributions${filtered}.`);
+  showPager(state, results.length === PAGE_SIZE && last < data.total);
+}
+
+function showPager(state, hasNext) {
+  const page = pageOf(state);
+  const link = (p, text, rel) => el("a", {
+    href: stateUrl({ ...state, page: String(p) }), rel, "data-internal": true, "data-focus": true,
+  }, text);
+  const pager = $("pager");
+  pager.replaceChildren(
+    page > 1 ? link(page - 1, "← Previous results", "prev") : el("span"),
+    el("span", { class: "page-number" }, `Page ${page}`),
+    hasNext ? link(page + 1, "More results →", "next") : el("span"));
+  pager.hidden = page === 1 && !hasNext;
+}
+
+function suggestion(text, state) {
+  return el("li", {}, el("a", { href: stateUrl(state), "data-internal": true }, text));
+}
+
+function showEmpty(data, state) {
+  const active = FILTERS.filter((name) => state[name]);
+  const tips = active.map((name) => suggestion(
+    `remove the ${FILTER_NAMES[name]} filter (${state[name]})`, without(state, name, "page")));
+  if (active.length > 1) tips.push(suggestion("remove every filter", without(state, ...FILTERS, "page")));
+  if (state.mode === "keyword") {
+    tips.push(suggestion("match by words and meaning instead", without(state, "mode", "page")));
+  }
+  let title = "No results.";
+  if (data.offset > 0) {
+    title = "No more results.";
+    tips.unshift(suggestion("go back to the first page", without(state, "page")));
+  } else if (data.total === 0) {
+    title = "No contribution passes these filters.";
+  } else if (state.mode === "keyword") {
+    title = `No contribution contains the words “${data.query}”.`;
+  }
+  if (!tips.length) tips.push(el("li", {}, "use fewer or other words"));
+  $("empty").replaceChildren(el("p", { class: "empty-title" }, title),
+    el("p", {}, "Try:"), el("ul", {}, tips));
+  $("empty").hidden = false;
+}
+
+function showIntro() {
+  $("empty").replaceChildren(
+    el("p", { class: "empty-title" }, "Type a question or some words to search the debates."),
+    el("p", {}, "For example:"),
+    el("ul", {}, EXAMPLES.map((q) => suggestion(q, { q }))));
+  $("empty").hidden = false;
+}
+
+function showFailure(err, state) {
+  $("results").replaceChildren();
+  setStatus("");
+  const control = err.field && FILTERS.concat("q").includes(err.field) ? $(err.field) : null;
+  if (control) control.setAttribute("aria-invalid", "true");
+  const fix = control && err.field !== "q" && state[err.field]
+    ? el("a", { href: stateUrl(without(state, err.field, "page")), "data-internal": true },
+      `Remove the ${FILTER_NAMES[err.field]} filter`)
+    : null;
+  showError(el("p", {}, el("strong", {}, "The search failed. "), err.message, " ", fix));
+}
+
+function showError(content) {
+  const box = $("error");
+  document.querySelectorAll("[aria-invalid]").forEach((c) => c.removeAttribute("aria-invalid"));
+  box.replaceChildren(...(content ? [content] : []));
+  box.hidden = !content;
+}
+
+function setStatus(text) {
+  $("status").textContent = text;
+}
+
+// One contribution -------------------------------------------------------------------------
+
+async function showContribution(state, focus, signal) {
+  $("results-title").textContent = "From the record";
+  setStatus("Loading…");
+  if (state.q) {
+    $("crumbs").replaceChildren(el("a", { href: stateUrl(without(state, "id")), "data-internal": true },
+      `← Results for “${state.q}”`));
+    $("crumbs").hidden = false;
+  }
+  try {
+    const c = await loadContribution(state.id);
+    if (signal.aborted) return;
+    const article = card(c, 0, state, { expanded: true });
+    $("results").replaceChildren(el("li", {}, article));
+    setStatus(`${KIND_LABELS[c.kind] || c.kind} by ${speakerName(c.speaker)}, ${formatDate(c.date)}.`);
+    if (focus) article.querySelector("h3").focus();
+  } catch (err) {
+    if (signal.aborted) return;
+    $("results").replaceChildren();
+    setStatus("");
+    showError(el("p", {}, el("strong", {}, "This contribution could not be shown. "), err.message));
+  }
+}
+
+// Cards -------------------------------------------------------------------------------------
+
+function card(item, n, state, { expanded = false } = {}) {
+  const id = `card-${n}`;
+  const house = /lords/i.test(item.house) ? "lords" : /commons/i.test(item.house) ? "commons" : "other";
+  const s = item.speaker || {};
+  const official = safeUrl(item.source_url);
+  const full = el("div", { class: "full", id: `${id}-full`, hidden: !expanded });
+  const snippet = item.snippet && el("blockquote", { class: "snippet", hidden: expanded },
+    marked(item.snippet.text, item.snippet.highlight_start, item.snippet.highlight_end));
+  const kind = KIND_LABELS[item.kind] || item.kind;
+  const toggle = expanded ? null : el("button", {
+    type: "button", class: "expand", "aria-expanded": "false", "aria-controls": full.id,
+  }, `Read the full ${kind.toLowerCase()} and its context`);
+  const article = el("article", {
+    class: `card ${house}`, id, "aria-labelledby": `${id}-name`, "data-id": item.id,
+  },
+  el("header", { class: "card-head" },
+    el("h3", { id: `${id}-name`, class: "speaker", tabindex: "-1" }, speakerName(s)),
+    roleLine(s) ? el("p", { class: "role" }, roleLine(s)) : null,
+    el("p", { class: "meta" },
+      el("span", { class: `house-tag ${house}` }, item.house), " ",
+      el("time", { datetime: item.date }, formatDate(item.date)), " · ", kind,
+      item.column ? ` · col. ${item.column}` : ""),
+    item.debate ? el("p", { class: "debate" }, item.debate.title) : null),
+  snippet,
+  el("div", { class: "actions" }, toggle,
+    official ? el("a", { href: official, class: "official", rel: "noopener noreferrer" },
+      "Official record") : null,
+    expanded ? null : el("a", { href: contributionUrl(item.id, state), "data-internal": true,
+      class: "permalink" }, "Link to this ", kind.toLowerCase())),
+  full);
+  const sentence = item.snippet && item.snippet.sentence;
+  if (expanded) fillFull(full, item.id, sentence, state);
+  if (toggle) {
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.textContent = open ? `Show less` : `Read the full ${kind.toLowerCase()} and its context`;
+      full.hidden = !open;
+      if (snippet) snippet.hidden = open;
+      if (open && !full.dataset.loaded) fillFull(full, item.id, sentence, state);
+    });
+  }
+  return article;
+}
+
+async function fillFull(full, id, sentence, state) {
+  full.dataset.loaded = "1";
+  full.replaceChildren(el("p", { class: "loading" }, "Loading the full text…"));
+  try {
+    const c = await loadContribution(id);
+    const [before, after] = await Promise.all([c.previous, c.next].map(
+      (n) => (n ? loadContribution(n.id).catch(() => n) : null)));
+    full.replaceChildren(
+      el("div", { class: "full-text" }, paragraphs(c.text || "", sentence)),
+      exchange(c, state),
+      context(before, after, state),
+      citationBlock(c));
+  } catch (err) {
+    delete full.dataset.loaded;
+    full.replaceChildren(el("p", { class: "error" }, `The full text could not be loaded: ${err.message}`));
+  }
+}
+
+// The question a reply answers and the replies a question received (neighbours as fallback).
+function exchange(c, state) {
+  let answers = c.answers;
+  let questions = c.answers_to;
+  if (answers === undefined && c.kind === "question" && c.next?.kind === "answer") answers = [c.next];
+  if (questions === undefined && c.kind === "answer" && c.previous?.kind === "question") {
+    questions = [c.previous];
+  }
+  const list = (title, items, cls) => el("section", { class: `exchange ${cls}` },
+    el("h4", {}, title),
+    el("ul", {}, items.map((a) => el("li", {},
+      el("a", { href: contributionUrl(a.id, state), "data-internal": true, "data-focus": true,
+        class: `${cls}-link` }, `${KIND_LABELS[a.kind] || a.kind} by ${speakerName(a.speaker)}`),
+      roleLine(a.speaker) ? ` (${roleLine(a.speaker)})` : "", `, ${formatDate(a.date)}`))));
+  return [
+    answers?.length ? list(answers.length > 1 ? "The answers it received" : "The answer it received",
+      answers, "answer") : null,
+    questions?.length ? list(questions.length > 1 ? "The questions it answers" : "The question it answers",
+      questions, "question") : null,
+  ];
+}
+
+function context(before, after, state) {
+  if (!before && !after) return null;
+  const neighbour = (label, c) => c && el("div", { class: "neighbour" },
+    el("p", { class: "neighbour-head" }, `${label}: `,
+      el("a", { href: contributionUrl(c.id, state), "data-internal": true, "data-focus": true },
+        speakerName(c.speaker)),
+      roleLine(c.speaker) ? ` · ${roleLine(c.speaker)}` : ""),
+    c.text ? el("p", { class: "neighbour-text" }, c.text) : null);
+  return el("section", { class: "context" }, el("h4", {}, "In the debate"),
+    neighbour("Before", before), neighbour("After", after));
+}
+
+function citationBlock(c) {
+  const text = citation(c);
+  const quote = el("p", { class: "citation-text" }, text);
+  const said = el("span", { class: "copy-status", role: "status" });
+  const button = el("button", { type: "button", class: "quiet" }, "Copy citation");
+  button.addEventListener("click", async () => {
+    said.textContent = (await copyText(text, quote)) ? "Citation copied." : "Select the text to copy it.";
+    setTimeout(() => { said.textContent = ""; }, 4000);
+  });
+  return el("section", { class: "citation" }, el("h4", {}, "Cite"), quote,
+    el("div", { class: "actions" }, button, said));
+}
+
+async function copyText(text, node) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    return document.execCommand("copy");
+  }
+}
+
+// The answer panel (only where the server has /answer) ---------------------------------------
+
+function showAnswer(data) {
+  const panel = $("answer");
+  const positions = (data && data.answerable && Array.isArray(data.speakers)) ? data.speakers : [];
+  const cards = new Map([...document.querySelectorAll("#results .card")].map((a) => [a.dataset.id, a]));
+  const groups = positions.map((position) => {
+    const speaker = position.speaker || {};
+    const quotes = [];
+    for (const c of position.contributions || []) {
+      const record = c.contribution || c;
+      for (const quote of c.quotes || []) {
+        quotes.push(el("li", {}, el("q", {}, quote.text), " ", quoteLink(record, c.marker, cards)));
+      }
+    }
+    return quotes.length && el("div", { class: "answer-speaker" },
+      el("h3", {}, speakerName(speaker)),
+      roleLine(speaker) ? el("p", { class: "role" }, roleLine(speaker)) : null,
+      el("ul", { class: "quotes" }, quotes));
+  }).filter(Boolean);
+  $("answer-body").replaceChildren(...groups);
+  panel.hidden = !groups.length;
+}
+
+function quoteLink(record, marker, cards) {
+  const label = `${speakerName(record.speaker)}, ${record.house || ""} ${formatDate(record.date)}`;
+  const target = cards.get(record.id);
+  const text = marker ? `[${marker}]` : "[source]";
+  if (!target) {
+    return el("a", { href: contributionUrl(record.id, readState()), "data-internal": true,
+      "data-focus": true, "aria-label": `Open the source: ${label}`, class: "marker" }, text);
+  }
+  return el("a", { href: `#${target.id}`, class: "marker", "aria-label": `Go to the result: ${label}`,
+    onclick: (event) => {
+      event.preventDefault();
+      const toggle = target.querySelector(".expand");
+      if (toggle && toggle.getAttribute("aria-expanded") !== "true") toggle.click();
+      target.scrollIntoView({ block: "start" });
+      target.querySelector("h3").focus({ preventScroll: true });
+    } }, text);
+}
+
+// Filters and speakers -----------------------------------------------------------------------
+
+async function loadChoices() {
+  let stats;
+  try {
+    stats = await fetchJson("/stats");
+  } catch (err) {
+    showError(el("p", {}, el("strong", {}, "The index is not available. "), err.message));
+    return;
+  }
+  const count = (n) => (typeof n === "number" ? n : n && n.contributions);
+  for (const [house, n] of Object.entries(stats.by_house || {})) {
+    $("house").append(el("option", { value: house }, `${house} (${number(count(n))})`));
+  }
+  for (const [kind, n] of Object.entries(stats.by_kind || {})) {
+    $("kind").append(el("option", { value: kind }, `${KIND_LABELS[kind] || kind} (${number(count(n))})`));
+  }
+  for (const party of stats.parties || []) $("party").append(el("option", { value: party }, party));
+  const dates = stats.dates || {};
+  for (const id of ["date_from", "date_to"]) {
+    if (dates.from) $(id).min = dates.from;
+    if (dates.to) $(id).max = dates.to;
+  }
+  if (dates.from) {
+    $("index-info").textContent = `The index holds ${number(stats.contributions)} contributions by ${
+      number(stats.speakers)} speakers, from ${formatDate(dates.from)} to ${formatDate(dates.to)}.`;
+  }
+}
+
+async function suggestSpeakers() {
+  const q = $("speaker").value.trim();
+  if (q.length < 2) return;
+  try {
+    const data = await fetchJson("/speakers", { q, limit: 12 });
+    $("speaker-options").replaceChildren(...data.speakers.map((s) => el("option", {
+      value: s.name, label: [s.party, s.constituency || s.peerage].filter(Boolean).join(", "),
+    })));
+  } catch {
+    // suggestions are a convenience: the search itself reports errors
+  }
+}
+
+// Start ---------------------------------------------------------------------------------------
+
+async function start() {
+  const form = $("search-form");
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    commit();
+  });
+  $("q").addEventListener("input", () => {
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(() => commit({ typing: true }), TYPING_DELAY_MS);
+  });
+  for (const name of ["party", "house", "kind", "date_from", "date_to"]) {
+    $(name).addEventListener("change", () => commit());
+  }
+  form.querySelectorAll("input[name=mode]").forEach((r) => r.addEventListener("change", () => commit()));
+  $("speaker").addEventListener("input", () => {
+    clearTimeout(speakerTimer);
+    speakerTimer = setTimeout(suggestSpeakers, 200);
+  });
+  $("speaker").addEventListener("change", () => commit());
+  $("clear-filters").addEventListener("click", () => {
+    for (const name of FILTERS) $(name).value = "";
+    commit();
+  });
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-internal]");
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    event.preventDefault();
+    navigate(readState(new URL(link.href).search), { fill: true, focus: link.hasAttribute("data-focus") });
+  });
+  window.addEventListener("popstate", () => {
+    fillForm(readState());
+    render(readState(), false);
+  });
+
+  const state = readState();
+  fillForm(state);
+  if (window.matchMedia("(min-width: 48rem)").matches) $("filters").open = true;
+  const choices = loadChoices().then(() => fillFilters(readState()));
+  try {
+    const spec = await fetchJson("/openapi.json");
+    api.search = operation(spec, "/search");
+    api.answer = operation(spec, "/answer");
+  } catch {
+    // without the document, send every parameter and skip the answer panel
+  }
+  $("mode-field").hidden = Boolean(api.search) && !api.search.names.includes("mode");
+  render(readState(), false);
+  await choices;
+}
+
+start();

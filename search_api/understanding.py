@@ -1,0 +1,92 @@
+"""Speaker-aware queries: who or which party a question is about, read from its words.
+
+"What did Alan Johnson say about ..." names a member; "what did Labour say ..." a party;
+"what did the Government / the Minister say ..." asks for office-holders. A named member or
+party becomes a filter (unless the caller set one); asking for the Government boosts
+contributions by office-holders. The search response reports what was understood, and the
+caller can turn it off.
+
+Names are matched whole and case-insensitively, but only full names (two words or more,
+e.g. "Alan Johnson", "Lord Bach"): a bare surname is too often someone else. Parties are
+matched with their capital letter ("Labour", not "labour market").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from dataclasses import dataclass
+
+GOVERNMENT_BOOST = 0.1  # added to a fused score in [0, 1] for office-holders' contributions
+_GOVERNMENT = re.compile(
+    r"\b(?:the Government|Government ministers?|the Minister|minister|Secretary of State|"
+    r"Home Secretary|Prime Minister|Chancellor)\b", re.IGNORECASE)
+_WORDS = re.compile(r"[^\w'’-]+")
+# What people call parties, beyond their full names (party codes like "Con" are too ambiguous).
+_NICKNAMES = {
+    "tory": "Conservative", "tories": "Conservative", "conservatives": "Conservative",
+    "lib dem": "Liberal Democrat", "lib dems": "Liberal Democrat",
+    "liberal democrats": "Liberal Democrat", "snp": "Scottish National Party",
+    "dup": "Democratic Unionist Party", "uup": "Ulster Unionist Party",
+    "sdlp": "Social Democratic and Labour Party", "plaid": "Plaid Cymru",
+}
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What a query was read to ask for."""
+
+    speaker: str | None = None  # person id (or printed name where the person is unknown)
+    speaker_name: str | None = None
+    party: str | None = None
+    government: bool = False  # asks what office-holders said
+
+    def empty(self) -> bool:
+        return not (self.speaker or self.party or self.government)
+
+
+class QueryReader:
+    """Recognises the members and parties of one index in queries."""
+
+    def __init__(self, db: sqlite3.Connection, parties: list[str]):
+        self.names: dict[str, tuple[str, str]] = {}  # lower-cased name -> (key, display name)
+        rows = db.execute("SELECT key, name, printed_names FROM speakers "
+                          "ORDER BY contributions DESC")
+        for key, name, printed in rows:
+            for candidate in {name, *_json_list(printed)}:
+                normal = _normalise(candidate)
+                if len(normal.split()) >= 2 and normal not in self.names:
+                    self.names[normal] = (key, name)
+        self.parties = {alias: party for alias, party in _NICKNAMES.items() if party in parties}
+        self.parties.update({party.lower(): party for party in parties})
+
+    def read(self, query: str) -> Understanding:
+        padded = f" {_normalise(query)} "
+        speaker = name = None
+        for candidate in sorted(self.names, key=len, reverse=True):
+            if f" {candidate} " in padded:
+                speaker, name = self.names[candidate]
+                break
+        return Understanding(speaker, name, self._party(query),
+                             bool(_GOVERNMENT.search(query)))
+
+    def _party(self, query: str) -> str | None:
+        words = [w for w in _WORDS.split(query) if w]
+        for size in (3, 2, 1):
+            for i in range(len(words) - size + 1):
+                phrase = " ".join(words[i : i + size])
+                if not phrase[0].isupper():
+                    continue
+                found = self.parties.get(phrase.lower())
+                if found:
+                    return found
+        return None
+
+
+def _normalise(text: str) -> str:
+    return " ".join(w for w in _WORDS.split(text.lower()) if w)
+
+
+def _json_list(text: str) -> list[str]:
+    return json.loads(text) if text else []
