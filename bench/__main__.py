@@ -64,11 +64,15 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         print(f"Timing {len(queries)} queries in-process...", flush=True)
         results["in_process"] = run_in_process(index_dir, queries, max_seconds=args.max_seconds)
         print("Timing queries over HTTP against `debate-search serve`...", flush=True)
-        results["http"] = run_http(index_dir, queries, workdir, clients=args.clients,
-                                   max_seconds=args.max_seconds)
+        try:
+            results["http"] = run_http(index_dir, queries, workdir, clients=args.clients,
+                                       max_seconds=args.max_seconds)
+        except RuntimeError as exc:  # the server did not start: keep what was measured
+            results["http"] = {"error": str(exc)}
+            results["warnings"].append(f"HTTP benchmark skipped: {exc}")
     contention["queries"] = watch.share
     for name in ("sequential", "concurrent"):
-        if failures := results["http"][name]["failures"]:
+        if failures := results["http"].get(name, {}).get("failures"):
             results["warnings"].append(f"{failures} {name} HTTP queries failed or found nothing")
     for name, summary in [*results["in_process"].items(), *results["http"].items()]:
         if isinstance(summary, dict) and summary.get("stopped_early"):

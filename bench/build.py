@@ -8,6 +8,7 @@ from pathlib import Path
 from indexer import store
 from indexer.build import BuildReport, build_index
 from indexer.embedding import SentenceTransformerEmbedder
+from indexer.keyword import KEYWORD_DIR
 from indexer.sources import resolve_inputs
 
 
@@ -15,15 +16,19 @@ def index_sizes(index_dir: Path) -> dict:
     """Bytes on disk of the current build, and per chunk."""
     build = store.resolve_build(index_dir)
     counts = store.read_manifest(index_dir)["counts"]
-    files = {p.name: p.stat().st_size for p in build.iterdir() if p.is_file()}
+    files = {p.relative_to(build).as_posix(): p.stat().st_size
+             for p in build.rglob("*") if p.is_file()}
     total = sum(files.values())
     chunks = counts["chunks"]
     return {
         "build": str(build),
         "contributions": counts["contributions"],
         "chunks": chunks,
+        "files": files,
         "faiss_bytes": files.get(store.VECTORS_FILE, 0),
         "sqlite_bytes": files.get(store.DATABASE_FILE, 0),
+        "keyword_bytes": sum(n for name, n in files.items()
+                             if name.startswith(f"{KEYWORD_DIR}/")),
         "manifest_bytes": files.get(store.MANIFEST_FILE, 0),
         "total_bytes": total,
         "bytes_per_chunk": total / chunks if chunks else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,7 +12,7 @@ from tqdm import tqdm
 
 from bench.queries import FILTERED
 from search_api.errors import InvalidRequest
-from search_api.retrieval import SearchIndex
+from search_api.retrieval import MODES, SearchIndex
 
 WARMUP = 10
 
@@ -54,7 +55,8 @@ def time_calls(
 
 
 def run_in_process(index_dir: Path, queries: Sequence[str], *, max_seconds: float) -> dict:
-    """Open the index, warm up, then time embedding alone, search, and filtered search."""
+    """Open the index, warm up, then time embedding alone, search in the default mode and in
+    each other retrieval mode, and filtered search."""
     started = time.perf_counter()
     index = SearchIndex(index_dir)
     open_s = time.perf_counter() - started
@@ -69,13 +71,20 @@ def run_in_process(index_dir: Path, queries: Sequence[str], *, max_seconds: floa
         "first_query_seconds": first_query_s,
         "embed_only": time_calls(lambda q: index.embedder.embed([q]), queries,
                                  desc="Embed query only", max_seconds=max_seconds),
+        "config": dataclasses.asdict(index.config),
         "search": time_calls(lambda q: index.search(q, k=10), queries,
                              desc="Search in-process", max_seconds=max_seconds),
+        "modes": {
+            mode: time_calls(lambda q, m=mode: index.search(q, k=10, mode=m), queries,
+                             desc=f"Search, {mode}", max_seconds=max_seconds)
+            for mode in MODES if mode != index.config.mode
+        },
     }
     try:
         results["filtered_total"] = index.search(queries[0], filters=FILTERED).total
     except InvalidRequest as exc:  # another corpus than the default: no such party or house
         results["search_filtered"] = {"count": 0, "skipped": str(exc)}
+        results["embed_only_1_thread"] = _embed_one_thread(index, queries, max_seconds)
         return results
     for query in queries[:WARMUP]:
         index.search(query, filters=FILTERED)
@@ -83,4 +92,19 @@ def run_in_process(index_dir: Path, queries: Sequence[str], *, max_seconds: floa
         lambda q: index.search(q, k=10, filters=FILTERED), queries, desc="Filtered search",
         max_seconds=max_seconds,
     )
+    results["embed_only_1_thread"] = _embed_one_thread(index, queries, max_seconds)
     return results
+
+
+def _embed_one_thread(index: SearchIndex, queries: Sequence[str], max_seconds: float) -> dict:
+    """The query embedding again with one torch thread: a diagnostic, not the library's
+    setting. On a busy 2-core machine torch's default threads wait on each other."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return time_calls(lambda q: index.embedder.embed([q]), queries,
+                          desc="Embed, 1 torch thread", max_seconds=max_seconds)
+    finally:
+        torch.set_num_threads(threads)

@@ -134,7 +134,7 @@ def render(results: dict) -> str:
         cold, rates = build["cold"], build["rates"]
         sec = cold["seconds"]
         sections.append(table(
-            f"Build, cold (empty embedding cache): {build['files']} files "
+            f"Build, cold (empty embedding cache): {build['files']} source files "
             f"({build['input_bytes'] / 1e6:.1f} MB) -> {cold['contributions']:,} contributions "
             f"-> {cold['chunks']:,} chunks ({cold['embedded']:,} embedded)",
             ("step", "seconds", "throughput"), [
@@ -145,7 +145,7 @@ def render(results: dict) -> str:
                 ["chunking", sec["chunk"],
                  f"{rates['chunk_contributions_per_s']:,.0f} contributions/s"],
                 ["embedding", sec["embed"], f"{rates['embed_chunks_per_s']:,.1f} chunks/s"],
-                ["write (SQLite + FAISS)", sec["write"], ""],
+                ["write (SQLite, FAISS, BM25)", sec["write"], ""],
                 ["total build", sec["total"],
                  f"{cold['contributions'] / sec['total']:,.1f} contributions/s"],
             ], align="lrl"))
@@ -161,6 +161,8 @@ def render(results: dict) -> str:
     sections.append(table("Index on disk", ("", "size", "bytes/chunk"), [
         ["FAISS vectors", _mib(size["faiss_bytes"]), size["faiss_bytes_per_chunk"]],
         ["SQLite metadata", _mib(size["sqlite_bytes"]), size["sqlite_bytes"] / size["chunks"]],
+        ["BM25 keyword index", _mib(size.get("keyword_bytes")),
+         size.get("keyword_bytes", 0) / size["chunks"]],
         ["total (with manifest)", _mib(size["total_bytes"]), size["bytes_per_chunk"]],
     ]))
     ip = results["in_process"]
@@ -171,12 +173,20 @@ def render(results: dict) -> str:
         f"{'skipped' if passing is None else f'{passing:,} contributions pass'})",
         LATENCY_HEADERS, [
             _latency_row("embed query only", ip["embed_only"]),
-            _latency_row("search", ip["search"]),
-            _latency_row("search, party+house filter", ip["search_filtered"]),
+            _latency_row(f"search ({ip['config']['mode']}, the default)", ip["search"]),
+            *(_latency_row(f"search, {mode} only", summary)
+              for mode, summary in ip["modes"].items()),
+            _latency_row("search + party/house filter", ip["search_filtered"]),
+            _latency_row("embed query only, 1 torch thread*", ip["embed_only_1_thread"]),
         ]))
+    sections[-1] += ("\n* diagnostic: torch.set_num_threads(1) in this process; the library "
+                     "leaves torch's default")
     http = results["http"]
+    if "error" in http:  # the warning below says why
+        return "\n\n".join([*sections, *(f"WARNING: {w}" for w in results["warnings"])])
     conc = http["concurrent"]
-    sections.append(table("Query latency over HTTP (GET /search, k=10, debate-search serve)",
+    sections.append(table(f"Query latency over HTTP (GET /search, k=10, {http.get('mode')} "
+                          "mode, debate-search serve)",
                           (*LATENCY_HEADERS, "failures"), [
         [*_latency_row("1 client, sequential", http["sequential"]),
          http["sequential"]["failures"]],

@@ -65,10 +65,13 @@ class Server:
                 raise RuntimeError(f"the server exited with status {self.proc.returncode}:\n"
                                    f"{self.log_tail()}")
             try:
-                if httpx.get(f"{self.base_url}/health", timeout=5).status_code == 200:
-                    return
+                response = httpx.get(f"{self.base_url}/health", timeout=5)
             except httpx.TransportError:
-                pass
+                response = None
+            if response is not None and response.status_code == 200:
+                return
+            if response is not None and response.status_code == 503:  # the index did not load
+                raise RuntimeError(f"the server cannot serve {self.index_dir}: {response.text}")
             time.sleep(0.2)
         raise RuntimeError(f"the server did not answer /health within {STARTUP_SECONDS} s:\n"
                            f"{self.log_tail()}")
@@ -191,6 +194,7 @@ def run_http(
         rss_started = process.memory_info().rss
         with httpx.Client(base_url=server.base_url, timeout=60) as client:
             first_query_s, _ = _get(client, queries[0])
+            mode = client.get("/search", params={"q": queries[0], "k": 10}).json().get("mode")
             for query in queries[:WARMUP]:
                 _get(client, query)
         rss_warm = process.memory_info().rss
@@ -203,6 +207,7 @@ def run_http(
     return {
         "startup_seconds": server.startup_seconds,
         "first_query_seconds": first_query_s,
+        "mode": mode,
         "exit_code": server.exit_code,
         "sequential": sequential,
         "concurrent": concurrent,

@@ -27,7 +27,7 @@ class ChunkingParams:
 
     max_pieces: int = 256  # including special tokens; capped at the embedder's limit
     overlap_pieces: int = 48
-    context: bool = False  # embed each chunk after its debate title and speaker (see below)
+    context: bool = True  # embed each chunk after its debate title and speaker (see below)
 
 
 @dataclass(frozen=True, slots=True)

@@ -91,7 +91,8 @@ class AnswerContribution(BaseModel):
     marker: int = Field(description="Citation number in `text`, [marker].")
     role: str = Field(description="match: retrieved; answer: a reply to a quoted question; "
                                   "question: the question a quoted answer replies to.")
-    retrieval_score: float | None
+    retrieval_score: float | None = Field(
+        description="The ranking score search gave it (None where linked, not retrieved).")
     citation: Citation
     quotes: list[QuotePublic]
     answers: list[str] = Field(description="Ids of quoted contributions replying to this one.")
@@ -118,7 +119,8 @@ class AnswerResponse(BaseModel):
 class ContextPassagePublic(BaseModel):
     number: int = Field(description="Citation marker in the context, [number].")
     role: str = Field(description="match: retrieved; answer: a reply to the passage before.")
-    truncated: bool = Field(description="Cut at a sentence boundary to fit the budget.")
+    truncated: bool = Field(description="Cut at sentence boundaries to fit the budget; the "
+                                        "context marks each cut [\u2026].")
     char_start: int
     char_end: int
     text: str = Field(description="Verbatim: the contribution's text[char_start:char_end].")

@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Route
 
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.errors import DebateSearchError, EmbedderError, IndexFormatError, IndexNotFound
@@ -26,7 +27,7 @@ from search_api.answer_schemas import (
 )
 from search_api.catalogue import index_stats, list_speakers
 from search_api.errors import InvalidRequest, UnknownContribution
-from search_api.mcp_server import build_mcp_server
+from search_api.mcp_server import MountedMCP, build_mcp_server
 from search_api.retrieval import SearchIndex
 from search_api.settings import Settings
 
@@ -58,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.index_error = None
         except DebateSearchError as exc:  # serve the error on every route, not a crash
             app.state.index, app.state.index_error = None, exc
-        async with app.state.mcp.session_manager.run():  # the /mcp endpoint's sessions
+        async with app.state.mcp.run():  # the /mcp endpoint's session manager
             yield
 
     app = FastAPI(
@@ -129,7 +130,7 @@ PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 def _add_page(app: FastAPI) -> None:
     """The search page at / (plain HTML, CSS and JS from search_api/static, no build step)."""
 
-    @app.get("/", include_in_schema=False)
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def page():
         return FileResponse(STATIC_DIR / "index.html",
                             headers={"Content-Security-Policy": PAGE_CSP})
@@ -169,11 +170,8 @@ def _add_chatbot(app: FastAPI) -> None:
             raise app.state.index_error or IndexNotFound("the index is not loaded")
         return app.state.index
 
-    app.state.mcp = build_mcp_server(loaded_index)
-    endpoint = app.state.mcp.streamable_http_app(
-        streamable_http_path="/mcp", stateless_http=True, json_response=True,
-        host=app.state.settings.host)
-    app.router.routes.extend(endpoint.routes)  # its lifespan runs inside ours, above
+    app.state.mcp = MountedMCP(build_mcp_server(loaded_index), host=app.state.settings.host)
+    app.router.routes.append(Route("/mcp", endpoint=app.state.mcp))
 
 
 def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:

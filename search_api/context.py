@@ -12,6 +12,10 @@ does not fit whole is cut at a sentence boundary and marked "[…]"):
     Citations:
     [1] David Hanson (...). House of Commons. 2009-10-26. HOME DEPARTMENT — Tasers. <id>. <url>
 
+A passage is the best-matching chunk of a contribution (a window of whole sentences); one cut
+to fit keeps the run of sentences that starts at its best-matching sentence, with "[…]" where
+text was left out before or after.
+
 Its length, framing and citation list included, never exceeds `max_tokens` as tiktoken counts
 it. The text is built from segments that each end in a newline and begin with a non-space
 character; tiktoken's pre-tokeniser always splits there, so the count of the whole is the sum
@@ -25,7 +29,7 @@ from dataclasses import dataclass, field
 
 from indexer.sentences import sentence_spans
 from indexer.tokens import ENCODINGS, get_encoding
-from search_api.answers import ANSWERABLE_THRESHOLD, citation_line, describe_speaker
+from search_api.answers import ANSWERABLE_THRESHOLD, citation_line, describe_speaker, retrieve
 from search_api.errors import InvalidRequest
 from search_api.exchanges import exchanges
 from search_api.filters import MAX_K, SearchFilters
@@ -44,13 +48,24 @@ class ContextPassage:
     contribution: ContributionRecord
     start: int  # `text` is contribution.text[start:end]
     end: int
-    truncated: bool  # cut at a sentence boundary to fit
     role: str  # match: retrieved; answer: a reply to the question before it
     score: float | None  # retrieval score; None for a linked answer
+    cut_before: bool = False  # cut at sentence boundaries to fit: text left out before it
+    cut_after: bool = False  # ... and after it; each cut shows as "[…]"
 
     @property
     def text(self) -> str:
         return self.contribution.text[self.start : self.end]
+
+    @property
+    def truncated(self) -> bool:
+        return self.cut_before or self.cut_after
+
+    @property
+    def shown(self) -> str:
+        """The passage as the context prints it: verbatim, with its cuts marked."""
+        return ((TRUNCATED.strip() + " " if self.cut_before else "") + self.text
+                + (TRUNCATED if self.cut_after else ""))
 
 
 @dataclass
@@ -84,8 +99,7 @@ def pack_context(
         return len(enc.encode_ordinary(text))
 
     k = min(MAX_K, max(10, max_tokens // 100))
-    results = index.search(question, k=k, filters=filters, mode="dense")
-    top = results.hits[0].score if results.hits else None
+    results, top = retrieve(index, question, filters, k)
     answerable = top is not None and top >= threshold
     header = _header(results.query, top, threshold, answerable)
     minimum = count(header) + count(NO_PASSAGES)
@@ -126,8 +140,9 @@ def _header(question: str, top: float | None, threshold: float, answerable: bool
     return "\n".join(lines) + "\n\n"
 
 
-def _candidates(index, hits) -> list[tuple[ContributionRecord, int, int, str, float | None]]:
-    """(record, start, end, role, score): each hit's best chunk, then the answers it got."""
+def _candidates(index, hits) -> list[tuple]:
+    """(record, start, end, focus, role, score): each hit's best chunk (focus: its best
+    sentence), then the answers the hit got."""
     links = exchanges(index, [h.contribution.id for h in hits])
     seen: set[str] = set()
     found = []
@@ -137,11 +152,14 @@ def _candidates(index, hits) -> list[tuple[ContributionRecord, int, int, str, fl
             continue
         seen.add(record.id)
         start, end = _span(index, record, hit.snippet.chunk)
-        found.append((record, start, end, "match", hit.score))
+        focus = hit.snippet.char_start + hit.snippet.highlight_start
+        found.append((record, start, end, focus if start <= focus < end else start, "match",
+                      hit.score))
         for answer in links[record.id].answers:
             if answer.id not in seen:
                 seen.add(answer.id)
-                found.append((answer, *_span(index, answer, 0), "answer", None))
+                start, end = _span(index, answer, 0)
+                found.append((answer, start, end, start, "answer", None))
     return found
 
 
@@ -155,15 +173,18 @@ def _span(index, record: ContributionRecord, ordinal: int) -> tuple[int, int]:
 
 def _fit(candidate, number: int, budget: int, count) -> ContextPassage | None:
     """The candidate as passage `number`, whole or cut to fit `budget` tokens; None if not."""
-    record, start, end, role, score = candidate
-    whole = ContextPassage(number, record, start, end, False, role, score)
+    record, start, end, focus, role, score = candidate
+    whole = ContextPassage(number, record, start, end, role, score)
     if _cost(whole, count) <= budget:
         return whole
-    ends = [start + e for _, e in sentence_spans(record.text[start:end])][:-1]
+    spans = [(start + s, start + e) for s, e in sentence_spans(record.text[start:end])]
+    first = next((i for i, (_, e) in enumerate(spans) if e > focus), 0)
+    ends = [e for _, e in spans[first:]]
     lo, hi, best = 0, len(ends) - 1, None
-    while lo <= hi:  # the longest run of whole sentences that fits
+    while lo <= hi:  # the longest run of whole sentences from the best one that fits
         mid = (lo + hi) // 2
-        cut = ContextPassage(number, record, start, ends[mid], True, role, score)
+        cut = ContextPassage(number, record, spans[first][0], ends[mid], role, score,
+                             cut_before=spans[first][0] > start, cut_after=ends[mid] < end)
         if _cost(cut, count) <= budget:
             best, lo = cut, mid + 1
         else:
@@ -174,8 +195,7 @@ def _fit(candidate, number: int, budget: int, count) -> ContextPassage | None:
 def _block(p: ContextPassage) -> str:
     c = p.contribution
     role = " (answering the question above)" if p.role == "answer" else ""
-    text = p.text + (TRUNCATED if p.truncated else "")
-    return f"[{p.number}] {describe_speaker(c.speaker)}, {c.house}, {c.date}{role}:\n{text}\n\n"
+    return f"[{p.number}] {describe_speaker(c.speaker)}, {c.house}, {c.date}{role}:\n{p.shown}\n\n"
 
 
 def _citation(p: ContextPassage) -> str:

@@ -156,10 +156,13 @@ PRESETS = {
 def run_queries(index: SearchIndex, evalset: EvalSet, config: RetrievalConfig,
                 *, progress: bool = True, depth: int = RUN_DEPTH) -> Run:
     """The top `depth` documents of every query under `config`."""
+    ids, texts = list(evalset.queries), list(evalset.queries.values())
+    vectors = index.embedder.embed(texts) if config.mode != "keyword" else [None] * len(ids)
     return {
-        query_id: dict(index.rank(text, depth, evalset.filters, config))
-        for query_id, text in tqdm(evalset.queries.items(), desc=f"{evalset.name}",
-                                   unit="query", disable=not progress)
+        query_id: dict(index.rank(text, depth, evalset.filters, config, vector))
+        for query_id, text, vector in tqdm(zip(ids, texts, vectors, strict=True),
+                                           total=len(ids), desc=f"{evalset.name}",
+                                           unit="query", disable=not progress)
     }
 
 

@@ -39,6 +39,24 @@ def build_mcp_server(get_index: Callable[[], object]) -> MCPServer:
     return server
 
 
+class MountedMCP:
+    """The MCP server as the ASGI endpoint of another app (the API's /mcp), stateless JSON.
+
+    Enter `run()` in that app's lifespan: each start gets a fresh session manager, as the
+    SDK runs one only once.
+    """
+
+    def __init__(self, server: MCPServer, host: str):
+        self.server, self.host = server, host
+
+    def run(self):
+        self.server.streamable_http_app(stateless_http=True, json_response=True, host=self.host)
+        return self.server.session_manager.run()
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self.server.session_manager.asgi_app(scope, receive, send)
+
+
 def _tool_function(spec: ToolSpec, get_index: Callable[[], object]):
     def call(**arguments) -> BaseModel:
         try:

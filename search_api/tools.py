@@ -32,7 +32,8 @@ from search_api.exchanges import exchanges
 def search(index, request: schemas.SearchRequest) -> schemas.SearchResponse:
     """Contributions that answer `q`, best first, each with its Q/A links."""
     results = index.search(request.q, k=request.k, offset=request.offset,
-                           filters=request.filters(), mode=request.mode)
+                           filters=request.filters(), mode=request.mode,
+                           understand=request.understand)
     links = exchanges(index, [hit.contribution.id for hit in results.hits])
     return schemas.search_response(results, links)
 
@@ -107,7 +108,7 @@ TOOLS = (
 
 def parameters_schema(model: type[BaseModel]) -> dict:
     """A request model as a self-contained JSON Schema object, without pydantic's titles."""
-    return _strip_titles(model.model_json_schema())
+    return without_titles(model.model_json_schema())
 
 
 def openai_tools() -> list[dict]:
@@ -120,10 +121,10 @@ def openai_tools() -> list[dict]:
     ]
 
 
-def _strip_titles(schema):
+def without_titles(schema):
     if isinstance(schema, dict):
-        return {k: _strip_titles(v) for k, v in schema.items()
+        return {k: without_titles(v) for k, v in schema.items()
                 if not (k == "title" and isinstance(v, str))}
     if isinstance(schema, list):
-        return [_strip_titles(v) for v in schema]
+        return [without_titles(v) for v in schema]
     return schema

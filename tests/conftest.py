@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -103,3 +104,84 @@ def api_client(small_index_dir: Path):
 
     with TestClient(create_app(Settings(index_dir=small_index_dir))) as client:
         yield client
+
+
+# A real server ---------------------------------------------------------------------------
+# `debate-search serve` in a subprocess on a free loopback port (datasette's
+# ds_localhost_http_server): used by the HTTP end-to-end tests and the browser tests.
+SERVER_START_TIMEOUT_S = 60
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve_command() -> list[str]:
+    import sys
+
+    script = Path(sys.executable).parent / "debate-search"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "search_api.cli"]
+
+
+@contextlib.contextmanager
+def running_server(index_dir: Path, log_path: Path):
+    """The base URL of `debate-search serve --index index_dir`, once it answers HTTP."""
+    import subprocess
+    import time
+
+    import httpx
+
+    port = _free_port()
+    env = os.environ | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [*_serve_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
+             "--index", str(index_dir)],
+            stdout=log, stderr=subprocess.STDOUT, env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while True:  # uvicorn listens only once start-up (index and model loading) is done
+            if process.poll() is not None:
+                pytest.fail(f"server exited with {process.returncode}:\n{log_path.read_text()}")
+            try:
+                httpx.get(f"{url}/health", timeout=2)
+                break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"server not answering after {SERVER_START_TIMEOUT_S} s:\n"
+                            f"{log_path.read_text()}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def server_url(small_index_dir: Path, tmp_path_factory):
+    """A real server over the small index, healthy, once per session."""
+    import httpx
+
+    log_path = tmp_path_factory.mktemp("server") / "server.log"
+    with running_server(small_index_dir, log_path) as url:
+        health = httpx.get(f"{url}/health", timeout=10)
+        if health.status_code != 200:
+            pytest.fail(f"server unhealthy: {health.text}\n{log_path.read_text()}")
+        yield url
+
+
+@pytest.fixture(scope="session")
+def start_server():
+    """`running_server` for tests that need a server of their own (another index)."""
+    return running_server

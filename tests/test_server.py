@@ -2,64 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import httpx
-import pytest
 
-START_TIMEOUT_S = 60
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _command() -> list[str]:
-    script = Path(sys.executable).parent / "debate-search"
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "search_api.cli"]
-
-
-@pytest.fixture(scope="module")
-def server_url(small_index_dir: Path, tmp_path_factory):
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("server") / "server.log"
-    env = os.environ | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [*_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--index", str(small_index_dir)],
-            stdout=log, stderr=subprocess.STDOUT, env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not answering after {START_TIMEOUT_S} s:\n"
-                            f"{log_path.read_text()}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+# The `server_url` fixture (a real `debate-search serve` subprocess) is in conftest.py.
 
 
 def test_search_over_http(server_url):

@@ -5,7 +5,7 @@
 const PAGE_SIZE = 10;
 const TYPING_DELAY_MS = 300;
 const FILTERS = ["speaker", "party", "house", "kind", "date_from", "date_to"];
-const STATE_KEYS = ["q", "mode", ...FILTERS, "page", "id"];
+const STATE_KEYS = ["q", "mode", ...FILTERS, "understand", "page", "id"];
 const FILTER_NAMES = {
   speaker: "speaker", party: "party", house: "house", kind: "kind",
   date_from: "start date", date_to: "end date",
@@ -20,6 +20,7 @@ const $ = (id) => document.getElementById(id);
 const api = { search: null, answer: null }; // operations the server's /openapi.json lists
 const contributions = new Map(); // id -> promise of GET /contributions/{id}
 let inFlight = null; // AbortController of the search being shown
+let indexProblem = null; // what /stats said was wrong with the index, shown until a search says
 let rendered = null; // URL of the state on screen
 let typingTimer = 0;
 let speakerTimer = 0;
@@ -49,12 +50,14 @@ function formatDate(iso) {
   });
 }
 
+const kindLabel = (kind) => KIND_LABELS[kind] || kind;
 const number = (n) => Number(n).toLocaleString("en-GB");
 const safeUrl = (url) => (typeof url === "string" && /^https?:\/\//i.test(url) ? url : null);
-const speakerName = (s) => (s && (s.name || s.member_name)) || "Speaker not named";
+const speakerName = (s) => (typeof s === "string" ? s : s && (s.name || s.member_name))
+  || "Speaker not named";
 
 function roleLine(s) {
-  if (!s) return "";
+  if (!s || typeof s !== "object") return "";
   return [s.office, s.party, s.constituency || s.peerage].filter(Boolean).join(" · ");
 }
 
@@ -154,20 +157,23 @@ function fillFilters(state) {
     if (control.tagName === "SELECT") addOption(control, state[name]);
     control.value = state[name] || "";
   }
-  const active = FILTERS.filter((name) => state[name]).length;
-  $("filter-count").textContent = active ? `(${active} active)` : "";
-  if (active) $("filters").open = true;
+  if (FILTERS.some((name) => state[name])) $("filters").open = true;
 }
 
 function addOption(select, value, label) {
   if (!value || [...select.options].some((o) => o.value === value)) return;
-  select.append(el("option", { value }, label || value));
+  select.append(el("option", { value, "data-extra": true }, label || value));
 }
 
-function commit({ typing = false } = {}) {
+// Show what the form says. Typing refines one search: one history entry, not one per pause.
+// A submit after an error tries again even if nothing changed.
+// "Search the words only" holds for this query, not the next one.
+function commit({ typing = false, force = false } = {}) {
   clearTimeout(typingTimer);
-  // Typing refines one search: keep one history entry for it, not one per pause.
-  navigate(formState(), { replace: typing && Boolean(readState().q), force: !typing });
+  const state = formState();
+  const shown = readState();
+  if (shown.understand && shown.q === state.q) state.understand = shown.understand;
+  navigate(state, { replace: typing && Boolean(shown.q), force });
 }
 
 // The server ---------------------------------------------------------------------------------
@@ -244,28 +250,39 @@ function loadContribution(id) {
 
 // Search -------------------------------------------------------------------------------------
 
-function render(state, focus) {
+// Shows `state`; body[data-loading] is set until everything it asked the server for is shown.
+async function render(state, focus) {
   rendered = stateUrl(state);
   if (inFlight) inFlight.abort();
   inFlight = new AbortController();
+  const signal = inFlight.signal;
+  document.body.dataset.loading = "true";
   document.title = state.q ? `${state.q} – debate-search` : "debate-search";
-  showError(null);
-  $("answer").hidden = true;
-  $("pager").hidden = true;
-  $("empty").hidden = true;
-  $("crumbs").hidden = true;
-  if (state.id) return showContribution(state, focus, inFlight.signal);
-  if (state.q) return runSearch(state, focus, inFlight.signal);
-  $("results-title").textContent = "Results";
-  $("results").replaceChildren();
-  setStatus("");
-  showIntro();
+  const active = FILTERS.filter((name) => state[name]).length;
+  $("filter-count").textContent = active ? `(${active} active)` : "";
+  showError(indexProblem);
+  $("results").removeAttribute("aria-busy");
+  for (const id of ["answer", "pager", "empty", "crumbs", "understood"]) $(id).hidden = true;
+  try {
+    if (state.id) {
+      await showContribution(state, focus, signal);
+    } else if (state.q) {
+      await runSearch(state, focus, signal);
+    } else {
+      $("results-title").textContent = "Results";
+      $("results").replaceChildren();
+      setStatus("");
+      showIntro();
+    }
+  } finally {
+    if (!signal.aborted) delete document.body.dataset.loading;
+  }
 }
 
 async function runSearch(state, focus, signal) {
   const page = pageOf(state);
   const values = { q: state.q, mode: state.mode || "hybrid" };
-  for (const name of FILTERS) if (state[name]) values[name] = state[name];
+  for (const name of [...FILTERS, "understand"]) if (state[name]) values[name] = state[name];
   setStatus("Searching…");
   $("results").setAttribute("aria-busy", "true");
   const answer = api.answer && page === 1
@@ -302,7 +319,23 @@ function showResults(data, state) {
   const filtered = Object.keys(data.filters || {}).length ? " that pass the filters" : "";
   setStatus(`Results ${number(first)}–${number(last)}, best first, by ${
     MODE_LABELS[data.mode] || data.mode}, among ${number(data.total)} contributions${filtered}.`);
+  showUnderstood(data.understood, state);
   showPager(state, results.length === PAGE_SIZE && last < data.total);
+}
+
+// Members and parties the server read in the query act as filters: say so, and offer to undo.
+function showUnderstood(understood, state) {
+  const u = understood || {};
+  const read = [
+    (u.speaker_name || u.speaker) && `only contributions by ${u.speaker_name || u.speaker}`,
+    u.party && `only members of the ${u.party} party`,
+    u.government && "office-holders ranked first",
+  ].filter(Boolean);
+  if (!read.length) return;
+  $("understood").replaceChildren(`Read from your query: ${read.join("; ")}. `,
+    el("a", { href: stateUrl({ ...without(state, "page"), understand: "false" }),
+      "data-internal": true }, "Search the words only"));
+  $("understood").hidden = false;
 }
 
 function showPager(state, hasNext) {
@@ -326,7 +359,9 @@ function showEmpty(data, state) {
   const active = FILTERS.filter((name) => state[name]);
   const tips = active.map((name) => suggestion(
     `remove the ${FILTER_NAMES[name]} filter (${state[name]})`, without(state, name, "page")));
-  if (active.length > 1) tips.push(suggestion("remove every filter", without(state, ...FILTERS, "page")));
+  if (active.length > 1) {
+    tips.push(suggestion("remove every filter", without(state, ...FILTERS, "page")));
+  }
   if (state.mode === "keyword") {
     tips.push(suggestion("match by words and meaning instead", without(state, "mode", "page")));
   }
@@ -357,12 +392,12 @@ function showFailure(err, state) {
   $("results").replaceChildren();
   setStatus("");
   const control = err.field && FILTERS.concat("q").includes(err.field) ? $(err.field) : null;
-  if (control) control.setAttribute("aria-invalid", "true");
   const fix = control && err.field !== "q" && state[err.field]
     ? el("a", { href: stateUrl(without(state, err.field, "page")), "data-internal": true },
       `Remove the ${FILTER_NAMES[err.field]} filter`)
     : null;
   showError(el("p", {}, el("strong", {}, "The search failed. "), err.message, " ", fix));
+  if (control) control.setAttribute("aria-invalid", "true");
 }
 
 function showError(content) {
@@ -382,8 +417,9 @@ async function showContribution(state, focus, signal) {
   $("results-title").textContent = "From the record";
   setStatus("Loading…");
   if (state.q) {
-    $("crumbs").replaceChildren(el("a", { href: stateUrl(without(state, "id")), "data-internal": true },
-      `← Results for “${state.q}”`));
+    const back = stateUrl(without(state, "id"));
+    $("crumbs").replaceChildren(
+      el("a", { href: back, "data-internal": true }, `← Results for “${state.q}”`));
     $("crumbs").hidden = false;
   }
   try {
@@ -391,7 +427,8 @@ async function showContribution(state, focus, signal) {
     if (signal.aborted) return;
     const article = card(c, 0, state, { expanded: true });
     $("results").replaceChildren(el("li", {}, article));
-    setStatus(`${KIND_LABELS[c.kind] || c.kind} by ${speakerName(c.speaker)}, ${formatDate(c.date)}.`);
+    await fillFull(article.querySelector(".full"), c.id, null, state);
+    setStatus(`${kindLabel(c.kind)} by ${speakerName(c.speaker)}, ${formatDate(c.date)}.`);
     if (focus) article.querySelector("h3").focus();
   } catch (err) {
     if (signal.aborted) return;
@@ -405,16 +442,17 @@ async function showContribution(state, focus, signal) {
 
 function card(item, n, state, { expanded = false } = {}) {
   const id = `card-${n}`;
-  const house = /lords/i.test(item.house) ? "lords" : /commons/i.test(item.house) ? "commons" : "other";
+  const house = (/lords|commons/i.exec(item.house || "") || ["other"])[0].toLowerCase();
   const s = item.speaker || {};
   const official = safeUrl(item.source_url);
   const full = el("div", { class: "full", id: `${id}-full`, hidden: !expanded });
   const snippet = item.snippet && el("blockquote", { class: "snippet", hidden: expanded },
     marked(item.snippet.text, item.snippet.highlight_start, item.snippet.highlight_end));
-  const kind = KIND_LABELS[item.kind] || item.kind;
+  const kind = kindLabel(item.kind);
+  const closed = `Read the full ${kind.toLowerCase()} and its context`;
   const toggle = expanded ? null : el("button", {
     type: "button", class: "expand", "aria-expanded": "false", "aria-controls": full.id,
-  }, `Read the full ${kind.toLowerCase()} and its context`);
+  }, closed);
   const article = el("article", {
     class: `card ${house}`, id, "aria-labelledby": `${id}-name`, "data-id": item.id,
   },
@@ -434,12 +472,11 @@ function card(item, n, state, { expanded = false } = {}) {
       class: "permalink" }, "Link to this ", kind.toLowerCase())),
   full);
   const sentence = item.snippet && item.snippet.sentence;
-  if (expanded) fillFull(full, item.id, sentence, state);
   if (toggle) {
     toggle.addEventListener("click", () => {
       const open = toggle.getAttribute("aria-expanded") !== "true";
       toggle.setAttribute("aria-expanded", String(open));
-      toggle.textContent = open ? `Show less` : `Read the full ${kind.toLowerCase()} and its context`;
+      toggle.textContent = open ? "Show less" : closed;
       full.hidden = !open;
       if (snippet) snippet.hidden = open;
       if (open && !full.dataset.loaded) fillFull(full, item.id, sentence, state);
@@ -455,14 +492,15 @@ async function fillFull(full, id, sentence, state) {
     const c = await loadContribution(id);
     const [before, after] = await Promise.all([c.previous, c.next].map(
       (n) => (n ? loadContribution(n.id).catch(() => n) : null)));
-    full.replaceChildren(
+    full.replaceChildren(...[
       el("div", { class: "full-text" }, paragraphs(c.text || "", sentence)),
-      exchange(c, state),
+      ...exchange(c, state),
       context(before, after, state),
-      citationBlock(c));
+      citationBlock(c)].filter(Boolean));
   } catch (err) {
     delete full.dataset.loaded;
-    full.replaceChildren(el("p", { class: "error" }, `The full text could not be loaded: ${err.message}`));
+    full.replaceChildren(
+      el("p", { class: "error" }, `The full text could not be loaded: ${err.message}`));
   }
 }
 
@@ -470,7 +508,9 @@ async function fillFull(full, id, sentence, state) {
 function exchange(c, state) {
   let answers = c.answers;
   let questions = c.answers_to;
-  if (answers === undefined && c.kind === "question" && c.next?.kind === "answer") answers = [c.next];
+  if (answers === undefined && c.kind === "question" && c.next?.kind === "answer") {
+    answers = [c.next];
+  }
   if (questions === undefined && c.kind === "answer" && c.previous?.kind === "question") {
     questions = [c.previous];
   }
@@ -478,13 +518,14 @@ function exchange(c, state) {
     el("h4", {}, title),
     el("ul", {}, items.map((a) => el("li", {},
       el("a", { href: contributionUrl(a.id, state), "data-internal": true, "data-focus": true,
-        class: `${cls}-link` }, `${KIND_LABELS[a.kind] || a.kind} by ${speakerName(a.speaker)}`),
+        class: `${cls}-link` }, `${kindLabel(a.kind)} by ${speakerName(a.speaker)}`),
       roleLine(a.speaker) ? ` (${roleLine(a.speaker)})` : "", `, ${formatDate(a.date)}`))));
+  const plural = (items, one, many) => (items.length > 1 ? many : one);
   return [
-    answers?.length ? list(answers.length > 1 ? "The answers it received" : "The answer it received",
+    answers?.length ? list(plural(answers, "The answer it received", "The answers it received"),
       answers, "answer") : null,
-    questions?.length ? list(questions.length > 1 ? "The questions it answers" : "The question it answers",
-      questions, "question") : null,
+    questions?.length ? list(plural(questions, "The question it answers",
+      "The questions it answers"), questions, "question") : null,
   ];
 }
 
@@ -506,7 +547,8 @@ function citationBlock(c) {
   const said = el("span", { class: "copy-status", role: "status" });
   const button = el("button", { type: "button", class: "quiet" }, "Copy citation");
   button.addEventListener("click", async () => {
-    said.textContent = (await copyText(text, quote)) ? "Citation copied." : "Select the text to copy it.";
+    const copied = await copyText(text, quote);
+    said.textContent = copied ? "Citation copied." : "Select the text to copy it.";
     setTimeout(() => { said.textContent = ""; }, 4000);
   });
   return el("section", { class: "citation" }, el("h4", {}, "Cite"), quote,
@@ -531,12 +573,13 @@ async function copyText(text, node) {
 function showAnswer(data) {
   const panel = $("answer");
   const positions = (data && data.answerable && Array.isArray(data.speakers)) ? data.speakers : [];
-  const cards = new Map([...document.querySelectorAll("#results .card")].map((a) => [a.dataset.id, a]));
+  const shown = [...document.querySelectorAll("#results .card")];
+  const cards = new Map(shown.map((article) => [article.dataset.id, article]));
   const groups = positions.map((position) => {
     const speaker = position.speaker || {};
     const quotes = [];
     for (const c of position.contributions || []) {
-      const record = c.contribution || c;
+      const record = c.contribution || c.citation || c; // /answer names the source "citation"
       for (const quote of c.quotes || []) {
         quotes.push(el("li", {}, el("q", {}, quote.text), " ", quoteLink(record, c.marker, cards)));
       }
@@ -551,21 +594,26 @@ function showAnswer(data) {
 }
 
 function quoteLink(record, marker, cards) {
-  const label = `${speakerName(record.speaker)}, ${record.house || ""} ${formatDate(record.date)}`;
-  const target = cards.get(record.id);
+  const label = [speakerName(record.speaker), record.house, formatDate(record.date)]
+    .filter(Boolean).join(", ");
+  const id = record.id || record.contribution_id;
+  const target = cards.get(id);
   const text = marker ? `[${marker}]` : "[source]";
   if (!target) {
-    return el("a", { href: contributionUrl(record.id, readState()), "data-internal": true,
+    if (!id) return null;
+    return el("a", { href: contributionUrl(id, readState()), "data-internal": true,
       "data-focus": true, "aria-label": `Open the source: ${label}`, class: "marker" }, text);
   }
-  return el("a", { href: `#${target.id}`, class: "marker", "aria-label": `Go to the result: ${label}`,
+  return el("a", {
+    href: `#${target.id}`, class: "marker", "aria-label": `Go to the result: ${label}`,
     onclick: (event) => {
       event.preventDefault();
       const toggle = target.querySelector(".expand");
       if (toggle && toggle.getAttribute("aria-expanded") !== "true") toggle.click();
       target.scrollIntoView({ block: "start" });
       target.querySelector("h3").focus({ preventScroll: true });
-    } }, text);
+    },
+  }, text);
 }
 
 // Filters and speakers -----------------------------------------------------------------------
@@ -575,15 +623,16 @@ async function loadChoices() {
   try {
     stats = await fetchJson("/stats");
   } catch (err) {
-    showError(el("p", {}, el("strong", {}, "The index is not available. "), err.message));
+    indexProblem = el("p", {}, el("strong", {}, "The index is not available. "), err.message);
     return;
   }
   const count = (n) => (typeof n === "number" ? n : n && n.contributions);
+  document.querySelectorAll("option[data-extra]").forEach((o) => o.remove()); // from the URL
   for (const [house, n] of Object.entries(stats.by_house || {})) {
     $("house").append(el("option", { value: house }, `${house} (${number(count(n))})`));
   }
   for (const [kind, n] of Object.entries(stats.by_kind || {})) {
-    $("kind").append(el("option", { value: kind }, `${KIND_LABELS[kind] || kind} (${number(count(n))})`));
+    $("kind").append(el("option", { value: kind }, `${kindLabel(kind)} (${number(count(n))})`));
   }
   for (const party of stats.parties || []) $("party").append(el("option", { value: party }, party));
   const dates = stats.dates || {};
@@ -592,8 +641,9 @@ async function loadChoices() {
     if (dates.to) $(id).max = dates.to;
   }
   if (dates.from) {
-    $("index-info").textContent = `The index holds ${number(stats.contributions)} contributions by ${
-      number(stats.speakers)} speakers, from ${formatDate(dates.from)} to ${formatDate(dates.to)}.`;
+    const span = `from ${formatDate(dates.from)} to ${formatDate(dates.to)}`;
+    $("index-info").textContent = `The index holds ${number(stats.contributions)} contributions `
+      + `by ${number(stats.speakers)} speakers, ${span}.`;
   }
 }
 
@@ -616,7 +666,7 @@ async function start() {
   const form = $("search-form");
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    commit();
+    commit({ force: !$("error").hidden });
   });
   $("q").addEventListener("input", () => {
     clearTimeout(typingTimer);
@@ -625,7 +675,9 @@ async function start() {
   for (const name of ["party", "house", "kind", "date_from", "date_to"]) {
     $(name).addEventListener("change", () => commit());
   }
-  form.querySelectorAll("input[name=mode]").forEach((r) => r.addEventListener("change", () => commit()));
+  for (const radio of form.querySelectorAll("input[name=mode]")) {
+    radio.addEventListener("change", () => commit());
+  }
   $("speaker").addEventListener("input", () => {
     clearTimeout(speakerTimer);
     speakerTimer = setTimeout(suggestSpeakers, 200);
@@ -639,7 +691,8 @@ async function start() {
     const link = event.target.closest("a[data-internal]");
     if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
     event.preventDefault();
-    navigate(readState(new URL(link.href).search), { fill: true, focus: link.hasAttribute("data-focus") });
+    const focus = link.hasAttribute("data-focus");
+    navigate(readState(new URL(link.href).search), { fill: true, focus });
   });
   window.addEventListener("popstate", () => {
     fillForm(readState());
@@ -658,8 +711,8 @@ async function start() {
     // without the document, send every parameter and skip the answer panel
   }
   $("mode-field").hidden = Boolean(api.search) && !api.search.names.includes("mode");
-  render(readState(), false);
   await choices;
+  render(readState(), false);
 }
 
 start();

@@ -1,0 +1,177 @@
+"""Answers and context: the answerable/unanswerable decision, and /answer, /context latency.
+
+    python -m bench.answers --index DIR [--http]
+
+The decision ("does the index answer this question?") compares the best retrieval score with
+search_api.answers.ANSWERABLE_THRESHOLD. Measured here on two sets:
+
+- answerable: written questions of the index itself (kind question), each searched without
+  its own record or copies of its text, so only what else the index holds (its answer,
+  related speeches) can make it answerable;
+- unanswerable: SciFact claims (biomedical research claims; ../shared/data/benchmarks/scifact).
+
+The threshold is fitted (best balanced accuracy) on one half of each set and reported on the
+other half; the constant in use is reported on both halves together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from bench import ROOT
+from bench.latency import summarize
+from bench.queries import HAND_WRITTEN
+from bench.report import table
+from search_api import answers
+from search_api.answer_schemas import AnswerRequest, ContextRequest
+
+SCIFACT = ROOT.parent / "shared" / "data" / "benchmarks" / "scifact" / "queries.jsonl"
+CONTEXT_TOKENS = 2000
+
+
+def scifact_probes(path: Path = SCIFACT, limit: int = 300) -> list[answers.Probe]:
+    """SciFact claims: questions a parliamentary index should not claim to answer."""
+    with open(path) as handle:
+        claims = [json.loads(line)["text"] for line in handle if line.strip()]
+    return [answers.Probe(answers.query_text(c)) for c in claims[:limit]]
+
+
+def _scores(index, probes: list[answers.Probe]) -> list[float]:
+    return [answers.top_score(index, p) for p in probes]
+
+
+def calibrate(index, answerable: int = 300, unanswerable: int = 300) -> dict:
+    """Fit on even positions, test on odd; and the constant in use on everything."""
+    a = _scores(index, answers.written_question_probes(index, answerable))
+    u = _scores(index, scifact_probes(limit=unanswerable))
+    fitted = answers.best_threshold(a[::2], u[::2])
+    result = {"answerable": len(a), "unanswerable": len(u), "fitted_threshold": fitted}
+    for name, threshold, aa, uu in (
+        ("fitted_on_dev_reported_on_test", fitted, a[1::2], u[1::2]),
+        ("constant_on_all", answers.ANSWERABLE_THRESHOLD, a, u),
+    ):
+        precision, recall, accuracy = answers.decision_quality(aa, uu, threshold)
+        unanswered = sum(s < threshold for s in uu)
+        result[name] = {
+            "threshold": threshold, "precision": precision, "recall": recall,
+            "accuracy": accuracy, "unanswerable_recall": unanswered / len(uu) if uu else 0.0,
+        }
+    result["score_quantiles"] = {
+        "answerable": _quantiles(a), "unanswerable": _quantiles(u),
+    }
+    return result
+
+
+def _quantiles(scores: list[float]) -> dict:
+    ordered = sorted(scores)
+    if not ordered:
+        return {}
+    pick = {q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] for q in (.05, .5, .95)}
+    return {"p5": pick[.05], "p50": pick[.5], "p95": pick[.95]}
+
+
+def latency_in_process(index, queries: list[str], max_seconds: float) -> dict:
+    """answer and context (2,000 tokens) through the library, as the routes call it."""
+    from search_api import tools
+
+    timings: dict[str, list[float]] = {"answer": [], "context": []}
+    started = time.perf_counter()
+    for query in queries:
+        if time.perf_counter() - started > max_seconds:
+            break
+        t = time.perf_counter()
+        tools.answer(index, AnswerRequest(q=query))
+        timings["answer"].append(time.perf_counter() - t)
+        t = time.perf_counter()
+        tools.context(index, ContextRequest(q=query, max_tokens=CONTEXT_TOKENS))
+        timings["context"].append(time.perf_counter() - t)
+    return {name: summarize(values) for name, values in timings.items()}
+
+
+def latency_http(index_dir: Path, queries: list[str], max_seconds: float, log: Path) -> dict:
+    """GET /answer and POST /context against `debate-search serve`, one client."""
+    import httpx
+
+    from bench.server import Server
+
+    timings: dict[str, list[float]] = {"answer": [], "context": []}
+    with Server(index_dir, log) as server, httpx.Client(base_url=server.base_url,
+                                                        timeout=120) as client:
+        started = time.perf_counter()
+        for query in queries:
+            if time.perf_counter() - started > max_seconds:
+                break
+            t = time.perf_counter()
+            client.get("/answer", params={"q": query}).raise_for_status()
+            timings["answer"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            client.post("/context", json={"q": query, "max_tokens": CONTEXT_TOKENS}
+                        ).raise_for_status()
+            timings["context"].append(time.perf_counter() - t)
+    return {name: summarize(values) for name, values in timings.items()}
+
+
+def run_answers_benchmark(index_dir: Path, *, answerable: int = 300, unanswerable: int = 300,
+                          latency_queries: int = 40, max_seconds: float = 300,
+                          http: bool = False, log: Path | None = None) -> dict:
+    from search_api.retrieval import SearchIndex
+
+    index = SearchIndex(index_dir)
+    index.warm_up()
+    probes = answers.written_question_probes(index, latency_queries)
+    queries = [*HAND_WRITTEN, *(p.text for p in probes)][:latency_queries]
+    results = {
+        "calibration": calibrate(index, answerable, unanswerable),
+        "latency_in_process": latency_in_process(index, queries, max_seconds),
+    }
+    if http:
+        results["latency_http"] = latency_http(index_dir, queries, max_seconds,
+                                               log or Path("bench-answers-server.log"))
+    return results
+
+
+def render_answers(results: dict) -> str:
+    c = results["calibration"]
+    rows = [[name, c[name]["threshold"], c[name]["precision"], c[name]["recall"],
+             c[name]["unanswerable_recall"], c[name]["accuracy"]]
+            for name in ("fitted_on_dev_reported_on_test", "constant_on_all")]
+    parts = [table(
+        f"Answerable decision ({c['answerable']} written questions answerable, "
+        f"{c['unanswerable']} SciFact claims unanswerable)",
+        ["", "threshold", "precision", "recall", "unanswerable recall", "accuracy"], rows)]
+    for key in ("latency_in_process", "latency_http"):
+        if key in results:
+            parts.append(table(
+                key.replace("_", " ").capitalize(), ["", "queries", "p50 ms", "p95 ms"],
+                [[f"/{name}", s.get("count"), s.get("p50_ms"), s.get("p95_ms")]
+                 for name, s in results[key].items()]))
+    return "\n\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.answers", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index", type=Path, required=True, help="a built index")
+    parser.add_argument("--answerable", type=int, default=300)
+    parser.add_argument("--unanswerable", type=int, default=300)
+    parser.add_argument("--latency-queries", type=int, default=40)
+    parser.add_argument("--max-seconds", type=float, default=300)
+    parser.add_argument("--http", action="store_true", help="also time the real server")
+    parser.add_argument("--out", type=Path, help="write the results as JSON here")
+    args = parser.parse_args(argv)
+    results = run_answers_benchmark(
+        args.index, answerable=args.answerable, unanswerable=args.unanswerable,
+        latency_queries=args.latency_queries, max_seconds=args.max_seconds, http=args.http)
+    print(render_answers(results))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""Context packing: exact tiktoken budgets, citations that match, passages verbatim."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.tokens import count_tokens
+from search_api.answer_schemas import ContextResponse
+from search_api.cli import main
+from search_api.context import TRUNCATED, pack_context
+from search_api.errors import InvalidRequest
+from search_api.filters import SearchFilters
+
+TASERS = "What did the minister say about police use of Tasers?"
+BUDGETS = (80, 150, 300, 700, 1500, 3000, 6000)
+MARKER = re.compile(r"^\[(\d+)\] ", re.MULTILINE)
+
+
+def _check(index, packed) -> None:
+    """The budget, the markers, the citations and the verbatim passages of one context."""
+    assert packed.tokens == count_tokens(packed.text, packed.encoding) <= packed.max_tokens
+    body, _, citations = packed.text.partition("\n\nCitations:\n")
+    body += "\n\n"
+    numbers = [p.number for p in packed.passages]
+    assert numbers == list(range(1, len(numbers) + 1))
+    if not numbers:
+        assert packed.text.endswith("No passages.\n") and not citations
+        return
+    assert [int(n) for n in MARKER.findall(body)] == numbers
+    assert [int(n) for n in MARKER.findall(citations)] == numbers
+    for passage, line in zip(packed.passages, citations.splitlines(), strict=True):
+        record = index.contribution(passage.contribution.id)
+        assert record.text[passage.start : passage.end] == passage.text
+        assert f":\n{passage.shown}\n\n" in body
+        assert record.id in line and record.speaker.name in line  # the citation is whole
+        if record.source_url:
+            assert line.endswith(record.source_url)
+        if passage.cut_after:  # cut after a whole sentence, never inside one
+            assert passage.shown.endswith(TRUNCATED)
+            assert passage.text[-1] in ".?!\"')]\u2019\u201d"
+        if passage.cut_before:  # and before one
+            assert passage.shown.startswith("[\u2026] ") and passage.start > 0
+            assert record.text[passage.start - 1].isspace()
+
+
+@pytest.mark.parametrize("encoding", ["cl100k_base", "o200k_base"])
+def test_budget_is_never_exceeded_and_filled(small_index, encoding):
+    for budget in BUDGETS:
+        packed = pack_context(small_index, TASERS, budget, encoding)
+        _check(small_index, packed)
+        if budget >= 1500:
+            assert packed.tokens >= 0.9 * budget, (budget, packed.tokens)
+    assert packed.passages[0].contribution.speaker.name == "David Hanson"
+
+
+def test_passages_cut_at_sentence_boundaries_to_fit(small_index):
+    truncated = 0
+    for budget in range(200, 480, 23):
+        packed = pack_context(small_index, TASERS, budget)
+        _check(small_index, packed)
+        truncated += sum(p.truncated for p in packed.passages)
+    assert truncated > 0
+
+
+def test_a_question_is_followed_by_its_answer(small_index):
+    packed = pack_context(small_index, "a public health warning on the risk of catching swine "
+                                       "flu from kissing", 1500)
+    _check(small_index, packed)
+    ids = [p.contribution.id for p in packed.passages]
+    question = ids.index("uk.org.publicwhip/wrans/2009-10-26f.293219.q0")
+    answer = packed.passages[question + 1]
+    assert answer.contribution.id == "uk.org.publicwhip/wrans/2009-10-26f.293219.r0"
+    assert answer.role == "answer"
+    assert "(answering the question above)" in packed.text
+
+
+def test_unanswerable_questions_say_so(small_index):
+    packed = pack_context(small_index, "A deficiency of vitamin B12 increases blood levels "
+                                       "of homocysteine.", 500)
+    _check(small_index, packed)
+    assert not packed.answerable
+    assert "no passage closely matches the question" in packed.text
+
+
+def test_budget_too_small_for_the_framing(small_index):
+    with pytest.raises(InvalidRequest) as error:
+        pack_context(small_index, TASERS, 20)
+    assert error.value.field == "max_tokens" and "at least" in str(error.value)
+    with pytest.raises(InvalidRequest) as error:
+        pack_context(small_index, TASERS, 500, "p50k_base")
+    assert error.value.field == "encoding" and "o200k_base" in str(error.value)
+
+
+def test_context_route(api_client, small_index):
+    body = {"q": TASERS, "max_tokens": 700, "encoding": "o200k_base", "party": "Labour"}
+    response = api_client.post("/context", json=body)
+    assert response.status_code == 200
+    page = ContextResponse.model_validate(response.json())
+    assert page.tokens == count_tokens(page.context, "o200k_base") <= 700
+    assert page.filters == {"party": "Labour"}
+    assert page.passages and all(p.citation.party == "Labour" for p in page.passages
+                                 if p.role == "match")
+    for p in page.passages:
+        record = small_index.contribution(p.citation.contribution_id)
+        assert record.text[p.char_start : p.char_end] == p.text
+        assert (p.citation.speaker, p.citation.source_url) == (record.speaker.name,
+                                                               record.source_url)
+    assert page.context == pack_context(small_index, TASERS, 700, "o200k_base",
+                                        SearchFilters(party="Labour")).text
+
+
+def test_context_route_errors(api_client):
+    small = api_client.post("/context", json={"q": TASERS, "max_tokens": 10})
+    assert small.status_code == 400 and small.json()["error"]["field"] == "max_tokens"
+    encoding = api_client.post("/context", json={"q": TASERS, "encoding": "gpt2"})
+    assert encoding.status_code == 400 and encoding.json()["error"]["field"] == "encoding"
+
+
+def test_context_command(small_index_dir):
+    result = CliRunner().invoke(main, ["context", TASERS, "--max-tokens", "400", "--encoding",
+                                       "o200k_base", "--index", str(small_index_dir)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert count_tokens(result.output, "o200k_base") <= 400
+    assert result.output.startswith(f"Question: {TASERS}\n")
+    assert "\nCitations:\n[1] David Hanson" in result.output

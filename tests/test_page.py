@@ -1,0 +1,468 @@
+"""The search page at /, in a real browser (Debian's headless Chromium driven by Playwright)
+against a real `debate-search serve` over the session's small index. Screenshots of the main
+states go to test-artifacts/ at the project root."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
+
+import httpx
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+README_SCREENSHOT = PROJECT_ROOT / "docs" / "screenshot-search.png"
+STEP_TIMEOUT_MS = 30_000
+HOSTILE = """<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">"'&"""
+
+# Each test is bounded; the session's index build (a fixture) is not part of that bound.
+pytestmark = pytest.mark.timeout(180, func_only=True)
+
+
+# The page without a browser -------------------------------------------------------------
+
+
+def test_page_and_assets_are_served(api_client):
+    page = api_client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert 'src="/static/app.js"' in page.text and 'href="/static/style.css"' in page.text
+    assert not re.search(r'(src|href)="(https?:)?//', page.text)  # nothing from elsewhere
+    for asset, kind in (("app.js", "javascript"), ("style.css", "text/css")):
+        response = api_client.get(f"/static/{asset}")
+        assert response.status_code == 200 and kind in response.headers["content-type"]
+    assert "innerHTML" not in api_client.get("/static/app.js").text
+    missing = api_client.get("/static/nothing.js")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+
+
+def test_stats_list_the_parties_for_the_party_filter(api_client, small_index):
+    parties = api_client.get("/stats").json()["parties"]
+    assert parties == sorted(small_index.parties)
+    assert {"Labour", "Conservative", "Liberal Democrat"} <= set(parties)
+
+
+# Browser fixtures -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
+        if os.environ.get("DEBATE_SEARCH_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _open_page(browser, base_url: str, width: int = 1100, height: int = 1000):
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": height},
+                                  locale="en-GB")
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = context.new_page()
+    page.problems = []  # uncaught script errors and dialogs (alert() from injected markup)
+    page.on("pageerror", lambda exc: page.problems.append(f"page error: {exc}"))
+    page.on("dialog", lambda dialog: (page.problems.append(f"dialog: {dialog.message}"),
+                                      dialog.dismiss()))
+    return page
+
+
+@pytest.fixture
+def page(browser, server_url):
+    page = _open_page(browser, server_url)
+    yield page
+    problems = page.problems
+    page.context.close()
+    assert not problems
+
+
+# The page's Content-Security-Policy forbids eval, so waits use selectors and the URL (never
+# wait_for_function, which evaluates a string in the page).
+
+
+def settled(page) -> None:
+    """Wait until the page has shown everything it asked the server for."""
+    page.locator("body[data-loading]").wait_for(state="detached")
+
+
+def wait_for_url_state(page, /, **expected: str | None) -> None:
+    """Wait until the URL's query has these values (None: absent), e.g. after typing."""
+    deadline = time.monotonic() + STEP_TIMEOUT_MS / 1000
+    while any(url_state(page).get(k) != v for k, v in expected.items()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"URL {page.url} never had {expected}")
+        page.wait_for_timeout(50)
+
+
+def url_state(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+
+
+def result_ids(page) -> list[str]:
+    return page.locator("#results .card").evaluate_all("cards => cards.map(c => c.dataset.id)")
+
+
+def shoot(page, name: str, **options) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), **options)
+    return path
+
+
+def search(page, query: str) -> None:
+    page.goto("/")
+    settled(page)
+    page.locator("#q").press_sequentially(query, delay=15)  # no Enter: results come as you type
+    wait_for_url_state(page, q=query)
+    settled(page)
+
+
+def api_json(server_url: str, path: str) -> dict:
+    return httpx.get(f"{server_url}{path}", timeout=60).json()
+
+
+# Searching ---------------------------------------------------------------------------------
+
+
+def test_typing_a_query_shows_attributed_results(page, server_url):
+    from playwright.sync_api import expect
+
+    search(page, "police use of Tasers")
+    expect(page.locator("#status")).to_contain_text("Results 1–10")
+    expect(page.locator("#results-title")).to_have_text("Results for “police use of Tasers”")
+    cards = page.locator("#results .card")
+    expect(cards).to_have_count(10)
+    first = cards.first
+    api = api_json(server_url, "/search?q=police+use+of+Tasers&k=10")["results"][0]
+    assert first.get_attribute("data-id") == api["id"]
+    speaker = api["speaker"]
+    expect(first.locator("h3")).to_have_text(speaker["name"])
+    role = first.locator(".role")
+    for part in (speaker["party"], speaker["constituency"]):
+        expect(role).to_contain_text(part)
+    expect(first.locator(".meta")).to_contain_text("House of Commons")
+    expect(first.locator(".meta")).to_contain_text("26 October 2009")
+    expect(first.locator(".debate")).to_have_text("HOME DEPARTMENT — Tasers")
+    expect(first.locator(".snippet mark")).to_have_text(api["snippet"]["sentence"])
+    expect(first.locator("a.official")).to_have_attribute("href", api["source_url"])
+    names = cards.locator("h3").all_inner_texts()
+    assert {"David Hanson", "Norman Baker"} <= set(names)
+
+    if "/answer" in api_json(server_url, "/openapi.json")["paths"]:
+        answer = page.locator("#answer")
+        expect(answer).to_be_visible()
+        quote_item = answer.locator(".quotes li").first
+        expect(quote_item.locator("q")).not_to_be_empty()
+        expect(answer.locator(".answer-speaker h3").first).not_to_be_empty()
+        link = quote_item.locator("a.marker")
+        target = link.get_attribute("href")
+        if target.startswith("#"):  # a quote from a result on the page: its card opens
+            link.click()
+            expect(page.locator(f"{target} .expand")).to_have_attribute("aria-expanded", "true")
+    else:
+        expect(page.locator("#answer")).to_be_hidden()
+    shoot(page, "01-results.png", full_page=True)
+
+
+def test_speaker_filter_date_range_and_the_empty_state(page, server_url):
+    from playwright.sync_api import expect
+
+    search(page, "Tasers")
+    speaker = page.locator("#speaker")
+    speaker.press_sequentially("Hans", delay=30)  # suggestions come from /speakers
+    expect(page.locator('#speaker-options option[value="David Hanson"]')).to_have_count(1)
+    speaker.fill("David Hanson")
+    speaker.press("Enter")
+    wait_for_url_state(page, speaker="David Hanson")
+    settled(page)
+    expect(page.locator("#filter-count")).to_have_text("(1 active)")
+    names = page.locator("#results .card h3").all_inner_texts()
+    assert len(names) == 10 and set(names) == {"David Hanson"}
+    expect(page.locator("#status")).to_contain_text("27 contributions that pass the filters")
+    shoot(page, "02-speaker-filter.png", full_page=True)
+
+    page.fill("#date_from", "2009-10-27")  # David Hanson made no statement on the 27th
+    wait_for_url_state(page, date_from="2009-10-27")
+    settled(page)
+    expect(page.locator("#results .card")).to_have_count(0)
+    empty = page.locator("#empty")
+    expect(empty).to_contain_text("No contribution passes these filters.")
+    remove_speaker = empty.get_by_role("link", name="remove the speaker filter (David Hanson)")
+    expect(remove_speaker).to_be_visible()
+    shoot(page, "03-empty-state.png", full_page=True)
+
+    remove_speaker.click()
+    wait_for_url_state(page, speaker=None)
+    settled(page)
+    expect(page.locator("#speaker")).to_have_value("")
+    expect(page.locator("#date_from")).to_have_value("2009-10-27")
+    page.fill("#date_to", "2009-10-27")
+    wait_for_url_state(page, date_to="2009-10-27")
+    settled(page)
+    dates = page.locator("#results .card time").evaluate_all("ts => ts.map(t => t.dateTime)")
+    assert dates and set(dates) == {"2009-10-27"}
+    assert url_state(page) == {"q": "Tasers", "date_from": "2009-10-27", "date_to": "2009-10-27"}
+
+    page.go_back()  # before date_to
+    wait_for_url_state(page, date_to=None)
+    settled(page)
+    expect(page.locator("#date_to")).to_have_value("")
+    page.go_back()  # before the speaker filter was removed
+    settled(page)
+    expect(page.locator("#speaker")).to_have_value("David Hanson")
+    expect(page.locator("#empty")).to_be_visible()
+
+
+def test_a_result_expands_in_place_with_context_and_citation(page, server_url):
+    from playwright.sync_api import expect
+
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    search(page, "police use of Tasers")
+    card = page.locator("#results .card").first
+    card_id = card.get_attribute("data-id")
+    record = api_json(server_url, f"/contributions/{card_id}")
+    toggle = card.locator("button.expand")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    full = card.locator(".full")
+    expect(full.locator(".full-text")).to_be_visible()
+    expect(card.locator(".snippet")).to_be_hidden()
+    text = full.locator(".full-text").inner_text()
+    assert " ".join(text.split()) == " ".join(record["text"].split())
+    expect(full.locator(".full-text mark")).to_have_count(1)
+
+    neighbours = full.locator(".context .neighbour")  # the speeches before and after
+    before, after = record["previous"], record["next"]
+    assert before and after
+    expect(neighbours).to_have_count(2)
+    expect(neighbours.first).to_contain_text(f"Before: {before['speaker']['name']}")
+    expect(neighbours.last).to_contain_text(f"After: {after['speaker']['name']}")
+
+    citation = full.locator(".citation-text")
+    for part in (record["speaker"]["name"], record["house"], "26 October 2009", record["id"],
+                 record["source_url"]):
+        expect(citation).to_contain_text(part)
+    full.get_by_role("button", name="Copy citation").click()
+    expect(full.locator(".copy-status")).to_have_text("Citation copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == citation.inner_text()
+
+    shoot(page, "04-expanded-result.png", full_page=True)
+    top = shoot(page, "04-expanded-result-top.png", full_page=True,
+                clip={"x": 0, "y": 0, "width": 1100, "height": 2000})
+    README_SCREENSHOT.parent.mkdir(exist_ok=True)
+    shutil.copyfile(top, README_SCREENSHOT)
+    card.screenshot(path=str(ARTIFACTS / "05-expanded-card.png"))
+
+    toggle.press("Enter")  # the keyboard folds it again
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(full).to_be_hidden()
+
+
+def test_a_question_links_to_its_answer_and_back(page, server_url):
+    from playwright.sync_api import expect
+
+    page.goto("/?q=prisoners+unlawfully+at+large+after+escaping&kind=question")
+    settled(page)
+    question = page.locator("#results .card").first
+    question_id = question.get_attribute("data-id")
+    record = api_json(server_url, f"/contributions/{question_id}")
+    expected = record["answers"][0] if record.get("answers") else record["next"]
+    assert expected["kind"] == "answer"
+    expect(question.locator(".meta")).to_contain_text("Question")
+
+    question.locator("button.expand").click()
+    link = question.locator("a.answer-link").first
+    expect(link).to_have_text(f"Answer by {expected['speaker']['name']}")
+    link.click()
+    wait_for_url_state(page, id=expected["id"])
+    settled(page)
+    answer = page.locator("#results .card")
+    expect(answer).to_have_count(1)
+    expect(answer).to_have_attribute("data-id", expected["id"])
+    expect(answer.locator("h3")).to_have_text(expected["speaker"]["name"])
+    expect(answer.locator("h3")).to_be_focused()
+    answer_text = api_json(server_url, f"/contributions/{expected['id']}")["text"]
+    assert answer_text.split("\n")[0].strip() in answer.locator(".full-text").inner_text()
+    back_link = answer.locator("a.question-link")
+    expect(page.locator("#crumbs")).to_contain_text("Results for “prisoners unlawfully")
+    shoot(page, "06-answer.png", full_page=True)
+
+    hrefs = back_link.evaluate_all("links => links.map(a => a.href)")
+    assert question_id in {parse_qs(urlsplit(href).query)["id"][0] for href in hrefs}
+    page.go_back()
+    settled(page)
+    expect(page.locator("#results .card").first).to_have_attribute("data-id", question_id)
+
+
+def test_a_shared_url_shows_the_same_results(page, browser, server_url):
+    from playwright.sync_api import expect
+
+    search(page, "police")
+    page.locator("#house").select_option("House of Commons")
+    page.get_by_label("Exact words").check()
+    wait_for_url_state(page, mode="keyword")
+    settled(page)
+    page.get_by_role("link", name="More results →").click()
+    wait_for_url_state(page, page="2")
+    settled(page)
+    expect(page.locator("#status")).to_contain_text("Results 11–")
+    expect(page.locator("#results-title")).to_be_focused()
+    shared, ids = page.url, result_ids(page)
+    assert ids and url_state(page) == {"q": "police", "mode": "keyword",
+                                       "house": "House of Commons", "page": "2"}
+
+    other = _open_page(browser, server_url)  # someone else opens the link
+    try:
+        other.goto(shared)
+        settled(other)
+        assert result_ids(other) == ids
+        expect(other.locator("#q")).to_have_value("police")
+        expect(other.locator("#house")).to_have_value("House of Commons")
+        expect(other.get_by_label("Exact words")).to_be_checked()
+        other.reload()
+        settled(other)
+        assert result_ids(other) == ids
+        assert not other.problems
+    finally:
+        other.context.close()
+
+    page.go_back()  # back to page 1
+    wait_for_url_state(page, page=None)
+    settled(page)
+    expect(page.locator("#status")).to_contain_text("Results 1–10")
+    assert result_ids(page)[0] not in ids
+
+
+def test_a_member_named_in_the_query_is_reported_and_can_be_ignored(page, server_url):
+    from playwright.sync_api import expect
+
+    query = "what did David Hanson say about Tasers"
+    if api_json(server_url, f"/search?q={quote(query)}&k=1").get("understood") is None:
+        pytest.skip("this server does not read names in queries")
+    page.goto(f"/?q={quote(query)}")
+    settled(page)
+    note = page.locator("#understood")
+    expect(note).to_contain_text("only contributions by David Hanson")
+    assert set(page.locator("#results .card h3").all_inner_texts()) == {"David Hanson"}
+    note.get_by_role("link", name="Search the words only").click()
+    wait_for_url_state(page, understand="false")
+    settled(page)
+    expect(note).to_be_hidden()
+    assert len(set(page.locator("#results .card h3").all_inner_texts())) > 1
+
+
+# Hostile input and errors -------------------------------------------------------------------
+
+
+def test_hostile_query_is_shown_as_text_and_never_runs(page, server_url):
+    from playwright.sync_api import expect
+
+    search(page, HOSTILE)
+    expect(page.locator("#results-title")).to_have_text(f"Results for “{HOSTILE}”")
+    assert page.title() == f"{HOSTILE} – debate-search"
+    page.goto(f"/?q={quote(HOSTILE)}&mode=keyword")  # and from a shared link
+    settled(page)
+    expect(page.locator("#q")).to_have_value(HOSTILE)
+    assert page.evaluate("window.__pwned") is None
+    assert page.locator("main img, main script").count() == 0
+    assert page.locator("script").count() == 1  # app.js only
+
+    page.goto(f"/?q=Tasers&party={quote('<b>Labor</b><img src=x onerror=alert(1)>')}")
+    settled(page)
+    error = page.locator("#error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("unknown party '<b>Labor</b><img src=x onerror=alert(1)>'")
+    expect(error).to_contain_text("Labour")  # the API names the valid choices
+    assert error.locator("b, img").count() == 0
+    expect(page.locator("#party")).to_have_attribute("aria-invalid", "true")
+    shoot(page, "07-error.png", full_page=True)
+    error.get_by_role("link", name="Remove the party filter").click()
+    settled(page)
+    expect(error).to_be_hidden()
+    expect(page.locator("#results .card")).to_have_count(10)
+
+
+def test_an_unreadable_index_is_reported_in_words(browser, start_server, tmp_path):
+    from playwright.sync_api import expect
+
+    missing = tmp_path / "no-index"
+    with start_server(missing, tmp_path / "server.log") as url:
+        message = httpx.get(f"{url}/stats", timeout=10).json()["error"]["message"]
+        page = _open_page(browser, url)
+        try:
+            page.goto("/")
+            settled(page)
+            expect(page.locator("#error")).to_have_text(f"The index is not available. {message}")
+            page.goto("/?q=Tasers")
+            settled(page)
+            expect(page.locator("#error")).to_have_text(f"The search failed. {message}")
+            expect(page.locator("#q")).to_have_value("Tasers")
+            assert not page.problems
+        finally:
+            page.context.close()
+
+
+# Phones, keyboards, screen readers ----------------------------------------------------------
+
+
+def test_phone_layout_has_no_sideways_scrolling(browser, server_url):
+    from playwright.sync_api import expect
+
+    page = _open_page(browser, server_url, width=390, height=844)
+    try:
+        page.goto("/?q=police+use+of+Tasers")
+        settled(page)
+        expect(page.locator("#filters")).not_to_have_attribute("open", "")
+        shoot(page, "08-phone.png")
+        card = page.locator("#results .card").first
+        card.locator(".expand").click()
+        expect(card.locator(".full-text")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        card.screenshot(path=str(ARTIFACTS / "09-phone-expanded-card.png"))
+        assert not page.problems
+    finally:
+        page.context.close()
+
+
+def test_landmarks_labels_and_keyboard(page):
+    from playwright.sync_api import expect
+
+    page.goto("/")
+    settled(page)
+    for role in ("banner", "main", "search", "contentinfo"):
+        expect(page.get_by_role(role)).to_have_count(1)
+    for label in ("Search the debates", "Speaker", "Party", "House or body", "Kind",
+                  "From date", "To date", "Words and meaning", "Meaning", "Exact words"):
+        expect(page.get_by_label(label, exact=True)).to_have_count(1)
+    expect(page.locator("#empty")).to_contain_text("For example:")
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.locator("#q").focus()
+    page.keyboard.type("Tasers")
+    page.keyboard.press("Enter")
+    wait_for_url_state(page, q="Tasers")
+    settled(page)
+    expect(page.get_by_role("status").first).to_contain_text("Results 1–10")
+    expand = page.locator("#results .card .expand").first
+    expand.focus()
+    page.keyboard.press("Enter")
+    expect(expand).to_have_attribute("aria-expanded", "true")
+    controls = expand.get_attribute("aria-controls")
+    expect(page.locator(f"#{controls} .full-text")).to_be_visible()
+    assert re.fullmatch(r"card-\d+-full", controls)

@@ -1,0 +1,123 @@
+"""GET /tools: OpenAI-style function definitions, generated from the tools' own models."""
+
+from __future__ import annotations
+
+import asyncio
+
+import jsonschema
+import pytest
+from mcp import Client
+from pydantic import ValidationError
+
+from search_api.mcp_server import build_mcp_server
+from search_api.tools import TOOLS, without_titles
+
+EXAMPLES = {
+    "search_debates": [
+        {"q": "police use of Tasers"},
+        {"q": "swine flu", "k": 5, "offset": 5, "party": "Labour", "house": "House of Commons",
+         "kind": "answer", "date_from": "2009-10-26", "date_to": "2009-10-29",
+         "debate": "Swine Flu", "speaker": "Merron"},
+    ],
+    "get_contribution": [{"id": "uk.org.publicwhip/debate/2009-10-26b.3.3"}],
+    "answer_question": [
+        {"q": "What did the minister say about Tasers?"},
+        {"q": "What did Labour members say about animal experiments?", "party": "Labour",
+         "house": "House of Commons"},
+    ],
+    "list_speakers": [{"q": "Hanson"}, {"q": "Baroness", "limit": 5}, {}],
+}
+INVALID = {
+    "search_debates": [{}, {"q": "Tasers", "k": "ten"}, {"q": "Tasers", "colour": "red"},
+                       {"q": ["Tasers"]}],
+    "get_contribution": [{}, {"id": 3}, {"id": "x", "text": "y"}],
+    "answer_question": [{"q": 5}, {"question": "Tasers?"}],
+    "list_speakers": [{"limit": "all"}, {"name": "Hanson"}],
+}
+
+
+@pytest.fixture(scope="module")
+def definitions(api_client) -> dict[str, dict]:
+    response = api_client.get("/tools")
+    assert response.status_code == 200
+    tools = response.json()["tools"]
+    assert all(t["type"] == "function" and set(t["function"]) == {"name", "description",
+                                                                  "parameters"} for t in tools)
+    return {t["function"]["name"]: t["function"] for t in tools}
+
+
+def test_the_four_tools_are_defined(definitions):
+    assert set(definitions) == set(EXAMPLES) == {t.name for t in TOOLS}
+    for definition in definitions.values():
+        jsonschema.Draft202012Validator.check_schema(definition["parameters"])
+        assert definition["parameters"]["type"] == "object"
+        assert len(definition["description"]) > 80
+        for field in definition["parameters"]["properties"].values():
+            assert field.get("description") or field.get("$ref"), field
+
+
+def test_example_calls_validate(definitions):
+    for name, calls in EXAMPLES.items():
+        for call in calls:
+            jsonschema.validate(call, definitions[name]["parameters"])
+        for call in INVALID[name]:
+            with pytest.raises(jsonschema.ValidationError):
+                jsonschema.validate(call, definitions[name]["parameters"])
+
+
+def test_the_models_agree_with_the_definitions(definitions):
+    """What the schema accepts the request model accepts, and what it rejects, it rejects."""
+    models = {t.name: t.input_model for t in TOOLS}
+    for name, calls in EXAMPLES.items():
+        for call in calls:
+            models[name].model_validate(call)
+        for call in INVALID[name]:
+            with pytest.raises(ValidationError):
+                models[name].model_validate(call)
+
+
+def test_mcp_input_schemas_are_the_same_definitions(definitions, small_index):
+    server = build_mcp_server(lambda: small_index)
+    listed = asyncio.run(server.list_tools())
+    assert {t.name for t in listed} == set(definitions)
+    for tool in listed:
+        mcp_schema = without_titles(tool.input_schema)
+        ours = definitions[tool.name]["parameters"]
+        assert mcp_schema["properties"] == ours["properties"]
+        assert set(mcp_schema.get("required", [])) == set(ours.get("required", []))
+        assert tool.description == definitions[tool.name]["description"]
+
+
+def test_example_calls_run_with_attribution(small_index):
+    """Each valid example, called through the MCP server in-process, returns attributed data."""
+    server = build_mcp_server(lambda: small_index)
+
+    async def run() -> None:
+        async with Client(server) as client:
+            listed = {t.name: t for t in (await client.list_tools()).tools}
+            for name, calls in EXAMPLES.items():
+                for call in calls:
+                    result = await client.call_tool(name, call)
+                    assert not result.is_error, (name, call, result.content)
+                    jsonschema.validate(result.structured_content, listed[name].output_schema)
+                    _check_attribution(name, result.structured_content)
+
+    asyncio.run(run())
+
+
+def _check_attribution(name: str, data: dict) -> None:
+    if name == "search_debates":
+        for r in data["results"]:
+            assert r["id"] and r["speaker"]["name"] and r["house"] and r["date"]
+            assert r["debate"]["title"] and r["source_url"]
+    elif name == "get_contribution":
+        assert data["speaker"]["name"] == "David Hanson"
+        assert data["speaker"]["office"] and data["speaker"]["party"] == "Labour"
+    elif name == "answer_question":
+        for position in data["speakers"]:
+            for c in position["contributions"]:
+                cite = c["citation"]
+                assert cite["speaker"] and cite["house"] and cite["date"]
+                assert cite["debate_title"] and cite["contribution_id"] and cite["source_url"]
+    elif name == "list_speakers":
+        assert all(s["name"] and s["key"] for s in data["speakers"])
