@@ -70,3 +70,18 @@ def test_sentence_spans_respect_hansard_abbreviations():
         '"Is it?" she asked.',
         "A new paragraph.",
     ]
+
+
+def test_context_line_is_embedded_within_the_limit(long_contributions, embedder):
+    from indexer.chunking import chunk_contribution, context_line
+
+    for c in [c for c in long_contributions if c.speaker.name][:5]:
+        line = context_line(c)
+        assert c.debate_title in line and c.speaker.name in line
+        for chunk in chunk_contribution(c, embedder, ChunkingParams(context=True)):
+            assert chunk.embed_text.startswith(line[:40])
+            assert chunk.embed_text.endswith(chunk.text)
+            assert chunk.text == c.text[chunk.char_start : chunk.char_end]
+            assert embedder.count_pieces(chunk.embed_text) <= embedder.max_tokens
+        bare = chunk_contribution(c, embedder, ChunkingParams(context=False))
+        assert all(ch.embed_text == ch.text for ch in bare)
