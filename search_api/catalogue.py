@@ -68,6 +68,15 @@ def index_stats(index: SearchIndex) -> dict:
         }
     by_house = dict(db.execute(
         "SELECT house, count(*) FROM contributions GROUP BY house ORDER BY house").fetchall())
+    by_parliament = dict(db.execute(
+        "SELECT parliament, count(*) FROM contributions GROUP BY parliament ORDER BY parliament"
+    ).fetchall())
+    by_corpus = {}
+    for corpus, total, party in db.execute(
+        "SELECT corpus, count(*), count(party) FROM contributions GROUP BY corpus ORDER BY corpus"
+    ):
+        by_corpus[corpus] = {"contributions": total, "with_party": party,
+                             "party_resolved_share": round(party / total, 4) if total else 0.0}
     first, last = db.execute("SELECT min(date), max(date) FROM contributions").fetchone()
     manifest = index.manifest
     return {
@@ -76,6 +85,8 @@ def index_stats(index: SearchIndex) -> dict:
         "speakers": db.execute("SELECT count(*) FROM speakers").fetchone()[0],
         "by_kind": by_kind,
         "by_house": by_house,
+        "by_parliament": by_parliament,
+        "by_corpus": by_corpus,
         "parties": list(index.parties),
         "dates": {"from": first, "to": last},
         "import_issues": db.execute("SELECT count(*) FROM issues").fetchone()[0],
