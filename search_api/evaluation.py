@@ -139,7 +139,11 @@ def parse_config(spec: str) -> tuple[str, RetrievalConfig]:
         key, _, value = item.partition("=")
         if key not in types:
             raise InvalidRequest("config", f"unknown setting {key!r}; known: {', '.join(types)}")
-        values[key] = {"float": float, "int": int}.get(str(types[key]), str)(value)
+        kind = str(types[key])
+        if kind == "bool":
+            values[key] = value.strip().lower() in ("1", "true", "yes", "on")
+        else:
+            values[key] = {"float": float, "int": int}.get(kind, str)(value)
     return name, dataclasses.replace(base, **values)
 
 

@@ -35,6 +35,7 @@ from search_api.filters import (
 )
 from search_api.fusion import reciprocal_rank_fusion, weighted_fusion
 from search_api.records import ContributionRecord, record_from_row
+from search_api.rescoring import rerank_with_cross_encoder, rescore_by_sentences
 from search_api.snippets import Snippet, best_chunk_by_words, best_snippet
 from search_api.understanding import GOVERNMENT_BOOST, QueryReader, Understanding
 
@@ -53,6 +54,9 @@ class RetrievalConfig:
     dense_weight: float = 0.7  # weighted fusion: dense share, keyword gets the rest
     rrf_k: int = 60
     candidates: int = 100  # per retriever before fusion (at least offset + k)
+    rescore_sentences: bool = False  # re-score the top `rescore_depth` by their best sentence
+    cross_encoder: str | None = None  # a local CrossEncoder folder to re-rank the top with
+    rescore_depth: int = 20
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -219,17 +223,49 @@ class SearchIndex:
             return self._keyword(query, n, where, args)
         if vector is None:
             vector = self.embedder.embed([query])
-        dense = self._dense(vector, n, where, args)
-        if config.mode == "dense":
-            return dense
-        keyword = self._keyword(query, n, where, args)
-        chunk_of = {c.rowid: c.chunk_id for c in dense}
-        lists = [{c.rowid: c.score for c in dense}, {c.rowid: c.score for c in keyword}]
-        if config.fusion == "rrf":
-            fused = reciprocal_rank_fusion(lists, k=config.rrf_k)
-        else:
-            fused = weighted_fusion(lists, [config.dense_weight, 1 - config.dense_weight])
-        return [_Candidate(rowid, score, chunk_of.get(rowid)) for rowid, score in fused]
+        ranked = dense = self._dense(vector, n, where, args)
+        if config.mode == "hybrid":
+            keyword = self._keyword(query, n, where, args)
+            chunk_of = {c.rowid: c.chunk_id for c in dense}
+            lists = [{c.rowid: c.score for c in dense}, {c.rowid: c.score for c in keyword}]
+            if config.fusion == "rrf":
+                fused = reciprocal_rank_fusion(lists, k=config.rrf_k)
+            else:
+                fused = weighted_fusion(lists, [config.dense_weight, 1 - config.dense_weight])
+            ranked = [_Candidate(rowid, score, chunk_of.get(rowid)) for rowid, score in fused]
+        if config.rescore_sentences or config.cross_encoder:
+            ranked = self._rescore(query, vector, ranked, config)
+        return ranked
+
+    def _rescore(self, query: str, vector: np.ndarray, ranked: list[_Candidate],
+                 config: RetrievalConfig) -> list[_Candidate]:
+        """Re-score the top `rescore_depth` candidates by their best passage."""
+        top, rest = ranked[: config.rescore_depth], ranked[config.rescore_depth :]
+        passages = self._passages(top, query)
+        scores = [c.score for c in top]
+        if config.rescore_sentences:
+            scores = rescore_by_sentences(self.embedder, vector, passages, scores)
+        if config.cross_encoder:
+            scores = rerank_with_cross_encoder(config.cross_encoder, query, passages)
+        top = [dataclasses.replace(c, score=s) for c, s in zip(top, scores, strict=True)]
+        top.sort(key=lambda c: -c.score)
+        floor = min(c.score for c in top) if top else 0.0
+        # Keep the re-scored block above the rest, whatever scale the re-scorer uses.
+        return top + [dataclasses.replace(c, score=min(c.score, floor)) for c in rest]
+
+    def _passages(self, candidates: Sequence[_Candidate], query: str) -> list[str]:
+        """Each candidate's best chunk text (by meaning where known, else by words)."""
+        records = self._records([c.rowid for c in candidates])
+        passages = []
+        for c in candidates:
+            text = records[c.rowid].text
+            chunk_id = c.chunk_id
+            if chunk_id is None:
+                chunk_id = best_chunk_by_words(self._chunks_of(c.rowid), text, query)
+            start, end = self.db.execute("SELECT char_start, char_end FROM chunks WHERE id = ?",
+                                         (chunk_id,)).fetchone()
+            passages.append(text[start:end])
+        return passages
 
     def _boost_office_holders(self, ranked: list[_Candidate]) -> list[_Candidate]:
         rowids = [c.rowid for c in ranked]
