@@ -1,0 +1,102 @@
+"""Retrieval quality beside latency: `python -m bench.quality`.
+
+For each evaluation set (UK written answers, SciFact, Cranfield) it builds an index once into
+var/bench/ (reused while its inputs are unchanged), runs named pipeline configurations on the
+set's test split, and reports nDCG@10, MRR@10, Recall@10/100, MAP, the paired test against
+the dense baseline, and p50/p95 in-process latency of the same configurations.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from indexer.build import build_index
+from indexer.chunking import ChunkingParams
+from indexer.embedding import SentenceTransformerEmbedder
+from indexer.sources import resolve_inputs
+from search_api import evaluation
+from search_api.retrieval import RetrievalConfig, SearchIndex
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+WORK = ROOT / "var" / "bench"
+CONFIGS = {
+    "dense": RetrievalConfig(mode="dense"),
+    "keyword": RetrievalConfig(mode="keyword"),
+    "rrf": RetrievalConfig(mode="hybrid", fusion="rrf"),
+    "hybrid (default)": RetrievalConfig(),
+    "hybrid+sentences": RetrievalConfig(rescore_sentences=True),
+}
+SETS = {
+    "uk-written-answers": DATA / "uk-twfy-parlparse-2009-10" / "wrans",
+    "scifact": DATA / "benchmarks" / "scifact",
+    "cranfield": DATA / "benchmarks" / "cranfield",
+}
+
+
+def _evalset(name: str, index: SearchIndex) -> evaluation.EvalSet:
+    if name == "uk-written-answers":
+        return evaluation.written_answers_set(index)
+    return evaluation.beir_set(SETS[name])
+
+
+def _latency(index: SearchIndex, evalset: evaluation.EvalSet, config: RetrievalConfig,
+             n: int) -> dict[str, float]:
+    """p50/p95 of single queries through the full search (embedding, snippets included)."""
+    timings = []
+    for text in list(evalset.queries.values())[:n]:
+        start = time.perf_counter()
+        index.search(text[:500], k=10, filters=evalset.filters, config=config, understand=False)
+        timings.append((time.perf_counter() - start) * 1000)
+    return {"p50_ms": float(np.percentile(timings, 50)),
+            "p95_ms": float(np.percentile(timings, 95))}
+
+
+def run(sets: list[str], configs: dict[str, RetrievalConfig], latency_queries: int,
+        context: bool = True) -> dict:
+    embedder = SentenceTransformerEmbedder()
+    results = {}
+    for name in sets:
+        folder = WORK / f"{name}{'' if context else '-bare'}"
+        inputs = resolve_inputs([SETS[name]], WORK / "cache", progress=True)
+        report = build_index(inputs, folder, embedder, ChunkingParams(context=context))
+        index = SearchIndex(folder, embedder=embedder)
+        evalset = _evalset(name, index).split("test")
+        scored = evaluation.compare(index, evalset, configs)
+        latency = {r.name: _latency(index, evalset, r.config, latency_queries) for r in scored}
+        print(evaluation.format_table(evalset, scored, extra=lambda r, t=latency: _fmt(t[r.name])))
+        evaluation.write_outputs(ROOT / "bench-results" / "eval", evalset, scored)
+        results[name] = {
+            "queries": len(evalset.qrels), "build_seconds": report.seconds.get("total"),
+            "configs": {r.name: {"metrics": r.means, "p_value": r.p_value,
+                                 "improved": r.improved, "worsened": r.worsened,
+                                 "latency": latency[r.name]}
+                        for r in scored},
+        }
+    return results
+
+
+def _fmt(latency: dict[str, float]) -> str:
+    return f"p50 {latency['p50_ms']:.0f} ms, p95 {latency['p95_ms']:.0f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.quality", description=__doc__)
+    parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
+    parser.add_argument("--latency-queries", type=int, default=100)
+    parser.add_argument("--bare", action="store_true", help="embed chunks without context")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "quality.json")
+    args = parser.parse_args()
+    results = run(args.sets, CONFIGS, args.latency_queries, context=not args.bare)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2))
+    print(f"Written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
