@@ -4,10 +4,10 @@
 
 const PAGE_SIZE = 10;
 const TYPING_DELAY_MS = 300;
-const FILTERS = ["speaker", "party", "house", "kind", "date_from", "date_to"];
+const FILTERS = ["speaker", "parliament", "party", "house", "kind", "date_from", "date_to"];
 const STATE_KEYS = ["q", "mode", ...FILTERS, "understand", "page", "id"];
 const FILTER_NAMES = {
-  speaker: "speaker", party: "party", house: "house", kind: "kind",
+  speaker: "speaker", parliament: "parliament", party: "party", house: "house", kind: "kind",
   date_from: "start date", date_to: "end date",
 };
 const KIND_LABELS = {
@@ -628,6 +628,11 @@ async function loadChoices() {
   }
   const count = (n) => (typeof n === "number" ? n : n && n.contributions);
   document.querySelectorAll("option[data-extra]").forEach((o) => o.remove()); // from the URL
+  for (const [parliament, n] of Object.entries(stats.by_parliament || {})) {
+    if (!parliament) continue; // benchmark collections have no parliament
+    $("parliament").append(
+      el("option", { value: parliament }, `${parliament} (${number(count(n))})`));
+  }
   for (const [house, n] of Object.entries(stats.by_house || {})) {
     $("house").append(el("option", { value: house }, `${house} (${number(count(n))})`));
   }
@@ -672,7 +677,7 @@ async function start() {
     clearTimeout(typingTimer);
     typingTimer = setTimeout(() => commit({ typing: true }), TYPING_DELAY_MS);
   });
-  for (const name of ["party", "house", "kind", "date_from", "date_to"]) {
+  for (const name of ["parliament", "party", "house", "kind", "date_from", "date_to"]) {
     $(name).addEventListener("change", () => commit());
   }
   for (const radio of form.querySelectorAll("input[name=mode]")) {
