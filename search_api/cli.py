@@ -103,14 +103,15 @@ def index(ctx, paths, out, model_path, context, force, quiet):
 def search(ctx, query, k, offset, speaker, party, house, kind, date_from, date_to, debate,
            parliament, corpus, mode, literal, as_json):
     """Search the index for QUERY."""
-    from search_api.retrieval import SearchFilters, SearchIndex
-    from search_api.schemas import search_response
+    from search_api import tools
+    from search_api.retrieval import SearchIndex
+    from search_api.schemas import SearchRequest
 
-    filters = SearchFilters(speaker, party, house, kind, date_from, date_to, debate,
-                            parliament, corpus)
-    results = SearchIndex(_settings(ctx).index_dir).search(query, k, offset, filters,
-                                                           mode=mode, understand=not literal)
-    response = search_response(results)
+    request = SearchRequest(q=query, k=k, offset=offset, speaker=speaker, party=party,
+                            house=house, kind=kind, date_from=date_from, date_to=date_to,
+                            debate=debate, parliament=parliament, corpus=corpus, mode=mode,
+                            understand=not literal)
+    response = tools.search(SearchIndex(_settings(ctx).index_dir), request)
     if as_json:
         click.echo(response.model_dump_json(indent=2))
         return

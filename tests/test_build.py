@@ -18,6 +18,7 @@ import pytest
 
 from indexer import store
 from indexer.build import build_index
+from indexer.chunking import ChunkingParams
 from indexer.errors import IndexNotFound
 from indexer.sources import resolve_inputs
 from search_api.retrieval import SearchIndex
@@ -85,8 +86,10 @@ def test_unchanged_inputs_are_not_rebuilt_and_vectors_are_reused(uk_data, tmp_pa
 
 def test_reused_vectors_equal_fresh_ones(uk_data, tmp_path, embedder):
     out = tmp_path / "index"
-    build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, progress=False)
-    build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, force=True, progress=False)
+    bare = ChunkingParams(context=False)  # so the embedded text is the chunk's own text
+    build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, bare, progress=False)
+    build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, bare, force=True,
+                progress=False)
     build = store.resolve_build(out)
     vectors = store.load_vectors(build).reconstruct_n(0, 3)
     conn = store.connect(build)

@@ -9,12 +9,15 @@ from click.testing import CliRunner
 
 from indexer.tokens import count_tokens
 from search_api.answer_schemas import ContextResponse
+from search_api.answers import query_text
 from search_api.cli import main
 from search_api.context import TRUNCATED, pack_context
 from search_api.errors import InvalidRequest
 from search_api.filters import SearchFilters
 
 TASERS = "What did the minister say about police use of Tasers?"
+MOTORCYCLE_TESTS = "uk.org.publicwhip/wrans/2009-10-26f.294591.q0"  # a written question
+MOTORCYCLE_TESTS_REPLY = "uk.org.publicwhip/wrans/2009-10-26f.294591.r0"
 BUDGETS = (80, 150, 300, 700, 1500, 3000, 6000)
 MARKER = re.compile(r"^\[(\d+)\] ", re.MULTILINE)
 
@@ -66,15 +69,14 @@ def test_passages_cut_at_sentence_boundaries_to_fit(small_index):
 
 
 def test_a_question_is_followed_by_its_answer(small_index):
-    packed = pack_context(small_index, "a public health warning on the risk of catching swine "
-                                       "flu from kissing", 1500)
+    question = small_index.contribution(MOTORCYCLE_TESTS)
+    packed = pack_context(small_index, query_text(question.text), 800)
     _check(small_index, packed)
-    ids = [p.contribution.id for p in packed.passages]
-    question = ids.index("uk.org.publicwhip/wrans/2009-10-26f.293219.q0")
-    answer = packed.passages[question + 1]
-    assert answer.contribution.id == "uk.org.publicwhip/wrans/2009-10-26f.293219.r0"
-    assert answer.role == "answer"
-    assert "(answering the question above)" in packed.text
+    first, second = packed.passages[:2]
+    assert (first.contribution.id, first.role) == (MOTORCYCLE_TESTS, "match")
+    assert (second.contribution.id, second.role) == (MOTORCYCLE_TESTS_REPLY, "answer")
+    assert second.contribution.speaker.office  # the minister who answered
+    assert "(answering the question above):\n" in packed.text
 
 
 def test_unanswerable_questions_say_so(small_index):
