@@ -33,8 +33,8 @@ test: install ## Run every test, the slow ones included (what CI runs)
 test-fast: install ## Run the fast tests only
 	$(BIN)/pytest
 
-bench: install ## Benchmarks: build, latency, memory; prints tables, writes bench-results/
-	$(BIN)/python -m bench
+bench: install ## Benchmarks: build, latency, memory, answers, retrieval quality -> bench-results/
+	$(BIN)/python -m bench; status=$$?; $(BIN)/python -m bench.quality && exit $$status
 
 lint: install ## Lint with ruff
 	$(BIN)/ruff check indexer search_api tests bench

@@ -71,6 +71,12 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
             results["http"] = {"error": str(exc)}
             results["warnings"].append(f"HTTP benchmark skipped: {exc}")
     contention["queries"] = watch.share
+    from bench.answers import run_answers_benchmark
+
+    print("Answers: the answerable decision, /answer and /context latency...", flush=True)
+    results["answers"] = run_answers_benchmark(index_dir, http=True,
+                                               max_seconds=args.max_seconds,
+                                               log=workdir / "answers-server.log")
     for name in ("sequential", "concurrent"):
         if failures := results["http"].get(name, {}).get("failures"):
             results["warnings"].append(f"{failures} {name} HTTP queries failed or found nothing")
@@ -96,7 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="debate-search-bench-") as tmp:
             results = run(args, Path(tmp))
             workdir = None
-    text = render(results)
+    from bench.answers import render_answers
+
+    text = render(results) + "\n\n" + render_answers(results["answers"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     args.out.with_suffix(".txt").write_text(text + "\n")
