@@ -267,7 +267,7 @@ def test_snippet_from_a_later_chunk(small_index):
     vectors = np.stack([small_index.vectors.reconstruct(i) for i in ids])
     nearest = int(np.argmax(vectors @ small_index.embedder.embed([sentence])[0]))
     assert hit.snippet.chunk == nearest
-    ordinal, chunk_start, chunk_end = sorted(chunks)[nearest]
+    _, chunk_start, chunk_end = sorted(tuple(c) for c in chunks)[nearest]
     assert chunk_start <= hit.snippet.char_start
     assert hit.snippet.char_start + len(hit.snippet.text) <= chunk_end
     assert hit.snippet.text == text[hit.snippet.char_start:
