@@ -183,7 +183,7 @@ def render(results: dict) -> str:
                      "leaves torch's default")
     http = results["http"]
     if "error" in http:  # the warning below says why
-        return "\n\n".join([*sections, *(f"WARNING: {w}" for w in results["warnings"])])
+        return "\n\n".join([*sections, *_warnings(results)])
     conc = http["concurrent"]
     sections.append(table(f"Query latency over HTTP (GET /search, k=10, {http.get('mode')} "
                           "mode, debate-search serve)",
@@ -203,6 +203,9 @@ def render(results: dict) -> str:
         ["RSS peak (VmHWM, whole life)", _mib(mem["vmhwm_bytes"])],
         ["exit after SIGINT", http["exit_code"]],
     ]))
-    warnings = results.get("warnings") or []
-    sections += [f"WARNING: {w}" for w in warnings]
-    return "\n\n".join(sections)
+    return "\n\n".join([*sections, *_warnings(results)])
+
+
+def _warnings(results: dict) -> list[str]:
+    return [*(f"NOTE: {n}" for n in results.get("notes", [])),
+            *(f"WARNING: {w}" for w in results["warnings"])]

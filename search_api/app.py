@@ -51,6 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         settings = app.state.settings
+        import torch
+
+        torch.set_num_threads(settings.torch_threads)
         try:
             embedder = (SentenceTransformerEmbedder(settings.model_path)
                         if settings.model_path else None)
