@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -102,7 +103,9 @@ def api_client(small_index_dir: Path):
     from search_api.app import create_app
     from search_api.settings import Settings
 
-    with TestClient(create_app(Settings(index_dir=small_index_dir))) as client:
+    # Keep torch's threads as they are: the session goes on building indexes after this.
+    settings = Settings(index_dir=small_index_dir, torch_threads=torch.get_num_threads())
+    with TestClient(create_app(settings)) as client:
         yield client
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+import torch
 from fastapi.testclient import TestClient
 
 from search_api.app import create_app
@@ -261,7 +262,8 @@ def test_bad_input_gets_one_error_shape(api_client, method, path, body, status, 
 
 def test_missing_index_answers_503_and_still_serves_docs(tmp_path):
     missing = tmp_path / "no-index-here"
-    with TestClient(create_app(Settings(index_dir=missing))) as client:
+    settings = Settings(index_dir=missing, torch_threads=torch.get_num_threads())
+    with TestClient(create_app(settings)) as client:
         for response in (client.get("/health"), client.get("/search", params={"q": TASERS}),
                          client.post("/search", json={"q": TASERS}), client.get("/stats")):
             assert response.status_code == 503

@@ -10,6 +10,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+import torch
 from fastapi.testclient import TestClient
 from mcp import Client, StdioServerParameters
 
@@ -104,7 +105,7 @@ def test_streamable_http(server_url):
 
 def test_the_app_starts_again_with_its_mcp_endpoint(small_index_dir):
     """Each start of the app runs a fresh MCP session manager (the SDK runs one only once)."""
-    app = create_app(Settings(index_dir=small_index_dir))
+    app = create_app(Settings(index_dir=small_index_dir, torch_threads=torch.get_num_threads()))
     for _ in range(2):
         with TestClient(app) as client:
             assert client.get("/health").status_code == 200
