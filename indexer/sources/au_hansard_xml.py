@@ -29,6 +29,7 @@ from lxml import etree
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
 from indexer.errors import CorpusError
+from indexer.sources.paths import files_below, source_path
 
 FORMAT = "au-hansard-xml"
 PARSER_VERSION = 1
@@ -86,11 +87,7 @@ def find_tree_root(path: Path) -> Path:
 
 def list_source_files(path: Path) -> list[Path]:
     """`path` itself, or every *.xml below it."""
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise CorpusError(f"source path {path} does not exist")
-    return sorted(path.rglob("*.xml"))
+    return files_below(path, "*.xml")
 
 
 def parse_file(
@@ -100,7 +97,7 @@ def parse_file(
 
     A file that is not well-formed keeps the contributions before the error.
     """
-    day = _Day(parties, corpus, _relative(path, root))
+    day = _Day(parties, corpus, source_path(path, root))
     try:
         for event, el in etree.iterparse(str(path), events=("start", "end"), no_network=True,
                                          resolve_entities=False):
@@ -385,9 +382,3 @@ def _field(talker: etree._Element | None, name: str) -> str | None:
 def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()

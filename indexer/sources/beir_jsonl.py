@@ -12,6 +12,7 @@ from pathlib import Path
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
 from indexer.errors import CorpusError
+from indexer.sources.paths import source_path
 
 FORMAT = "beir-jsonl"
 PARSER_VERSION = 1
@@ -46,7 +47,7 @@ def parse_file(
 ) -> tuple[list[Contribution], list[ParseIssue]]:
     """One Contribution per JSON line; a bad line is a ParseIssue and the rest still import."""
     contributions, issues = [], []
-    source_file = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    source_file = source_path(path, root)
     with open(path, encoding="utf-8") as handle:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():

@@ -23,8 +23,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
-from indexer.errors import CorpusError
 from indexer.sources.partial_json import read_record
+from indexer.sources.paths import files_below, source_path
 
 FORMAT = "ie-oireachtas-json"
 PARSER_VERSION = 1
@@ -52,11 +52,7 @@ def find_tree_root(path: Path) -> Path:
 
 def list_source_files(path: Path) -> list[Path]:
     """`path` itself, or every *.json below it."""
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise CorpusError(f"source path {path} does not exist")
-    return sorted(path.rglob("*.json"))
+    return files_below(path, "*.json")
 
 
 def parse_file(
@@ -66,7 +62,7 @@ def parse_file(
 
     A broken file keeps the sections before the break.
     """
-    source_file = _relative(path, root)
+    source_file = source_path(path, root)
     issues: list[ParseIssue] = []
 
     def issue(message: str, line: int | None = None) -> None:
@@ -198,9 +194,3 @@ def _value(value) -> str | None:
     value = value.strip()
     return None if value in ("", "None") else value
 
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()

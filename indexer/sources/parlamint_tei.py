@@ -19,6 +19,7 @@ from lxml import etree
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
 from indexer.errors import CorpusError
+from indexer.sources.paths import source_path
 
 FORMAT = "parlamint-tei"
 PARSER_VERSION = 1
@@ -120,7 +121,7 @@ def parse_file(
     """
     if path.suffix != ".xml":
         return [], []
-    sitting = _Sitting(path, registry, corpus, _relative(path, root))
+    sitting = _Sitting(path, registry, corpus, source_path(path, root))
     sitting.meta = _read_meta(path.with_name(path.stem + "-meta.tsv"), sitting)
     if not registry.persons and sitting.meta is None:
         sitting.issue(None, "no listPerson and no -meta.tsv beside the file: speakers unresolved")
@@ -323,9 +324,3 @@ def _known(value: str | None) -> str | None:
 def _clean(text: str | None) -> str:
     return " ".join((text or "").split())
 
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()

@@ -19,6 +19,7 @@ from lxml import etree
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
 from indexer.errors import CorpusError
 from indexer.members import MemberRegistry
+from indexer.sources.paths import source_path
 
 FORMAT = "twfy-xml"
 PARSER_VERSION = 1
@@ -112,7 +113,7 @@ def parse_file(
 
     A file that is not well-formed keeps the contributions that precede the error.
     """
-    sitting = _Sitting(path, members, corpus, _relative(path, root))
+    sitting = _Sitting(path, members, corpus, source_path(path, root))
     depth = 0
     try:
         events = etree.iterparse(
@@ -343,12 +344,6 @@ def _table(table: etree._Element) -> str:
 def _clean(text: str | None) -> str:
     return " ".join((text or "").translate(_CP1252).split())
 
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _version_key(path: Path) -> tuple[Path, str]:

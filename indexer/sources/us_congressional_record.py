@@ -25,6 +25,7 @@ from lxml import etree
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
 from indexer.errors import CorpusError
 from indexer.sources.partial_json import read_record
+from indexer.sources.paths import files_below, source_path
 
 FORMAT = "us-crec"
 PARSER_VERSION = 1
@@ -116,11 +117,7 @@ def find_tree_root(path: Path) -> Path:
 
 def list_source_files(path: Path) -> list[Path]:
     """`path` itself, or every granule (*.json) below it."""
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise CorpusError(f"source path {path} does not exist")
-    return sorted(path.rglob("*.json"))
+    return files_below(path, "*.json")
 
 
 def parse_file(
@@ -133,7 +130,7 @@ def parse_file(
     """
     if path.suffix != ".json":
         return [], []
-    source_file = _relative(path, root)
+    source_file = source_path(path, root)
     problems: list[ParseIssue] = []
     try:
         text = path.read_text(encoding="utf-8")
@@ -291,9 +288,3 @@ def _header_date(header: dict) -> str | None:
 def _clean(text) -> str:
     return " ".join(text.split()) if isinstance(text, str) else ""
 
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
