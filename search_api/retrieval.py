@@ -158,16 +158,16 @@ class SearchIndex:
         understood = self.reader.read(query) if understand else None
         if understood:
             filters = _apply(understood, filters)
-        where, args = compile_filters(filters, self.known)
         if filters.speaker:
             self._check_speaker(filters.speaker)
-        total = self._count(where, args)
+        allowed = self._passing(filters)
+        total = self.contribution_count if allowed is None else len(allowed)
         results = SearchResults(query, k, offset, total, filters.active(), config.mode,
                                 understood)
         if total == 0:
             return results
         wanted = offset + k
-        ranked = self._rank(query, wanted, where, args, config)
+        ranked = self._rank(query, wanted, allowed, config)
         if understood and understood.government and config.mode != "keyword":
             ranked = self._boost_office_holders(ranked)
         page = ranked[offset:wanted]
@@ -192,8 +192,8 @@ class SearchIndex:
         may be given (embedding queries in batches is much faster)."""
         if not query.strip():
             raise InvalidRequest("q", "the query is empty")
-        where, args = compile_filters(filters or SearchFilters(), self.known)
-        ranked = self._rank(query, n, where, args, config or self.config, vector)[:n]
+        allowed = self._passing(filters or SearchFilters())
+        ranked = self._rank(query, n, allowed, config or self.config, vector)[:n]
         ids = self._ids([c.rowid for c in ranked])
         return [(ids[c.rowid], c.score) for c in ranked]
 
@@ -216,16 +216,16 @@ class SearchIndex:
 
     # Ranking ---------------------------------------------------------------------------
 
-    def _rank(self, query: str, wanted: int, where: str, args: list,
+    def _rank(self, query: str, wanted: int, allowed: np.ndarray | None,
               config: RetrievalConfig, vector: np.ndarray | None = None) -> list[_Candidate]:
         n = max(config.candidates, wanted)
         if config.mode == "keyword":
-            return self._keyword(query, n, where, args)
+            return self._keyword(query, n, allowed)
         if vector is None:
             vector = self.embedder.embed([query])
-        ranked = dense = self._dense(vector, n, where, args)
+        ranked = dense = self._dense(vector, n, allowed)
         if config.mode == "hybrid":
-            keyword = self._keyword(query, n, where, args)
+            keyword = self._keyword(query, n, allowed)
             chunk_of = {c.rowid: c.chunk_id for c in dense}
             lists = [{c.rowid: c.score for c in dense}, {c.rowid: c.score for c in keyword}]
             if config.fusion == "rrf":
@@ -277,17 +277,20 @@ class SearchIndex:
                    if c.rowid in holders else c for c in ranked]
         return sorted(boosted, key=lambda c: -c.score)
 
-    def _dense(self, vector: np.ndarray, n: int, where: str, args: list) -> list[_Candidate]:
+    def _dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None
+               ) -> list[_Candidate]:
         """Nearest chunks, one candidate per contribution, until `n` contributions."""
-        allowed = self._allowed_chunks(where, args)
-        available = self.vectors.ntotal if allowed is None else len(allowed)
+        chunks = None
+        if allowed is not None:
+            chunks = np.flatnonzero(np.isin(self.chunk_owner, allowed))
+        available = self.vectors.ntotal if chunks is None else len(chunks)
         if available == 0:
             return []
         vector = vector.reshape(1, -1)
         faiss.omp_set_num_threads(1)  # per thread; parallelism only hurts single queries
         params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        if chunks is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(chunks))
         fetch = min(available, max(n * 4, 50))
         while True:
             scores, ids = self.vectors.search(vector, fetch, params=params)
@@ -302,12 +305,11 @@ class SearchIndex:
                 return list(best.values())[:n]
             fetch = min(available, fetch * 4)
 
-    def _keyword(self, query: str, n: int, where: str, args: list) -> list[_Candidate]:
+    def _keyword(self, query: str, n: int, allowed: np.ndarray | None) -> list[_Candidate]:
         mask = None
-        if where:
+        if allowed is not None:  # BM25 documents are contributions in rowid order
             mask = np.zeros(self.keyword.size, dtype=np.float32)
-            rows = self.db.execute(f"SELECT rowid FROM contributions WHERE {where}", args)
-            mask[np.fromiter((r[0] - 1 for r in rows), dtype=np.int64)] = 1.0
+            mask[allowed - 1] = 1.0
         hits = self.keyword.search(query, n, mask)
         return [_Candidate(doc + 1, score, None) for doc, score in hits]
 
@@ -321,22 +323,14 @@ class SearchIndex:
                 "speaker", f"no speaker matches {speaker!r}; look names up with /speakers?q=..."
             )
 
-    def _allowed_chunks(self, where: str, args: list) -> np.ndarray | None:
-        """Chunk ids that pass the filters, or None when nothing is filtered."""
+    def _passing(self, filters: SearchFilters) -> np.ndarray | None:
+        """Rowids of the contributions that pass the filters, or None when nothing is
+        filtered; read once per query and shared by the dense and keyword retrievers."""
+        where, args = compile_filters(filters, self.known)
         if not where:
             return None
-        rows = self.db.execute(
-            f"SELECT chunks.id FROM chunks JOIN contributions "
-            f"ON contributions.rowid = chunks.contribution_rowid WHERE {where}",
-            args,
-        )
+        rows = self.db.execute(f"SELECT rowid FROM contributions WHERE {where}", args)
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
-
-    def _count(self, where: str, args: list) -> int:
-        if not where:
-            return self.contribution_count
-        return self.db.execute(f"SELECT count(*) FROM contributions WHERE {where}",
-                               args).fetchone()[0]
 
     def _records(self, rowids: Sequence[int]) -> dict[int, ContributionRecord]:
         if not rowids:
