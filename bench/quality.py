@@ -69,7 +69,8 @@ def run(sets: list[str], configs: dict[str, RetrievalConfig], latency_queries: i
         evalset = _evalset(name, index).split("test")
         scored = evaluation.compare(index, evalset, configs)
         latency = {r.name: _latency(index, evalset, r.config, latency_queries) for r in scored}
-        print(evaluation.format_table(evalset, scored, extra=lambda r, t=latency: _fmt(t[r.name])))
+        print(evaluation.format_table(evalset, scored, extra=lambda r, t=latency: _fmt(t[r.name]),
+                                     extra_title="latency in-process"))
         evaluation.write_outputs(ROOT / "bench-results" / "eval", evalset, scored)
         results[name] = {
             "queries": len(evalset.qrels), "build_seconds": report.seconds.get("total"),

@@ -223,9 +223,13 @@ def tune(index: SearchIndex, dev: EvalSet, candidates: Mapping[str, RetrievalCon
 
 
 def format_table(evalset: EvalSet, results: Sequence[ConfigResult],
-                 extra: Callable[[ConfigResult], str] | None = None) -> str:
-    """A plain-text side-by-side table, the first row being the baseline."""
+                 extra: Callable[[ConfigResult], str] | None = None,
+                 extra_title: str = "") -> str:
+    """A plain-text side-by-side table, the first row being the baseline; `extra` adds a
+    last column (titled `extra_title`)."""
     head = f"{'config':<28}" + "".join(f"{m:>9}" for m in MEASURES) + f"{'p':>9}{'+/-':>10}"
+    if extra_title:
+        head += f"  {extra_title}"
     lines = [f"{evalset.name}: {len(evalset.qrels)} queries", head, "-" * len(head)]
     for r in results:
         p = f"{r.p_value:.3g}" if r.p_value is not None else "-"
