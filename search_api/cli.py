@@ -57,11 +57,14 @@ def main(ctx: click.Context) -> None:
               help="A local sentence-transformers model folder [default: packaged MiniLM].")
 @click.option("--context/--no-context", default=None,
               help="Embed chunks after their debate title and speaker [default: on].")
+@click.option("--format", "plain_format", metavar="FORMAT",
+              help="Source format of plain PATHS, as manifests name it, e.g. ca-hansard-xml "
+                   "[default: twfy-xml, or beir-jsonl for a folder with corpus.jsonl].")
 @click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
-def index(ctx, paths, out, model_path, context, force, quiet):
-    """Build an index from corpus manifests (*.toml) or TheyWorkForYou XML files/folders.
+def index(ctx, paths, out, model_path, context, plain_format, force, quiet):
+    """Build an index from corpus manifests (*.toml) or source files/folders.
 
     With no PATHS, indexes the default corpus. Unchanged inputs are not rebuilt, and chunks
     whose text did not change are not re-embedded.
@@ -72,7 +75,8 @@ def index(ctx, paths, out, model_path, context, force, quiet):
     from indexer.sources import resolve_inputs
 
     settings = _settings(ctx)
-    inputs = resolve_inputs(paths or [settings.corpus], settings.cache_dir, progress=not quiet)
+    inputs = resolve_inputs(paths or [settings.corpus], settings.cache_dir, progress=not quiet,
+                            plain_format=plain_format)
     embedder = SentenceTransformerEmbedder(model_path or settings.model_path)
     params = ChunkingParams() if context is None else ChunkingParams(context=context)
     report = build_index(inputs, out or settings.index_dir, embedder, params, force=force,

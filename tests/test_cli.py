@@ -107,6 +107,14 @@ def test_error_from_the_installed_command(small_index_dir):
     assert "Labour" in line.split("known: ")[1].split(", ")
 
 
+def test_index_names_an_unknown_format_in_one_line(run, uk_data, tmp_path):
+    result = run("index", "--format", "hansard", "--out", tmp_path / "index", uk_data / WMS_27)
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: unknown source format 'hansard'; known: au-hansard-xml, ")
+    assert not (tmp_path / "index").exists()
+
+
 def test_index_builds_then_is_up_to_date(run, uk_data, tmp_path):
     out = tmp_path / "index"
     first = run("index", "--out", out, "--quiet", uk_data / WMS_27)

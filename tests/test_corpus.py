@@ -131,6 +131,24 @@ def test_plain_paths_find_their_members_folder(uk_data, tmp_path):
     assert len(corpus.files) == 5
 
 
+def test_plain_paths_in_a_named_format_use_that_format_s_tree(tmp_path):
+    data = PROJECT_ROOT.parent / "shared" / "data"
+    au_tree = data / "au-house-hansard-xml-2021-2022"
+    [au] = resolve_inputs([au_tree / "xml" / "2021_10_19.xml"], tmp_path, progress=False,
+                          plain_format="au-hansard-xml")
+    assert au.format == "au-hansard-xml" and au.manifest is None
+    assert au.root == au_tree.resolve()  # where its lookup/ folder is
+    assert au.files == (au_tree / "xml" / "2021_10_19.xml",)
+
+    ca_folder = data / "ca-house-of-commons-hansard-xml"
+    [ca] = resolve_inputs([ca_folder], tmp_path, progress=False, plain_format="ca-hansard-xml")
+    assert ca.format == "ca-hansard-xml" and ca.root == ca_folder.resolve()
+    assert [f.name for f in ca.files] == ["44-1-200-en.xml", "44-1-303-en.xml", "HAN102-E.xml"]
+
+    with pytest.raises(CorpusError, match="unknown source format 'nope'; known: "):
+        resolve_inputs([ca_folder], tmp_path, progress=False, plain_format="nope")
+
+
 def test_unknown_paths_are_clear_errors(tmp_path):
     with pytest.raises(CorpusError, match="no such file or folder"):
         resolve_inputs([tmp_path / "nope.xml"], tmp_path, progress=False)

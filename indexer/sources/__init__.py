@@ -6,7 +6,8 @@ This package is the one place that knows which formats exist. A format module pr
     load_lookups(root, members) -> lookups      what attribution needs, loaded once per corpus
     lookup_files(root, members) -> [Path]       the files those lookups are read from
     parse_file(path, lookups, corpus, root)     -> ([Contribution], [ParseIssue]); never raises
-    find_tree_root(path), list_source_files(path)   for plain paths given on the command line
+    find_tree_root(path), list_source_files(path)   for plain paths (not manifests) given
+                                                    to resolve_inputs, e.g. on the command line
 """
 
 from __future__ import annotations
@@ -83,14 +84,17 @@ def import_corpus(
 
 
 def resolve_inputs(
-    paths: Sequence[Path | str], cache_dir: Path, *, progress: bool = True
+    paths: Sequence[Path | str], cache_dir: Path, *, progress: bool = True,
+    plain_format: str | None = None,
 ) -> list[CorpusInput]:
     """CorpusInputs for manifests (*.toml) and plain source files or folders.
 
-    A folder with a corpus.jsonl is a BEIR benchmark collection. Other plain paths are read as
-    TheyWorkForYou/ParlParse XML; their members/ folder is found at the root of the tree they
-    sit in. Several paths in one tree become one corpus.
+    Plain paths are read in `plain_format`. Without one, a folder with a corpus.jsonl is a
+    BEIR benchmark collection and other paths are TheyWorkForYou/ParlParse XML. Each format
+    finds the root of the tree a path sits in (where its lookups live, e.g. members/);
+    several paths in one tree become one corpus.
     """
+    plain_module = source_format(plain_format or twfy_xml.FORMAT)
     inputs: list[CorpusInput] = []
     plain: dict[Path, list[Path]] = {}
     for raw in paths:
@@ -100,15 +104,15 @@ def resolve_inputs(
         if path.suffix == ".toml":
             inputs.append(materialize(load_manifest(path), cache_dir, progress=progress))
             continue
-        if beir_jsonl.is_collection(path):
+        if plain_format is None and beir_jsonl.is_collection(path):
             files = tuple(beir_jsonl.list_source_files(path))
             inputs.append(CorpusInput(path.name, beir_jsonl.FORMAT, path, files))
             continue
-        root = twfy_xml.find_tree_root(path)
-        plain.setdefault(root, []).extend(twfy_xml.list_source_files(path))
+        root = plain_module.find_tree_root(path)
+        plain.setdefault(root, []).extend(plain_module.list_source_files(path))
     for root, files in plain.items():
         if not files:
             raise CorpusError(f"no source files found under {root}")
         unique = tuple(sorted(set(files)))
-        inputs.append(CorpusInput(root.name, twfy_xml.FORMAT, root, unique))
+        inputs.append(CorpusInput(root.name, plain_module.FORMAT, root, unique))
     return inputs

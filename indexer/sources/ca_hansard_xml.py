@@ -30,7 +30,7 @@ from pathlib import Path
 from lxml import etree
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
-from indexer.sources.paths import files_below, source_path
+from indexer.sources.paths import files_below, own_folder, source_path
 
 FORMAT = "ca-hansard-xml"
 PARSER_VERSION = 1
@@ -65,10 +65,7 @@ def lookup_files(root: Path, members: str | None = None) -> list[Path]:
     return []
 
 
-def find_tree_root(path: Path) -> Path:
-    """A plain path's corpus root: the folder itself, or the file's folder."""
-    path = path.resolve()
-    return path if path.is_dir() else path.parent
+find_tree_root = own_folder
 
 
 def list_source_files(path: Path) -> list[Path]:

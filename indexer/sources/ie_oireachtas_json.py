@@ -24,7 +24,7 @@ from pathlib import Path
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
 from indexer.sources.partial_json import read_record
-from indexer.sources.paths import files_below, source_path
+from indexer.sources.paths import files_below, own_folder, source_path
 
 FORMAT = "ie-oireachtas-json"
 PARSER_VERSION = 1
@@ -44,10 +44,7 @@ def lookup_files(root: Path, members: str | None = None) -> list[Path]:
     return []
 
 
-def find_tree_root(path: Path) -> Path:
-    """A plain path's corpus root: the folder itself, or the file's folder."""
-    path = path.resolve()
-    return path if path.is_dir() else path.parent
+find_tree_root = own_folder
 
 
 def list_source_files(path: Path) -> list[Path]:

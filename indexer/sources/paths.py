@@ -16,6 +16,13 @@ def files_below(path: Path, pattern: str) -> list[Path]:
     return sorted(path.rglob(pattern))
 
 
+def own_folder(path: Path) -> Path:
+    """A plain path's corpus root where a format needs no lookup files: the folder itself, or
+    the file's folder."""
+    path = path.resolve()
+    return path if path.is_dir() else path.parent
+
+
 def source_path(path: Path, root: Path) -> str:
     """`path` relative to its corpus root (posix), or as given when it lies outside it."""
     try:
