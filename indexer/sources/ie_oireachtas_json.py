@@ -23,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
-from indexer.sources.partial_json import read_record
+from indexer.sources.partial_json import read_record_file
 from indexer.sources.paths import files_below, own_folder, source_path
 
 FORMAT = "ie-oireachtas-json"
@@ -60,18 +60,13 @@ def parse_file(
     A broken file keeps the sections before the break.
     """
     source_file = source_path(path, root)
-    issues: list[ParseIssue] = []
+    head, sections, issues = read_record_file(path, source_file, "sections")
+    if head is None:
+        return [], issues
 
     def issue(message: str, line: int | None = None) -> None:
         issues.append(ParseIssue(source_file, line, message))
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        return [], [ParseIssue(source_file, None, f"cannot read file: {err}")]
-    head, sections, broken = read_record(text, "sections")
-    if broken is not None:
-        issue(f"not valid JSON (column {broken.column}): {broken.message}", broken.line)
     day, house = _value(head.get("date")), _value(head.get("chamber"))
     if day is None or house not in CHAMBERS:
         issue(f"no sitting date or unknown chamber {house!r}; nothing imported")

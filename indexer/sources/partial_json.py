@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.contribution import ParseIssue
 
 _DECODER = json.JSONDecoder()
 _SPACE = " \t\n\r"
@@ -17,6 +20,21 @@ class JsonBreak:
     line: int
     column: int
     message: str
+
+
+def read_record_file(path: Path, source_file: str, array_key: str
+                     ) -> tuple[dict | None, list, list[ParseIssue]]:
+    """`read_record` of a file: what could be read, and a ParseIssue (cited as
+    `source_file`) if the file breaks off; the members are None if it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        return None, [], [ParseIssue(source_file, None, f"cannot read file: {err}")]
+    head, items, broken = read_record(text, array_key)
+    if broken is None:
+        return head, items, []
+    message = f"not valid JSON (column {broken.column}): {broken.message}"
+    return head, items, [ParseIssue(source_file, broken.line, message)]
 
 
 def read_record(text: str, array_key: str) -> tuple[dict, list, JsonBreak | None]:

@@ -24,7 +24,7 @@ from lxml import etree
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
 from indexer.errors import CorpusError
-from indexer.sources.partial_json import read_record
+from indexer.sources.partial_json import read_record_file
 from indexer.sources.paths import files_below, source_path
 
 FORMAT = "us-crec"
@@ -131,15 +131,9 @@ def parse_file(
     if path.suffix != ".json":
         return [], []
     source_file = source_path(path, root)
-    problems: list[ParseIssue] = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        return [], [ParseIssue(source_file, None, f"cannot read file: {err}")]
-    data, items, broken = read_record(text, "content")
-    if broken is not None:
-        problems.append(ParseIssue(source_file, broken.line,
-                                   f"not valid JSON (column {broken.column}): {broken.message}"))
+    data, items, problems = read_record_file(path, source_file, "content")
+    if data is None:
+        return [], problems
     gid = data.get("id") if isinstance(data.get("id"), str) else path.stem
     granule = issue.granules.get(gid) or Granule(gid)
     header = data.get("header") if isinstance(data.get("header"), dict) else {}
