@@ -138,7 +138,7 @@ def test_plain_paths_in_a_named_format_use_that_format_s_tree(tmp_path):
                           plain_format="au-hansard-xml")
     assert au.format == "au-hansard-xml" and au.manifest is None
     assert au.root == au_tree.resolve()  # where its lookup/ folder is
-    assert au.files == (au_tree / "xml" / "2021_10_19.xml",)
+    assert au.files == ((au_tree / "xml" / "2021_10_19.xml").resolve(),)
 
     ca_folder = data / "ca-house-of-commons-hansard-xml"
     [ca] = resolve_inputs([ca_folder], tmp_path, progress=False, plain_format="ca-hansard-xml")
