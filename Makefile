@@ -36,8 +36,9 @@ test-fast: install ## Run the fast tests only
 bench: install ## Benchmarks: build, latency, memory, answers, retrieval quality -> bench-results/
 	$(BIN)/python -m bench; status=$$?; $(BIN)/python -m bench.quality && exit $$status
 
-lint: install ## Lint with ruff
+lint: install ## Lint with ruff, and check the layers' imports (pyproject.toml)
 	$(BIN)/ruff check indexer search_api tests bench
+	$(BIN)/lint-imports
 
 clean: ## Remove the virtualenv and built indexes
 	rm -rf $(VENV) var bench-results

@@ -8,4 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT / "corpora" / "uk-twfy-parlparse-2009-10.toml"
-DEFAULT_OUT = ROOT / "bench-results" / "bench.json"
+RESULTS = ROOT / "bench-results"  # everything the benchmarks write goes here
+DEFAULT_OUT = RESULTS / "bench.json"
+SHARED_DATA = ROOT.parent / "shared" / "data"  # the real records, beside the checkout
+SCIFACT = SHARED_DATA / "benchmarks" / "scifact"

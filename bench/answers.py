@@ -3,7 +3,7 @@
     python -m bench.answers --index DIR [--http]
 
 The decision ("does the index answer this question?") compares the best retrieval score with
-search_api.answers.ANSWERABLE_THRESHOLD. Measured here on two sets:
+search_api.answering.ANSWERABLE_THRESHOLD (bench/calibration.py). Measured here on two sets:
 
 - answerable: written questions of the index itself (kind question), each searched without
   its own record or copies of its text, so only what else the index holds (its answer,
@@ -22,39 +22,40 @@ import sys
 import time
 from pathlib import Path
 
-from bench import ROOT
+from bench import RESULTS, SCIFACT, calibration
 from bench.latency import summarize
 from bench.queries import HAND_WRITTEN
 from bench.report import table
-from search_api import answers
-from search_api.answer_schemas import AnswerRequest, ContextRequest
+from search_api.answering.answers import ANSWERABLE_THRESHOLD
+from search_api.engine.checks import query_text
+from search_api.operations.answer_schemas import AnswerRequest, ContextRequest
 
-SCIFACT = ROOT.parent / "shared" / "data" / "benchmarks" / "scifact" / "queries.jsonl"
 CONTEXT_TOKENS = 2000
 
 
-def scifact_probes(path: Path = SCIFACT, limit: int = 300) -> list[answers.Probe]:
+def scifact_probes(path: Path = SCIFACT / "queries.jsonl", limit: int = 300
+                   ) -> list[calibration.Probe]:
     """SciFact claims: questions a parliamentary index should not claim to answer."""
     with open(path) as handle:
         claims = [json.loads(line)["text"] for line in handle if line.strip()]
-    return [answers.Probe(answers.query_text(c)) for c in claims[:limit]]
+    return [calibration.Probe(query_text(c)) for c in claims[:limit]]
 
 
-def _scores(index, probes: list[answers.Probe]) -> list[float]:
-    return [answers.top_score(index, p) for p in probes]
+def _scores(index, probes: list[calibration.Probe]) -> list[float]:
+    return [calibration.top_score(index, p) for p in probes]
 
 
 def calibrate(index, answerable: int = 300, unanswerable: int = 300) -> dict:
     """Fit on even positions, test on odd; and the constant in use on everything."""
-    a = _scores(index, answers.written_question_probes(index, answerable))
+    a = _scores(index, calibration.written_question_probes(index, answerable))
     u = _scores(index, scifact_probes(limit=unanswerable))
-    fitted = answers.best_threshold(a[::2], u[::2])
+    fitted = calibration.best_threshold(a[::2], u[::2])
     result = {"answerable": len(a), "unanswerable": len(u), "fitted_threshold": fitted}
     for name, threshold, aa, uu in (
         ("fitted_on_dev_reported_on_test", fitted, a[1::2], u[1::2]),
-        ("constant_on_all", answers.ANSWERABLE_THRESHOLD, a, u),
+        ("constant_on_all", ANSWERABLE_THRESHOLD, a, u),
     ):
-        precision, recall, accuracy = answers.decision_quality(aa, uu, threshold)
+        precision, recall, accuracy = calibration.decision_quality(aa, uu, threshold)
         unanswered = sum(s < threshold for s in uu)
         result[name] = {
             "threshold": threshold, "precision": precision, "recall": recall,
@@ -76,7 +77,7 @@ def _quantiles(scores: list[float]) -> dict:
 
 def latency_in_process(index, queries: list[str], max_seconds: float) -> dict:
     """answer and context (2,000 tokens) through the library, as the routes call it."""
-    from search_api import tools
+    from search_api.operations import operations
 
     timings: dict[str, list[float]] = {"answer": [], "context": []}
     started = time.perf_counter()
@@ -84,10 +85,10 @@ def latency_in_process(index, queries: list[str], max_seconds: float) -> dict:
         if time.perf_counter() - started > max_seconds:
             break
         t = time.perf_counter()
-        tools.answer(index, AnswerRequest(q=query))
+        operations.answer(index, AnswerRequest(q=query))
         timings["answer"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        tools.context(index, ContextRequest(q=query, max_tokens=CONTEXT_TOKENS))
+        operations.context(index, ContextRequest(q=query, max_tokens=CONTEXT_TOKENS))
         timings["context"].append(time.perf_counter() - t)
     return {name: summarize(values) for name, values in timings.items()}
 
@@ -118,11 +119,11 @@ def latency_http(index_dir: Path, queries: list[str], max_seconds: float, log: P
 def run_answers_benchmark(index_dir: Path, *, answerable: int = 300, unanswerable: int = 300,
                           latency_queries: int = 40, max_seconds: float = 300,
                           http: bool = False, log: Path | None = None) -> dict:
-    from search_api.retrieval import SearchIndex
+    from search_api.engine.search_index import SearchIndex
 
     index = SearchIndex(index_dir)
     index.warm_up()
-    probes = answers.written_question_probes(index, latency_queries)
+    probes = calibration.written_question_probes(index, latency_queries)
     queries = [*HAND_WRITTEN, *(p.text for p in probes)][:latency_queries]
     results = {
         "calibration": calibrate(index, answerable, unanswerable),
@@ -130,7 +131,7 @@ def run_answers_benchmark(index_dir: Path, *, answerable: int = 300, unanswerabl
     }
     if http:
         results["latency_http"] = latency_http(index_dir, queries, max_seconds,
-                                               log or Path("bench-answers-server.log"))
+                                               log or RESULTS / "answers-server.log")
     return results
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from indexer import store
 from indexer.build import BuildReport, build_index
 from indexer.embedding import SentenceTransformerEmbedder
-from indexer.keyword import KEYWORD_DIR
 from indexer.sources import resolve_inputs
 
 
@@ -28,7 +27,7 @@ def index_sizes(index_dir: Path) -> dict:
         "faiss_bytes": files.get(store.VECTORS_FILE, 0),
         "sqlite_bytes": files.get(store.DATABASE_FILE, 0),
         "keyword_bytes": sum(n for name, n in files.items()
-                             if name.startswith(f"{KEYWORD_DIR}/")),
+                             if name.startswith(f"{store.KEYWORD_DIR}/")),
         "manifest_bytes": files.get(store.MANIFEST_FILE, 0),
         "total_bytes": total,
         "bytes_per_chunk": total / chunks if chunks else None,

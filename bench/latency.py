@@ -11,8 +11,8 @@ import numpy as np
 from tqdm import tqdm
 
 from bench.queries import FILTERED
+from search_api.engine.search_index import MODES, SearchIndex
 from search_api.errors import InvalidRequest
-from search_api.retrieval import MODES, SearchIndex
 
 WARMUP = 10
 
@@ -66,7 +66,7 @@ def run_in_process(index_dir: Path, queries: Sequence[str], *, max_seconds: floa
     for query in queries[:WARMUP]:
         index.search(query)
     results = {
-        "vectors": index.vectors.ntotal,
+        "vectors": index.store.chunk_count,
         "open_seconds": open_s,
         "first_query_seconds": first_query_s,
         "embed_only": time_calls(lambda q: index.embedder.embed([q]), queries,

@@ -15,15 +15,14 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import RESULTS, ROOT, SCIFACT, SHARED_DATA
 from indexer.build import build_index
 from indexer.chunking import ChunkingParams
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.sources import resolve_inputs
-from search_api import evaluation
-from search_api.retrieval import RetrievalConfig, SearchIndex
+from search_api.engine.search_index import RetrievalConfig, SearchIndex
+from search_api.evaluation import runs, sets
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
 WORK = ROOT / "var" / "bench"
 CONFIGS = {
     "dense": RetrievalConfig(mode="dense"),
@@ -33,19 +32,19 @@ CONFIGS = {
     "hybrid+sentences": RetrievalConfig(rescore_sentences=True),
 }
 SETS = {
-    "uk-written-answers": DATA / "uk-twfy-parlparse-2009-10" / "wrans",
-    "scifact": DATA / "benchmarks" / "scifact",
-    "cranfield": DATA / "benchmarks" / "cranfield",
+    "uk-written-answers": SHARED_DATA / "uk-twfy-parlparse-2009-10" / "wrans",
+    "scifact": SCIFACT,
+    "cranfield": SHARED_DATA / "benchmarks" / "cranfield",
 }
 
 
-def _evalset(name: str, index: SearchIndex) -> evaluation.EvalSet:
+def _evalset(name: str, index: SearchIndex) -> sets.EvalSet:
     if name == "uk-written-answers":
-        return evaluation.written_answers_set(index)
-    return evaluation.beir_set(SETS[name])
+        return sets.written_answers_set(index)
+    return sets.beir_set(SETS[name])
 
 
-def _latency(index: SearchIndex, evalset: evaluation.EvalSet, config: RetrievalConfig,
+def _latency(index: SearchIndex, evalset: sets.EvalSet, config: RetrievalConfig,
              n: int) -> dict[str, float]:
     """p50/p95 of single queries through the full search (embedding, snippets included)."""
     timings = []
@@ -67,11 +66,11 @@ def run(sets: list[str], configs: dict[str, RetrievalConfig], latency_queries: i
         report = build_index(inputs, folder, embedder, ChunkingParams(context=context))
         index = SearchIndex(folder, embedder=embedder)
         evalset = _evalset(name, index).split("test")
-        scored = evaluation.compare(index, evalset, configs)
+        scored = runs.compare(index, evalset, configs)
         latency = {r.name: _latency(index, evalset, r.config, latency_queries) for r in scored}
-        print(evaluation.format_table(evalset, scored, extra=lambda r, t=latency: _fmt(t[r.name]),
+        print(runs.format_table(evalset, scored, extra=lambda r, t=latency: _fmt(t[r.name]),
                                      extra_title="latency in-process"))
-        evaluation.write_outputs(ROOT / "bench-results" / "eval", evalset, scored)
+        runs.write_outputs(RESULTS / "eval", evalset, scored)
         results[name] = {
             "queries": len(evalset.qrels), "build_seconds": report.seconds.get("total"),
             "configs": {r.name: {"metrics": r.means, "p_value": r.p_value,
@@ -91,7 +90,7 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
     parser.add_argument("--latency-queries", type=int, default=100)
     parser.add_argument("--bare", action="store_true", help="embed chunks without context")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "quality.json")
+    parser.add_argument("--out", type=Path, default=RESULTS / "quality.json")
     args = parser.parse_args()
     results = run(args.sets, CONFIGS, args.latency_queries, context=not args.bare)
     args.out.parent.mkdir(parents=True, exist_ok=True)

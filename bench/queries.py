@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
-from indexer import store
 from indexer.contribution import Kind
 from indexer.sentences import sentence_spans
-from search_api.retrieval import MAX_QUERY_CHARS, SearchFilters
+from indexer.store import IndexReader
+from indexer.store.records import SearchFilters
+from search_api.engine.checks import query_text
 
 HAND_WRITTEN = (
     "police use of Tasers",
@@ -32,21 +32,15 @@ FILTERED = SearchFilters(party="Labour", house="House of Commons")
 def first_sentence(text: str) -> str:
     """The first sentence of `text`, cut at a word boundary to fit a query."""
     spans = sentence_spans(text)
-    sentence = text[spans[0][0] : spans[0][1]] if spans else text.strip()
-    if len(sentence) > MAX_QUERY_CHARS:
-        sentence = sentence[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
-    return sentence
+    return query_text(text[spans[0][0] : spans[0][1]] if spans else text)
 
 
 def build_query_set(index_dir: Path, count: int) -> list[str]:
     """`count` queries: the hand-written ones, then first sentences of written questions
     picked at even steps through the index (ordered by id, so the set is deterministic)."""
-    build = store.resolve_build(index_dir)
-    with contextlib.closing(store.connect(build)) as conn:
-        rows = conn.execute(
-            "SELECT text FROM contributions WHERE kind = ? ORDER BY id", (Kind.QUESTION.value,)
-        ).fetchall()
-    candidates = list(dict.fromkeys(s for s in (first_sentence(r[0]) for r in rows) if s))
+    questions = IndexReader(index_dir).records(SearchFilters(kind=Kind.QUESTION.value))
+    texts = [q.text for q in sorted(questions, key=lambda q: q.id)]
+    candidates = list(dict.fromkeys(s for s in (first_sentence(t) for t in texts) if s))
     hand = list(HAND_WRITTEN[:count])
     wanted = min(count - len(hand), len(candidates))
     step = len(candidates) / wanted if wanted else 0

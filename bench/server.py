@@ -30,9 +30,8 @@ def free_port() -> int:
 
 
 def _serve_command(index_dir: Path, port: int) -> list[str]:
-    script = Path(sys.executable).with_name("debate-search")
-    base = [str(script)] if script.is_file() else [sys.executable, "-m", "search_api.cli"]
-    return [*base, "serve", "--index", str(index_dir), "--port", str(port)]
+    return [sys.executable, "-m", "search_api.interfaces.cli", "serve", "--index", str(index_dir),
+            "--port", str(port)]
 
 
 class Server:

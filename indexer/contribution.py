@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+# Pydantic reads this (a plain dict: no import here) to describe the fields of a dataclass in
+# the HTTP API's schema by their docstrings, so each shape is declared and documented once.
+DESCRIBED_BY_DOCSTRINGS = {"use_attribute_docstrings": True}
+
 
 class Kind(StrEnum):
     """What sort of contribution this is."""
@@ -29,17 +33,30 @@ class Speaker:
     members data and are None where it does not resolve.
     """
 
+    __pydantic_config__ = DESCRIBED_BY_DOCSTRINGS
+
     name: str | None
-    person_id: str | None = None  # stable across offices, e.g. uk.org.publicwhip/person/10001
-    member_id: str | None = None  # the source's id for this seat/term, e.g. .../member/1605
-    member_name: str | None = None  # canonical name from the members data
-    party: str | None = None  # full party name, e.g. "Labour"
-    party_code: str | None = None  # as the members data writes it, e.g. "Lab"
-    constituency: str | None = None  # constituency or region (MPs, MSPs, MLAs)
-    peerage: str | None = None  # a peer's title, e.g. "Lord Bach, of Lutterworth"
-    office: str | None = None  # e.g. "The Parliamentary Under-Secretary of State for ..."
-    office_source: str | None = None  # "record" (printed beside the name) or "members"
-    chair: bool | None = None  # presiding over the sitting for this contribution; None: not said
+    """Name exactly as printed in the record."""
+    person_id: str | None = None
+    """Stable across offices, e.g. uk.org.publicwhip/person/10001."""
+    member_id: str | None = None
+    """The source's id for this seat or term, e.g. uk.org.publicwhip/member/1605."""
+    member_name: str | None = None
+    """Canonical name from the members data."""
+    party: str | None = None
+    """Full party name, e.g. "Labour"."""
+    party_code: str | None = None
+    """As the source writes it, e.g. "Lab"."""
+    constituency: str | None = None
+    """Constituency or region (MPs, MSPs, MLAs), or state."""
+    peerage: str | None = None
+    """A peer's title, e.g. "Lord Bach, of Lutterworth"."""
+    office: str | None = None
+    """e.g. "The Parliamentary Under-Secretary of State for ..."."""
+    office_source: str | None = None
+    """"record" if printed beside the name, "members" if from the members data."""
+    chair: bool | None = None
+    """Presiding over the sitting (Speaker, chair); null where the source is silent."""
 
 
 @dataclass(frozen=True, slots=True)

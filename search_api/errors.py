@@ -17,3 +17,7 @@ class UnknownContribution(DebateSearchError):
     def __init__(self, contribution_id: str):
         super().__init__(f"no contribution with id {contribution_id!r} in this index")
         self.contribution_id = contribution_id
+
+
+class EvaluationError(DebateSearchError):
+    """A query set, judgement file or evaluation configuration that cannot be used."""

@@ -7,6 +7,11 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+# The checkout (`make install` installs it in editable mode): default paths lie in it, so a
+# command means the same index and corpus from whatever folder it is run.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
 def _default_cache() -> Path:
     return Path.home() / ".cache" / "debate-search"
 
@@ -14,8 +19,8 @@ def _default_cache() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DEBATE_SEARCH_")
 
-    index_dir: Path = Path("var/index")
-    corpus: Path = Path("corpora/uk-twfy-parlparse-2009-10.toml")  # the default corpus
+    index_dir: Path = PROJECT_ROOT / "var" / "index"
+    corpus: Path = PROJECT_ROOT / "corpora" / "uk-twfy-parlparse-2009-10.toml"  # the default
     cache_dir: Path = _default_cache()  # downloaded corpora when a mirror is absent
     # A local sentence-transformers folder. Building: the model to embed with (default: the
     # packaged MiniLM). Serving: overrides the model path recorded in the index.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,22 @@ import torch
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+from data_paths import SHARED_DATA
+
 UK_DATA = SHARED_DATA / "uk-twfy-parlparse-2009-10"
+
+
+# A test that needs an index built, a server started or a browser is slow: `make test` (and
+# CI) runs it, a plain `pytest` does not. Asking for one of these fixtures is what makes a test
+# slow; tests that build an index of their own are marked where they are written.
+SLOW_FIXTURES = frozenset({"small_index_dir", "start_server", "browser"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest deselects by mark
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +41,7 @@ def uk_data() -> Path:
 @pytest.fixture(scope="session")
 def uk_members(uk_data: Path):
     """The real UK members registry, loaded once."""
-    from indexer.members import MemberRegistry
+    from indexer.sources.parlparse_members import MemberRegistry
 
     return MemberRegistry.load(uk_data / "members")
 
@@ -90,7 +104,7 @@ def small_index_dir(uk_data: Path, embedder, tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def small_index(small_index_dir: Path, embedder):
     """The small index opened for searching."""
-    from search_api.retrieval import SearchIndex
+    from search_api.engine.search_index import SearchIndex
 
     return SearchIndex(small_index_dir, embedder=embedder)
 
@@ -100,7 +114,7 @@ def api_client(small_index_dir: Path):
     """The HTTP API over the small index, started through its lifespan, once per session."""
     from fastapi.testclient import TestClient
 
-    from search_api.app import create_app
+    from search_api.interfaces.http.app import create_app
     from search_api.settings import Settings
 
     # Keep torch's threads as they are: the session goes on building indexes after this.
@@ -123,11 +137,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve_command() -> list[str]:
-    import sys
-
-    script = Path(sys.executable).parent / "debate-search"
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "search_api.cli"]
+# `debate-search` as a subprocess, in this interpreter.
+CLI_COMMAND = [sys.executable, "-m", "search_api.interfaces.cli"]
 
 
 @contextlib.contextmanager
@@ -142,7 +153,7 @@ def running_server(index_dir: Path, log_path: Path):
     env = os.environ | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [*_serve_command(), "serve", "--host", "127.0.0.1", "--port", str(port),
+            [*CLI_COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port),
              "--index", str(index_dir)],
             stdout=log, stderr=subprocess.STDOUT, env=env,
         )
@@ -182,6 +193,12 @@ def server_url(small_index_dir: Path, tmp_path_factory):
         if health.status_code != 200:
             pytest.fail(f"server unhealthy: {health.text}\n{log_path.read_text()}")
         yield url
+
+
+@pytest.fixture(scope="session")
+def cli_command() -> list[str]:
+    """`debate-search` as a subprocess command."""
+    return CLI_COMMAND
 
 
 @pytest.fixture(scope="session")

@@ -12,15 +12,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from data_paths import SCIFACT
 from lxml import etree
 
+from bench import calibration
 from indexer.contribution import Kind
 from indexer.qa_links import link_questions
-from search_api import answers, tools
-from search_api.answer_schemas import AnswerRequest, AnswerResponse
-from search_api.cli import main
+from search_api.answering import answers
+from search_api.answering.citations import speaker_key
+from search_api.interfaces.cli import main
+from search_api.operations import operations
+from search_api.operations.answer_schemas import AnswerRequest, AnswerResponse
 
-SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks" / "scifact"
 BAKER_QUESTION = "uk.org.publicwhip/debate/2009-10-26b.3.2"  # oral question on Tasers
 HANSON_REPLY = "uk.org.publicwhip/debate/2009-10-26b.3.3"
 MORTGAGE_QUESTIONS = [f"uk.org.publicwhip/wrans/2009-10-26f.290476.q{i}" for i in range(3)]
@@ -156,7 +159,7 @@ def _check_verbatim_and_attributed(index, response: AnswerResponse) -> int:
                 record.speaker.party, record.house, record.date)
             assert c.citation.debate_title == record.debate.title
             assert c.citation.source_url == record.source_url
-            assert answers.speaker_key(record.speaker) == answers.speaker_key(position.speaker)
+            assert speaker_key(record.speaker) == speaker_key(position.speaker)
             assert c.quotes
             for quote in c.quotes:
                 assert record.text[quote.char_start : quote.char_end] == quote.text
@@ -166,14 +169,14 @@ def _check_verbatim_and_attributed(index, response: AnswerResponse) -> int:
 
 
 def _questions(index, written: int) -> list[str]:
-    probes = answers.written_question_probes(index, 100)
+    probes = calibration.written_question_probes(index, 100)
     return [*HAND_WRITTEN, *(p.text for p in probes[:: max(1, 100 // written)][:written])]
 
 
 def test_quotes_are_verbatim_and_attributed(small_index):
     answered = 0
     for question in _questions(small_index, 20):
-        response = tools.answer(small_index, AnswerRequest(q=question))
+        response = operations.answer(small_index, AnswerRequest(q=question))
         if response.answerable:
             assert _check_verbatim_and_attributed(small_index, response) > 0
             answered += 1
@@ -185,14 +188,14 @@ def test_quotes_are_verbatim_and_attributed_over_120_questions(small_index):
     questions = _questions(small_index, 100)
     assert len(questions) == 120
     for question in questions:
-        response = tools.answer(small_index, AnswerRequest(q=question))
+        response = operations.answer(small_index, AnswerRequest(q=question))
         if response.answerable:
             assert _check_verbatim_and_attributed(small_index, response) > 0
 
 
 def test_several_speakers_stand_side_by_side(small_index):
-    response = tools.answer(small_index, AnswerRequest(q="Should the police use Tasers?"))
-    keys = [answers.speaker_key(p.speaker) for p in response.speakers]
+    response = operations.answer(small_index, AnswerRequest(q="Should the police use Tasers?"))
+    keys = [speaker_key(p.speaker) for p in response.speakers]
     assert len(keys) == len(set(keys)) >= 2  # one group per speaker
     names = {p.speaker.name for p in response.speakers}
     assert {"David Hanson", "Norman Baker"} <= names
@@ -206,14 +209,14 @@ def test_several_speakers_stand_side_by_side(small_index):
 
 
 def test_a_question_brings_the_answer_given_to_it(small_index):
-    response = tools.answer(small_index, AnswerRequest(
+    response = operations.answer(small_index, AnswerRequest(
         q="What is the Government's policy on the use of Taser guns by police forces?"))
     quoted = {c.citation.contribution_id: c for p in response.speakers for c in p.contributions}
     assert BAKER_QUESTION in quoted and HANSON_REPLY in quoted
     assert quoted[BAKER_QUESTION].answers == [HANSON_REPLY]
     assert quoted[HANSON_REPLY].answers_to == [BAKER_QUESTION]
     # A written question's reply is quoted with it, by the minister who gave it.
-    swine = tools.answer(small_index, AnswerRequest(
+    swine = operations.answer(small_index, AnswerRequest(
         q="Will the Government warn the public about catching swine flu from kissing?"))
     roles = {c.citation.contribution_id: c for p in swine.speakers for c in p.contributions}
     reply = roles["uk.org.publicwhip/wrans/2009-10-26f.293219.r0"]
@@ -225,7 +228,7 @@ def test_out_of_domain_claims_are_not_answered(small_index):
     claims = _scifact_claims(40)
     unanswered = 0
     for claim in claims:
-        response = tools.answer(small_index, AnswerRequest(q=claim))
+        response = operations.answer(small_index, AnswerRequest(q=claim))
         if not response.answerable:
             assert response.speakers == [] and response.message
             assert response.text == response.message
@@ -235,16 +238,16 @@ def test_out_of_domain_claims_are_not_answered(small_index):
 
 
 def test_hand_written_questions_are_answered(small_index):
-    answered = sum(tools.answer(small_index, AnswerRequest(q=q)).answerable
+    answered = sum(operations.answer(small_index, AnswerRequest(q=q)).answerable
                    for q in HAND_WRITTEN)
     assert answered / len(HAND_WRITTEN) >= 0.9
 
 
 def test_calibration_separates_written_questions_from_scifact(small_index):
-    answerable = answers.written_question_probes(small_index, 30)
-    unanswerable = [answers.Probe(c) for c in _scifact_claims(30)]
-    fitted = answers.calibrate_threshold(small_index, answerable, unanswerable)
-    constant = answers.calibrate_threshold(small_index, answerable, unanswerable,
+    answerable = calibration.written_question_probes(small_index, 30)
+    unanswerable = [calibration.Probe(c) for c in _scifact_claims(30)]
+    fitted = calibration.calibrate_threshold(small_index, answerable, unanswerable)
+    constant = calibration.calibrate_threshold(small_index, answerable, unanswerable,
                                            threshold=answers.ANSWERABLE_THRESHOLD)
     for result in (fitted, constant):
         assert result.precision >= 0.9 and result.recall >= 0.9
@@ -252,9 +255,9 @@ def test_calibration_separates_written_questions_from_scifact(small_index):
 
 
 def test_decision_quality_counts():
-    precision, recall, accuracy = answers.decision_quality([0.9, 0.6, 0.4], [0.5, 0.1], 0.45)
+    precision, recall, accuracy = calibration.decision_quality([0.9, 0.6, 0.4], [0.5, 0.1], 0.45)
     assert (precision, recall, accuracy) == (2 / 3, 2 / 3, 3 / 5)
-    assert answers.best_threshold([0.9, 0.7], [0.2, 0.3]) == 0.7
+    assert calibration.best_threshold([0.9, 0.7], [0.2, 0.3]) == 0.7
 
 
 # The edges ------------------------------------------------------------------------------
@@ -295,7 +298,7 @@ def test_ask_command(small_index_dir):
 
 
 def test_speaker_groups_follow_record_order_of_citations(small_index):
-    response = tools.answer(small_index, AnswerRequest(q="Is Prevent value for money?"))
+    response = operations.answer(small_index, AnswerRequest(q="Is Prevent value for money?"))
     by_marker = defaultdict(list)
     for p in response.speakers:
         for c in p.contributions:

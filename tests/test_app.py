@@ -8,9 +8,10 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
-from search_api.app import create_app
-from search_api.retrieval import RetrievalConfig
-from search_api.schemas import (
+from indexer.store.records import SearchFilters
+from search_api.engine.search_index import RetrievalConfig
+from search_api.interfaces.http.app import create_app
+from search_api.operations.schemas import (
     ContributionPublic,
     ErrorResponse,
     SearchResponse,
@@ -46,7 +47,7 @@ def test_search_get(api_client, small_index):
     page = SearchResponse.model_validate(response.json())
     assert (page.query, page.mode, page.k, page.offset) == (TASERS, RetrievalConfig().mode, 5, 0)
     assert page.count == len(page.results) == 5
-    assert page.total == small_index.contribution_count
+    assert page.total == small_index.store.contribution_count
     assert page.filters == {}
     assert len({r.id for r in page.results}) == 5
     top = page.results[0]
@@ -143,8 +144,7 @@ def test_speakers_by_name_and_person_id(api_client, small_index):
     [hanson] = by_name.speakers
     assert (hanson.person_id, hanson.name, hanson.party) == (HANSON, "David Hanson", "Labour")
     assert hanson.houses == ["House of Commons"]
-    counted = small_index.db.execute(
-        "SELECT count(*) FROM contributions WHERE person_id = ?", (HANSON,)).fetchone()[0]
+    counted = len(small_index.store.passing(SearchFilters(speaker=HANSON)))
     assert hanson.contributions == sum(hanson.by_kind.values()) == counted
 
 
@@ -159,14 +159,14 @@ def test_speakers_busiest_first(api_client):
 
 def test_health(api_client, small_index):
     body = api_client.get("/health").json()
-    assert body == {"status": "ok", "contributions": small_index.contribution_count,
+    assert body == {"status": "ok", "contributions": small_index.store.contribution_count,
                     "build_id": small_index.manifest["build_id"]}
 
 
 def test_stats(api_client, small_index):
     stats = api_client.get("/stats").json()
-    assert stats["contributions"] == small_index.contribution_count
-    assert stats["chunks"] == small_index.vectors.ntotal
+    assert stats["contributions"] == small_index.store.contribution_count
+    assert stats["chunks"] == small_index.store.chunk_count
     assert set(stats["by_house"]) == {"House of Commons", "House of Lords"}
     assert sum(stats["by_house"].values()) == stats["contributions"]
     assert set(stats["by_kind"]) == {"speech", "question", "answer", "statement"}

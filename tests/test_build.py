@@ -21,7 +21,7 @@ from indexer.build import build_index
 from indexer.chunking import ChunkingParams
 from indexer.errors import IndexNotFound
 from indexer.sources import resolve_inputs
-from search_api.retrieval import SearchIndex
+from search_api.engine.search_index import SearchIndex
 
 WMS_27 = "wms/ministerial2009-10-27a.xml"
 WMS_28 = "wms/ministerial2009-10-28a.xml"
@@ -61,6 +61,7 @@ def test_index_layout_and_manifest(small_index_dir):
         "SELECT min(tokens_cl100k), min(tokens_o200k) FROM contributions").fetchone() > (0, 0)
 
 
+@pytest.mark.slow
 def test_unchanged_inputs_are_not_rebuilt_and_vectors_are_reused(uk_data, tmp_path, embedder):
     out = tmp_path / "index"
     first = build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, progress=False)
@@ -84,6 +85,7 @@ def test_unchanged_inputs_are_not_rebuilt_and_vectors_are_reused(uk_data, tmp_pa
     assert len([p for p in (out / "builds").iterdir()]) == 1
 
 
+@pytest.mark.slow
 def test_reused_vectors_equal_fresh_ones(uk_data, tmp_path, embedder):
     out = tmp_path / "index"
     bare = ChunkingParams(context=False)  # so the embedded text is the chunk's own text
@@ -102,6 +104,7 @@ def test_reused_vectors_equal_fresh_ones(uk_data, tmp_path, embedder):
     assert np.allclose(vectors, embedder.embed(texts), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_a_failed_write_leaves_the_previous_index_serving(uk_data, tmp_path, embedder,
                                                           monkeypatch):
     out = tmp_path / "index"
@@ -146,6 +149,7 @@ def test_a_killed_build_leaves_the_previous_index_intact(small_index_dir, uk_dat
     assert store.read_manifest(out)["counts"] == store.read_manifest(small_index_dir)["counts"]
 
 
+@pytest.mark.slow
 def test_leftovers_of_a_crashed_write_are_cleaned(uk_data, tmp_path, embedder):
     out = tmp_path / "index"
     build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, progress=False)
@@ -162,6 +166,7 @@ def test_missing_index_is_a_clear_error(tmp_path):
         store.resolve_build(tmp_path / "nowhere")
 
 
+@pytest.mark.slow
 def test_malformed_file_is_reported_and_the_rest_indexes(uk_data, tmp_path, embedder):
     tree = tmp_path / "tree"
     (tree / "wms").mkdir(parents=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search_api.cli import main
-from search_api.schemas import SearchResponse
+from search_api.interfaces.cli import main
+from search_api.operations.schemas import SearchResponse
 
 TASERS = "police use of Tasers"
 WMS_27 = "wms/ministerial2009-10-27a.xml"
@@ -57,18 +57,26 @@ def test_search_json_is_the_api_response(run, small_index_dir, api_client):
               "date_from": "2009-10-26", "date_to": "2009-10-26"}
     response = api_client.get("/search", params=params)
     assert response.status_code == 200
-    assert printed == SearchResponse.model_validate(response.json())
-    assert json.loads(result.stdout) == response.json()
+    # Scores are computed in two threads with their own thread settings: equal to rounding.
+    served, shown = response.json(), json.loads(result.stdout)
+    assert _without_scores(shown) == _without_scores(served)
+    assert [r["score"] for r in shown["results"]] == pytest.approx(
+        [r["score"] for r in served["results"]], abs=1e-5)
     assert printed.count == 3 and printed.offset == 1
     assert {r.speaker.name for r in printed.results} == {"David Hanson"}
+
+
+def _without_scores(response: dict) -> dict:
+    return response | {"results": [{k: v for k, v in r.items() if k != "score"}
+                                   for r in response["results"]]}
 
 
 def test_stats(run, small_index_dir, small_index):
     result = run("stats", "--index", small_index_dir)
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)
-    assert stats["contributions"] == small_index.contribution_count
-    assert stats["chunks"] == small_index.vectors.ntotal
+    assert stats["contributions"] == small_index.store.contribution_count
+    assert stats["chunks"] == small_index.store.chunk_count
     assert stats["by_house"] == {"House of Commons": 1404, "House of Lords": 227}
 
 
@@ -93,9 +101,8 @@ def test_library_errors_are_one_line(run, small_index_dir, tmp_path, args, messa
 def test_error_from_the_installed_command(small_index_dir):
     # The real entry point, in its own process: exit 1, one line on stderr, no traceback.
     script = Path(sys.executable).parent / "debate-search"
-    command = [str(script)] if script.is_file() else [sys.executable, "-m", "search_api.cli"]
     done = subprocess.run(
-        [*command, "search", TASERS, "--party", "Labor", "--index", str(small_index_dir)],
+        [str(script), "search", TASERS, "--party", "Labor", "--index", str(small_index_dir)],
         capture_output=True, text=True, timeout=120,
         env=os.environ | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
     )
@@ -115,6 +122,7 @@ def test_index_names_an_unknown_format_in_one_line(run, uk_data, tmp_path):
     assert not (tmp_path / "index").exists()
 
 
+@pytest.mark.slow
 def test_index_builds_then_is_up_to_date(run, uk_data, tmp_path):
     out = tmp_path / "index"
     first = run("index", "--out", out, "--quiet", uk_data / WMS_27)

@@ -9,12 +9,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from data_paths import PROJECT_ROOT, SHARED_DATA
 
 from indexer.corpus import CorpusFile, load_manifest, materialize, sha256_file
 from indexer.errors import CorpusError
 from indexer.sources import resolve_inputs
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 DEFAULT_MANIFEST = PROJECT_ROOT / "corpora" / "uk-twfy-parlparse-2009-10.toml"
 
@@ -132,7 +131,7 @@ def test_plain_paths_find_their_members_folder(uk_data, tmp_path):
 
 
 def test_plain_paths_in_a_named_format_use_that_format_s_tree(tmp_path):
-    data = PROJECT_ROOT.parent / "shared" / "data"
+    data = SHARED_DATA
     au_tree = data / "au-house-hansard-xml-2021-2022"
     [au] = resolve_inputs([au_tree / "xml" / "2021_10_19.xml"], tmp_path, progress=False,
                           plain_format="au-hansard-xml")

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import pytrec_eval
 from click.testing import CliRunner
+from data_paths import SCIFACT
 
 from indexer.build import build_index
 from indexer.chunking import ChunkingParams
 from indexer.sources import resolve_inputs
-from search_api import evaluation
-from search_api.cli import main
-from search_api.errors import InvalidRequest
-from search_api.retrieval import RetrievalConfig, SearchIndex
-
-SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "data" / "benchmarks" / "scifact"
+from search_api.engine.search_index import RetrievalConfig, SearchIndex
+from search_api.errors import EvaluationError
+from search_api.evaluation import runs, sets
+from search_api.interfaces.cli import main
 
 
 @pytest.fixture(scope="module")
 def answers_set(small_index):
-    return evaluation.written_answers_set(small_index)
+    return sets.written_answers_set(small_index)
 
 
 def test_written_answers_set_pairs_questions_with_their_replies(answers_set, small_index):
@@ -41,14 +39,14 @@ def test_written_answers_set_pairs_questions_with_their_replies(answers_set, sma
 
 
 def test_metrics_equal_trec_eval_including_empty_queries(answers_set, small_index):
-    subset = evaluation.EvalSet("subset", dict(list(answers_set.queries.items())[:60]),
+    subset = sets.EvalSet("subset", dict(list(answers_set.queries.items())[:60]),
                                 {q: answers_set.qrels[q] for q in list(answers_set.queries)[:60]},
                                 answers_set.filters)
-    run = evaluation.run_queries(small_index, subset, RetrievalConfig(mode="dense"),
+    run = runs.run_queries(small_index, subset, RetrievalConfig(mode="dense"),
                                  progress=False)
     for query_id in list(run)[:7]:
         run[query_id] = {}  # queries that retrieve nothing
-    ours, _ = evaluation.score_run(run, subset.qrels)
+    ours, _ = runs.score_run(run, subset.qrels)
 
     evaluator = pytrec_eval.RelevanceEvaluator(
         subset.qrels, {"ndcg_cut_10", "recall_10", "recall_100", "map"})
@@ -71,7 +69,7 @@ def test_metrics_equal_trec_eval_including_empty_queries(answers_set, small_inde
 
 def test_compare_counts_improvements_against_the_baseline(answers_set, small_index):
     subset = answers_set.split("dev")
-    results = evaluation.compare(small_index, subset, {
+    results = runs.compare(small_index, subset, {
         "keyword": RetrievalConfig(mode="keyword"), "hybrid": RetrievalConfig(mode="hybrid")},
         progress=False)
     base, other = results
@@ -80,7 +78,7 @@ def test_compare_counts_improvements_against_the_baseline(answers_set, small_ind
     theirs = [base.per_query[q]["nDCG@10"] for q in subset.qrels]
     assert other.improved == sum(o > b for o, b in zip(ours, theirs, strict=True))
     assert other.worsened == sum(o < b for o, b in zip(ours, theirs, strict=True))
-    table = evaluation.format_table(subset, results)
+    table = runs.format_table(subset, results)
     assert "baseline" in table and "nDCG@10" in table
 
 
@@ -93,35 +91,35 @@ def test_splits_are_disjoint_and_deterministic(answers_set):
 
 
 def test_config_specs():
-    assert evaluation.parse_config("dense") == ("dense", RetrievalConfig(mode="dense"))
-    name, config = evaluation.parse_config("w7:mode=hybrid,dense_weight=0.7,candidates=50")
+    assert runs.parse_config("dense") == ("dense", RetrievalConfig(mode="dense"))
+    name, config = runs.parse_config("w7:mode=hybrid,dense_weight=0.7,candidates=50")
     assert (name, config.dense_weight, config.candidates) == ("w7", 0.7, 50)
-    with pytest.raises(InvalidRequest, match="known: mode, fusion"):
-        evaluation.parse_config("x:weight=1")
-    with pytest.raises(InvalidRequest, match="unknown preset"):
-        evaluation.parse_config("nonsense")
-    with pytest.raises(InvalidRequest, match="unknown mode"):
-        evaluation.parse_config("x:mode=semantic")
+    with pytest.raises(EvaluationError, match="known: mode, fusion"):
+        runs.parse_config("x:weight=1")
+    with pytest.raises(EvaluationError, match="unknown preset"):
+        runs.parse_config("nonsense")
+    with pytest.raises(EvaluationError, match="unknown mode"):
+        runs.parse_config("x:mode=semantic")
 
 
 def test_qrels_and_queries_formats(tmp_path):
     (tmp_path / "q.tsv").write_text("q1\tpolice tasers\nq2\trail travel\n")
     (tmp_path / "beir.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td2\t2\n")
     (tmp_path / "trec.txt").write_text("q1 0 d1 1\nq2 0 d2 2\n")
-    assert evaluation.load_queries(tmp_path / "q.tsv") == {"q1": "police tasers",
+    assert sets.load_queries(tmp_path / "q.tsv") == {"q1": "police tasers",
                                                            "q2": "rail travel"}
     expected = {"q1": {"d1": 1}, "q2": {"d2": 2}}
-    assert evaluation.load_qrels(tmp_path / "beir.tsv") == expected
-    assert evaluation.load_qrels(tmp_path / "trec.txt") == expected
+    assert sets.load_qrels(tmp_path / "beir.tsv") == expected
+    assert sets.load_qrels(tmp_path / "trec.txt") == expected
     (tmp_path / "bad.tsv").write_text("q1 d1 relevant\n")
-    with pytest.raises(InvalidRequest, match="bad.tsv:1"):
-        evaluation.load_qrels(tmp_path / "bad.tsv")
+    with pytest.raises(EvaluationError, match="bad.tsv:1"):
+        sets.load_qrels(tmp_path / "bad.tsv")
 
 
 @pytest.fixture(scope="module")
 def scifact_sample(tmp_path_factory):
     """A real slice of SciFact in BEIR layout: 40 judged claims and a corpus around them."""
-    qrels = evaluation.load_qrels(SCIFACT / "qrels" / "test.tsv")
+    qrels = sets.load_qrels(SCIFACT / "qrels" / "test.tsv")
     chosen = dict(list(qrels.items())[:40])
     wanted = {d for rel in chosen.values() for d in rel}
     folder = tmp_path_factory.mktemp("scifact-sample")
@@ -137,15 +135,16 @@ def scifact_sample(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_beir_collection_indexes_and_evaluates(scifact_sample, tmp_path, embedder):
     inputs = resolve_inputs([scifact_sample], tmp_path / "cache", progress=False)
     assert inputs[0].format == "beir-jsonl"
     build_index(inputs, tmp_path / "index", embedder, ChunkingParams(context=True),
                 progress=False)
     index = SearchIndex(tmp_path / "index", embedder=embedder)
-    evalset = evaluation.beir_set(scifact_sample)
+    evalset = sets.beir_set(scifact_sample)
     assert len(evalset.queries) == 40
-    [result] = evaluation.compare(index, evalset, {"hybrid": RetrievalConfig()}, progress=False)
+    [result] = runs.compare(index, evalset, {"hybrid": RetrievalConfig()}, progress=False)
     assert result.means["R@100"] > 0.9  # a small corpus: nearly everything is found
     assert result.means["nDCG@10"] > 0.6
 
@@ -163,4 +162,4 @@ def test_eval_command_writes_runs_and_metrics(small_index_dir, tmp_path):
     assert (q0, rank, tag) == ("Q0", "1", "hybrid") and doc.startswith("uk.org.publicwhip/")
     metrics = json.loads((out / "uk-written-answers-dev.metrics.json").read_text())
     assert [m["config"] for m in metrics] == ["dense", "hybrid"]
-    assert set(metrics[0]["metrics"]) == set(evaluation.MEASURES)
+    assert set(metrics[0]["metrics"]) == set(runs.MEASURES)

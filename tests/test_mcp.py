@@ -7,16 +7,14 @@ stdio: `debate-search mcp --index DIR` as a subprocess; streamable HTTP: /mcp of
 from __future__ import annotations
 
 import asyncio
-import sys
-from pathlib import Path
 
 import torch
 from fastapi.testclient import TestClient
 from mcp import Client, StdioServerParameters
 
-from search_api.answer_schemas import AnswerResponse
-from search_api.app import create_app
-from search_api.schemas import ContributionPublic, SearchResponse, SpeakersResponse
+from search_api.interfaces.http.app import create_app
+from search_api.operations.answer_schemas import AnswerResponse
+from search_api.operations.schemas import ContributionPublic, SearchResponse, SpeakersResponse
 from search_api.settings import Settings
 
 TOOLS = {"search_debates", "get_contribution", "answer_question", "list_speakers"}
@@ -75,13 +73,8 @@ async def _exercise(client: Client) -> None:
     assert missing.is_error and "no/such/id" in missing.content[0].text
 
 
-def _command() -> list[str]:
-    script = Path(sys.executable).parent / "debate-search"
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "search_api.cli"]
-
-
-def test_stdio(small_index_dir):
-    command, *args = _command()
+def test_stdio(small_index_dir, cli_command):
+    command, *args = cli_command
     server = StdioServerParameters(
         command=command, args=[*args, "mcp", "--index", str(small_index_dir)],
         env={"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.contribution import Speaker
-from indexer.members import PARTY_NAMES, MemberRegistry, party_aliases, party_name
+from indexer.sources.parlparse_members import PARTY_NAMES, MemberRegistry, party_name
 
 SITTING = "2009-10-26"
 MEG_HILLIER = "uk.org.publicwhip/member/1605"
@@ -168,17 +168,6 @@ def test_unknown_party_is_none_and_unmapped_codes_name_themselves():
     assert party_name("unknown") is None
     assert party_name(None) is None
     assert party_name("Monster Raving Loony") == "Monster Raving Loony"
-
-
-def test_party_aliases_accept_codes_and_names():
-    aliases = party_aliases()
-    assert aliases["lab"] == aliases["labour"] == "Labour"
-    assert aliases["ld"] == aliases["ldem"] == aliases["liberal democrat"] == "Liberal Democrat"
-    assert aliases["xb"] == "Crossbench"
-    assert aliases["sf"] == aliases["sinn féin"] == "Sinn Féin"
-    assert aliases["pc"] == "Plaid Cymru"
-    assert all(key == key.lower() for key in aliases)
-    assert set(aliases.values()) == set(PARTY_NAMES.values())
 
 
 def test_missing_optional_files_are_fine(uk_data, tmp_path):

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import pytest
+from data_paths import CORPORA
 
 from indexer.build import build_index
 from indexer.sources import resolve_inputs
-from search_api.catalogue import index_stats
-from search_api.filters import SearchFilters
-from search_api.retrieval import SearchIndex
+from indexer.store.records import SearchFilters
+from search_api.engine.catalogue import index_stats
+from search_api.engine.search_index import SearchIndex
 
-CORPORA = Path(__file__).resolve().parents[1] / "corpora"
 PARLAMINT = "parlamint-gb-2022-07-21-sample"
 
 
+@pytest.mark.slow
 def test_corpora_share_an_index(uk_data, tmp_path, embedder):
     out, cache = tmp_path / "index", tmp_path / "cache"
     uk_wms = uk_data / "wms" / "ministerial2009-10-27a.xml"

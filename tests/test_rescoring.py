@@ -8,8 +8,8 @@ from transformers import AutoTokenizer, BertConfig, BertForSequenceClassificatio
 
 from indexer.embedding import default_model_path
 from indexer.errors import EmbedderError
-from search_api.rescoring import load_cross_encoder
-from search_api.retrieval import RetrievalConfig
+from search_api.engine.rescoring import load_cross_encoder
+from search_api.engine.search_index import RetrievalConfig
 
 QUERY = "police use of Tasers"
 

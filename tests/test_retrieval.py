@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
 from indexer.sentences import sentence_spans
+from indexer.store.records import SearchFilters
+from search_api.engine.checks import MAX_QUERY_CHARS
+from search_api.engine.snippets import SNIPPET_CHARS
 from search_api.errors import InvalidRequest, UnknownContribution
-from search_api.records import record_from_row
-from search_api.retrieval import MAX_QUERY_CHARS, SearchFilters
-from search_api.snippets import SNIPPET_CHARS
 
 TASERS = "police use of Tasers"
 TASERS_DEBATE = "HOME DEPARTMENT — Tasers"
@@ -19,9 +21,8 @@ BAKER = "uk.org.publicwhip/person/10022"
 
 @pytest.fixture(scope="module")
 def all_records(small_index):
-    """Every contribution of the index, read straight from its metadata."""
-    rows = small_index.db.execute("SELECT rowid, * FROM contributions")
-    return [record_from_row(row) for row in rows]
+    """Every contribution of the index, read straight from its store."""
+    return list(small_index.store.records(SearchFilters()))
 
 
 def _ids(results) -> list[str]:
@@ -46,9 +47,9 @@ def test_one_result_per_contribution(small_index):
     ids = _ids(results)
     assert len(ids) == 100
     assert len(ids) == len(set(ids))
-    chunk_counts = dict(small_index.db.execute(
-        "SELECT contributions.id, count(*) FROM chunks JOIN contributions "
-        "ON contributions.rowid = chunks.contribution_rowid GROUP BY contributions.id"))
+    chunks_per_number = Counter(small_index.store.chunk_owner.tolist())
+    id_of = small_index.store.ids(list(chunks_per_number))
+    chunk_counts = {id_of[number]: count for number, count in chunks_per_number.items()}
     assert max(chunk_counts[i] for i in ids) > 1, "no multi-chunk contribution was grouped"
     scores = [hit.score for hit in results.hits]
     assert scores == sorted(scores, reverse=True)
@@ -71,11 +72,11 @@ def test_pages_continue_without_overlap(small_index, filters):
 
 
 def test_offset_past_the_end_is_an_empty_page(small_index):
-    results = small_index.search(TASERS, k=10, offset=small_index.contribution_count - 3)
+    results = small_index.search(TASERS, k=10, offset=small_index.store.contribution_count - 3)
     assert len(results.hits) == 3
-    results = small_index.search(TASERS, k=10, offset=small_index.contribution_count)
+    results = small_index.search(TASERS, k=10, offset=small_index.store.contribution_count)
     assert results.hits == []
-    assert results.total == small_index.contribution_count
+    assert results.total == small_index.store.contribution_count
 
 
 # Filters ------------------------------------------------------------------------------
@@ -129,7 +130,7 @@ def test_filter_restricts_results(small_index, all_records, query, filters, keep
     # The filter is doing the work: without it the same query finds other contributions.
     unfiltered = small_index.search(query, k=20)
     assert any(not keep(hit.contribution) for hit in unfiltered.hits)
-    assert unfiltered.total == small_index.contribution_count
+    assert unfiltered.total == small_index.store.contribution_count
 
 
 @pytest.mark.parametrize(("filters", "expected"), [
@@ -162,7 +163,7 @@ def test_blank_filters_are_no_filters(small_index):
                           date_to="", debate="  ")
     assert blank.active() == {}
     results = small_index.search(TASERS, k=10, filters=blank)
-    assert results.total == small_index.contribution_count
+    assert results.total == small_index.store.contribution_count
     assert _ids(results) == _ids(small_index.search(TASERS, k=10))
     padded = small_index.search(TASERS, k=5, filters=SearchFilters(speaker=" Norman Baker "))
     assert padded.filters == {"speaker": "Norman Baker"}
@@ -223,11 +224,8 @@ def test_snippets_are_verbatim_with_a_sentence_marked(small_index, query):
         assert sentence == snippet.text[snippet.highlight_start : snippet.highlight_end]
         assert sentence == sentence.strip()
         assert len(snippet.text) <= max(SNIPPET_CHARS, len(sentence))
-        chunk_start, chunk_end = small_index.db.execute(
-            "SELECT char_start, char_end FROM chunks JOIN contributions "
-            "ON contributions.rowid = chunks.contribution_rowid "
-            "WHERE contributions.id = ? AND ordinal = ?",
-            (hit.contribution.id, snippet.chunk)).fetchone()
+        chunk = small_index.store.chunk_of(hit.contribution.id, snippet.chunk)
+        chunk_start, chunk_end = chunk.start, chunk.end
         assert chunk_start <= start and start + len(snippet.text) <= chunk_end
         # The marked sentence does not begin or end in the middle of a word.
         absolute = start + snippet.highlight_start
@@ -239,18 +237,17 @@ def test_snippets_are_verbatim_with_a_sentence_marked(small_index, query):
 
 def test_snippet_from_a_later_chunk(small_index):
     # A sentence deep inside the longest speech, held by one chunk only, not the first.
-    rowid, contribution_id, text = small_index.db.execute(
-        "SELECT contributions.rowid, contributions.id, text FROM contributions JOIN chunks "
-        "ON contributions.rowid = chunks.contribution_rowid WHERE kind = 'speech' "
-        "GROUP BY contributions.rowid ORDER BY count(*) DESC LIMIT 1").fetchone()
-    record = small_index.contribution(contribution_id)
-    chunks = small_index.db.execute(
-        "SELECT ordinal, char_start, char_end FROM chunks WHERE contribution_rowid = ?",
-        (rowid,)).fetchall()
+    chunks_per_number = Counter(small_index.store.chunk_owner.tolist())
+    records = small_index.store.contributions(list(chunks_per_number))
+    number = max((n for n in chunks_per_number if records[n].kind == "speech"),
+                 key=lambda n: (chunks_per_number[n], -n))
+    record = records[number]
+    contribution_id, text = record.id, record.text
+    chunks = small_index.store.chunks_of(number)
     assert len(chunks) >= 3
     held_by_one = {}
     for start, end in sentence_spans(text):
-        holders = [ordinal for ordinal, s, e in chunks if s <= start and end <= e]
+        holders = [c.ordinal for c in chunks if c.start <= start and end <= c.end]
         if holders in ([1], [2]) and end - start <= MAX_QUERY_CHARS:
             held_by_one[(start, end)] = holders[0]
     start, end = max(held_by_one, key=lambda span: span[1] - span[0])
@@ -262,12 +259,10 @@ def test_snippet_from_a_later_chunk(small_index):
              if hit.contribution.id == contribution_id]
     # The snippet comes from the chunk nearest the query (each chunk is embedded with its
     # context line, so that need not be the one holding the sentence), and lies inside it.
-    ids = [r[0] for r in small_index.db.execute(
-        "SELECT id FROM chunks WHERE contribution_rowid = ? ORDER BY ordinal", (rowid,))]
-    vectors = np.stack([small_index.vectors.reconstruct(i) for i in ids])
+    vectors = np.stack([small_index.store.vectors.reconstruct(c.id) for c in chunks])
     nearest = int(np.argmax(vectors @ small_index.embedder.embed([sentence])[0]))
     assert hit.snippet.chunk == nearest
-    _, chunk_start, chunk_end = sorted(tuple(c) for c in chunks)[nearest]
+    chunk_start, chunk_end = chunks[nearest].start, chunks[nearest].end
     assert chunk_start <= hit.snippet.char_start
     assert hit.snippet.char_start + len(hit.snippet.text) <= chunk_end
     assert hit.snippet.text == text[hit.snippet.char_start:

@@ -4,19 +4,18 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from data_paths import CORPORA, SHARED_DATA
 
 from indexer.contribution import Kind, Speaker
 from indexer.corpus import load_manifest, materialize, sha256_file
 from indexer.sources import FORMATS, au_hansard_xml
 from indexer.sources.au_hansard_xml import list_source_files, load_lookups, parse_file
 
-PROJECT = Path(__file__).resolve().parents[1]
-DATA = PROJECT.parent / "shared" / "data" / "au-house-hansard-xml-2021-2022"
-MANIFEST = PROJECT / "corpora" / "au-house-of-representatives-2021-2022.toml"
+DATA = SHARED_DATA / "au-house-hansard-xml-2021-2022"
+MANIFEST = CORPORA / "au-house-of-representatives-2021-2022.toml"
 DAYS = ("2021_10_19.xml", "2022_08_02.xml")
 CONTRIBUTIONS = ("speech", "question", "answer")
 

@@ -4,19 +4,18 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from data_paths import CORPORA, SHARED_DATA
 
 from indexer.contribution import Kind, Speaker
 from indexer.corpus import load_manifest, materialize, sha256_file
 from indexer.sources import FORMATS, ca_hansard_xml
 from indexer.sources.ca_hansard_xml import list_source_files, parse_file, read_label
 
-PROJECT = Path(__file__).resolve().parents[1]
-DATA = PROJECT.parent / "shared" / "data" / "ca-house-of-commons-hansard-xml"
-MANIFEST = PROJECT / "corpora" / "ca-house-of-commons-2014-2024.toml"
+DATA = SHARED_DATA / "ca-house-of-commons-hansard-xml"
+MANIFEST = CORPORA / "ca-house-of-commons-2014-2024.toml"
 FILES = ("44-1-200-en.xml", "44-1-303-en.xml", "HAN102-E.xml")
 PREFIX = "ourcommons.ca/intervention/"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
+from data_paths import CORPORA, SHARED_DATA
 
 from indexer.contribution import Kind, Speaker
 from indexer.corpus import load_manifest, materialize, sha256_file
@@ -15,10 +15,9 @@ from indexer.sources import FORMATS, ie_oireachtas_json
 from indexer.sources.ie_oireachtas_json import list_source_files, parse_file
 from indexer.sources.partial_json import read_record
 
-PROJECT = Path(__file__).resolve().parents[1]
-DATA = PROJECT.parent / "shared" / "data" / "ie-oireachtas-dail-2016-05-25"
+DATA = SHARED_DATA / "ie-oireachtas-dail-2016-05-25"
 DAY = DATA / "debate_Dail_Eireann_2016-05-25.json"
-MANIFEST = PROJECT / "corpora" / "ie-dail-2016-05-25.toml"
+MANIFEST = CORPORA / "ie-dail-2016-05-25.toml"
 PREFIX = "oireachtas.ie/dail/2016-05-25/"
 
 

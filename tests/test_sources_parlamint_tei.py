@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import shutil
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from data_paths import CORPORA, SHARED_DATA
 
 from indexer.contribution import Kind
 from indexer.corpus import load_manifest, materialize, sha256_file
@@ -19,11 +19,10 @@ from indexer.sources.parlamint_tei import (
     parse_file,
 )
 
-PROJECT = Path(__file__).resolve().parents[1]
-DATA = PROJECT.parent / "shared" / "data" / "parlamint-gb-sample"
+DATA = SHARED_DATA / "parlamint-gb-sample"
 SITTING = DATA / "ParlaMint-GB_2022-07-21-commons.xml"
 META = DATA / "ParlaMint-GB_2022-07-21-commons-meta.tsv"
-MANIFEST = PROJECT / "corpora" / "parlamint-gb-2022-07-21-sample.toml"
+MANIFEST = CORPORA / "parlamint-gb-2022-07-21-sample.toml"
 TEI = "{http://www.tei-c.org/ns/1.0}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 

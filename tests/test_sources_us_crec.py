@@ -4,19 +4,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from data_paths import CORPORA, SHARED_DATA
 
 from indexer.contribution import Kind, Speaker
 from indexer.corpus import load_manifest, materialize, sha256_file
 from indexer.sources import FORMATS, us_congressional_record
 from indexer.sources.us_congressional_record import list_source_files, load_lookups, parse_file
 
-PROJECT = Path(__file__).resolve().parents[1]
-DAY = PROJECT.parent / "shared" / "data" / "us-congressional-record-2005-07-20" / "CREC-2005-07-20"
-MANIFEST = PROJECT / "corpora" / "us-congressional-record-2005-07-20.toml"
+DAY = SHARED_DATA / "us-congressional-record-2005-07-20" / "CREC-2005-07-20"
+MANIFEST = CORPORA / "us-congressional-record-2005-07-20.toml"
 MODS = "{http://www.loc.gov/mods/v3}"
 
 

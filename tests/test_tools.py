@@ -9,8 +9,8 @@ import pytest
 from mcp import Client
 from pydantic import ValidationError
 
-from search_api.mcp_server import build_mcp_server
-from search_api.tools import TOOLS, without_titles
+from search_api.interfaces.mcp import build_mcp_server
+from search_api.operations.tools import TOOLS, without_titles
 
 EXAMPLES = {
     "search_debates": [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from search_api.filters import SearchFilters
+from indexer.store.records import SearchFilters
 
 
 def test_a_named_member_filters_to_them(small_index):

@@ -1,19 +1,22 @@
 """One module per source format; each turns files into Contributions.
 
-This package is the one place that knows which formats exist. A format module provides:
+This package is the one place that knows which formats exist. A format is a module that
+conforms to the SourceFormat protocol (format.py): FORMAT and PARSER_VERSION, load_lookups
+and lookup_files (what attribution needs, once per corpus), parse_file (one file ->
+Contributions and ParseIssues, never raising), and find_tree_root and list_source_files (for
+plain paths, not manifests, given to resolve_inputs, e.g. on the command line).
 
-    FORMAT, PARSER_VERSION                      its name, and a number bumped when output changes
-    load_lookups(root, members) -> lookups      what attribution needs, loaded once per corpus
-    lookup_files(root, members) -> [Path]       the files those lookups are read from
-    parse_file(path, lookups, corpus, root)     -> ([Contribution], [ParseIssue]); never raises
-    find_tree_root(path), list_source_files(path)   for plain paths (not manifests) given
-                                                    to resolve_inputs, e.g. on the command line
+A new format is one module here holding only what is its own, registered in FORMATS. The
+plumbing is shared: format.py (no_lookups, no_lookup_files), paths.py (file listing, tree
+roots, citing), text.py (whitespace, headings), clock.py (times), xml_reading.py (XML events,
+read errors as ParseIssues), partial_json.py (JSON records that break off).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -29,22 +32,21 @@ from indexer.sources import (
     twfy_xml,
     us_congressional_record,
 )
+from indexer.sources.format import SourceFormat
 
-FORMATS = {
-    module.FORMAT: module
-    for module in (
-        twfy_xml,
-        parlamint_tei,
-        ca_hansard_xml,
-        au_hansard_xml,
-        us_congressional_record,
-        ie_oireachtas_json,
-        beir_jsonl,
-    )
-}
+_MODULES: tuple[SourceFormat[Any], ...] = (
+    twfy_xml,
+    parlamint_tei,
+    ca_hansard_xml,
+    au_hansard_xml,
+    us_congressional_record,
+    ie_oireachtas_json,
+    beir_jsonl,
+)
+FORMATS: dict[str, SourceFormat[Any]] = {module.FORMAT: module for module in _MODULES}
 
 
-def source_format(name: str):
+def source_format(name: str) -> SourceFormat[Any]:
     """The module that reads format `name`."""
     try:
         return FORMATS[name]
@@ -55,6 +57,7 @@ def source_format(name: str):
 
 
 def parser_version(format_name: str) -> int:
+    """The PARSER_VERSION of format `format_name`."""
     return source_format(format_name).PARSER_VERSION
 
 

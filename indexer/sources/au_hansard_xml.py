@@ -29,7 +29,10 @@ from lxml import etree
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
 from indexer.errors import CorpusError
-from indexer.sources.paths import files_below, source_path
+from indexer.sources.clock import clock
+from indexer.sources.paths import existing, files_matching, nearest_folder, own_folder, source_path
+from indexer.sources.text import clean, join_headings
+from indexer.sources.xml_reading import reporting_read_errors, xml_events
 
 FORMAT = "au-hansard-xml"
 PARSER_VERSION = 1
@@ -62,7 +65,7 @@ _BLOCKS = frozenset({"br", "p", "td", "th", "tr", "li", "div", "table"})
 
 def load_lookups(root: Path, members: str | None = None) -> dict[str, str]:
     """Party abbreviation -> party name, from <members>/party_lookup.csv."""
-    path = root / (members or "lookup") / "party_lookup.csv"
+    path = _party_table(root, members)
     if not path.is_file():
         return {}
     try:
@@ -74,20 +77,21 @@ def load_lookups(root: Path, members: str | None = None) -> dict[str, str]:
 
 
 def lookup_files(root: Path, members: str | None = None) -> list[Path]:
-    path = root / (members or "lookup") / "party_lookup.csv"
-    return [path] if path.is_file() else []
+    """party_lookup.csv, where there is one."""
+    return existing(_party_table(root, members))
+
+
+def _party_table(root: Path, members: str | None) -> Path:
+    return root / (members or "lookup") / "party_lookup.csv"
 
 
 def find_tree_root(path: Path) -> Path:
     """The nearest folder at or above `path` holding lookup/, else the file's folder."""
-    start = path.resolve()
-    folders = [start, *start.parents] if start.is_dir() else list(start.parents)
-    return next((f for f in folders if (f / "lookup").is_dir()), folders[0])
+    root = nearest_folder(path, lambda folder: (folder / "lookup").is_dir())
+    return root or own_folder(path)
 
 
-def list_source_files(path: Path) -> list[Path]:
-    """`path` itself, or every *.xml below it."""
-    return files_below(path, "*.xml")
+list_source_files = files_matching("*.xml")
 
 
 def parse_file(
@@ -98,14 +102,9 @@ def parse_file(
     A file that is not well-formed keeps the contributions before the error.
     """
     day = _Day(parties, corpus, source_path(path, root))
-    try:
-        for event, el in etree.iterparse(str(path), events=("start", "end"), no_network=True,
-                                         resolve_entities=False):
+    with reporting_read_errors(day.issue):
+        for event, el in xml_events(path):
             day.take(event, el)
-    except etree.XMLSyntaxError as err:
-        day.issue(err.lineno or None, f"not well-formed XML: {err.msg}")
-    except OSError as err:
-        day.issue(None, f"cannot read file: {err}")
     return day.contributions, day.issues
 
 
@@ -159,7 +158,7 @@ class _Day:
         elif tag in ("debateinfo", "subdebateinfo"):
             level = {"debate": 0, "subdebate.1": 1, "subdebate.2": 2}.get(el.getparent().tag)
             if level is not None:
-                self.headings[level] = _clean(el.findtext("title")) or None
+                self.headings[level] = clean(el.findtext("title")) or None
         elif tag in _CONTRIBUTIONS and el.getparent().tag != "talk.text":
             self.elements += 1
             self._element(el)
@@ -244,7 +243,7 @@ class _Day:
     def _add(self, turn: _Turn, number: str, main: etree._Element | None) -> None:
         self.position += 1
         major, sub1, sub2 = self.headings
-        minor = " — ".join(h for h in (sub1, sub2) if h) or None
+        minor = join_headings(sub1, sub2) or None
         self.contributions.append(Contribution(
             id=f"{ID_PREFIX}/{self.chamber}/{self.date}/{number}",
             corpus=self.corpus,
@@ -255,7 +254,7 @@ class _Day:
             text="\n\n".join(turn.paragraphs),
             speaker=self._speaker(turn),
             debate_id=self.debate_id,
-            debate_title=" — ".join(h for h in (major, minor) if h),
+            debate_title=join_headings(major, minor),
             major_heading=major,
             minor_heading=minor,
             position=self.position,
@@ -314,10 +313,10 @@ def _label(text: str) -> tuple[str, str, str | None, str | None]:
             break
     else:
         return text, "", None, None
-    label = _clean(head.split("(", 1)[0])
+    label = clean(head.split("(", 1)[0])
     office = groups[0].split("—", 1)[1].strip() if groups and "—" in groups[0] else None
     times = [t for t in (_time(g) for g in groups) if t]
-    return label, _clean(said), office or None, times[0] if times else None
+    return label, clean(said), office or None, times[0] if times else None
 
 
 def _name_and_office(printed: str | None) -> tuple[str | None, str | None]:
@@ -340,8 +339,7 @@ def _time(value: str | None) -> str | None:
     parts = (value or "").split(":")
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
         return None
-    hours, minutes = int(parts[0]), int(parts[1])
-    return f"{hours:02d}:{minutes:02d}:00" if hours < 24 and minutes < 60 else None
+    return clock(int(parts[0]), int(parts[1]))
 
 
 def _text(el: etree._Element) -> str:
@@ -351,7 +349,7 @@ def _text(el: etree._Element) -> str:
     elements is layout, not a space ("Mr ALBANES</span>\n<span>E" is "Mr ALBANESE"); a span
     holding only whitespace is a space. Block elements (br, td, p, ...) separate words.
     """
-    return _clean("".join(_texts(el)))
+    return clean("".join(_texts(el)))
 
 
 def _texts(node: etree._Element):
@@ -376,9 +374,4 @@ def _layout(text: str | None) -> bool:
 def _field(talker: etree._Element | None, name: str) -> str | None:
     if talker is None:
         return None
-    return _clean(talker.findtext(name)) or None
-
-
-def _clean(text: str | None) -> str:
-    return " ".join((text or "").split())
-
+    return clean(talker.findtext(name)) or None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
 from indexer.errors import CorpusError
+from indexer.sources.format import no_lookup_files, no_lookups
 from indexer.sources.paths import source_path
 
 FORMAT = "beir-jsonl"
@@ -19,12 +20,8 @@ PARSER_VERSION = 1
 CORPUS_FILE = "corpus.jsonl"
 
 
-def load_lookups(root: Path, members: str | None = None) -> None:
-    return None
-
-
-def lookup_files(root: Path, members: str | None = None) -> list[Path]:
-    return []
+load_lookups = no_lookups
+lookup_files = no_lookup_files
 
 
 def is_collection(path: Path) -> bool:

@@ -30,7 +30,11 @@ from pathlib import Path
 from lxml import etree
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
-from indexer.sources.paths import files_below, own_folder, source_path
+from indexer.sources.clock import clock
+from indexer.sources.format import no_lookup_files, no_lookups
+from indexer.sources.paths import files_matching, own_folder, source_path
+from indexer.sources.text import clean, element_text, join_headings
+from indexer.sources.xml_reading import reporting_read_errors, xml_events
 
 FORMAT = "ca-hansard-xml"
 PARSER_VERSION = 1
@@ -56,21 +60,11 @@ _CHAIR = re.compile(r"^The\b.*(?:peaker|Chair)")  # incl. the record's own "The 
 _SKIPPED = frozenset({"FloorLanguage", "ProceduralText", "Division", "CatchLine"})
 
 
-def load_lookups(root: Path, members: str | None = None) -> None:
-    """Nothing to load: each sitting file carries its own attribution."""
-    return None
-
-
-def lookup_files(root: Path, members: str | None = None) -> list[Path]:
-    return []
-
-
+# Each sitting file carries its own attribution: nothing to look up.
+load_lookups = no_lookups
+lookup_files = no_lookup_files
 find_tree_root = own_folder
-
-
-def list_source_files(path: Path) -> list[Path]:
-    """`path` itself, or every *.xml below it."""
-    return files_below(path, "*.xml")
+list_source_files = files_matching("*.xml")
 
 
 def parse_file(
@@ -81,13 +75,8 @@ def parse_file(
     A file that is not well-formed keeps the interventions before the error.
     """
     sitting = _Sitting(corpus, source_path(path, root))
-    try:
-        sitting.read(etree.iterparse(str(path), events=("start", "end"), no_network=True,
-                                     resolve_entities=False))
-    except etree.XMLSyntaxError as err:
-        sitting.issue(err.lineno or None, f"not well-formed XML: {err.msg}")
-    except OSError as err:
-        sitting.issue(None, f"cannot read file: {err}")
+    with reporting_read_errors(sitting.issue):
+        sitting.read(xml_events(path))
     return sitting.contributions(), sitting.issues
 
 
@@ -108,7 +97,7 @@ class Label:
 def read_label(text: str) -> Label:
     """'Mr. Mark Gerretsen (Kingston and the Islands, Lib.)' -> name, seat, party;
     'The Acting Speaker (Mr. Gabriel Ste-Marie)' -> office and name; 'The Speaker' -> both."""
-    text = " ".join(text.split()).rstrip(":").strip()
+    text = clean(text).rstrip(":").strip()
     head, inner = _last_brackets(text)
     if inner is None:
         return Label(text or None, office=text if text.startswith("The ") else None)
@@ -164,13 +153,13 @@ class _Sitting:
                     self.section_id = f"{ID_PREFIX}/subject/{el.get('id') or el.sourceline}"
                 continue
             if tag == "ExtractedItem":
-                self.items[el.get("Name", "")] = _text(el)
+                self.items[el.get("Name", "")] = element_text(el)
             elif tag == "OrderOfBusinessTitle":
-                self.h1 = _text(el) or None
+                self.h1 = element_text(el) or None
             elif tag == "SubjectOfBusinessTitle":
-                self.h2 = _text(el) or None
+                self.h2 = element_text(el) or None
             elif tag == "SubjectOfBusinessQualifier":
-                self.h3 = _text(el) or None
+                self.h3 = element_text(el) or None
             elif tag == "SubjectOfBusiness":
                 self.h3 = None
                 el.clear(keep_tail=True)
@@ -190,7 +179,7 @@ class _Sitting:
             return
         affiliation = el.find("PersonSpeaking/Affiliation")
         main = _labelled(affiliation)
-        section = (self.section_id, self.h1, _join(self.h2, self.h3))
+        section = (self.section_id, self.h1, join_headings(self.h2, self.h3) or None)
         first = _Turn(f"{ID_PREFIX}/intervention/{iid}", *main, True, self.time, section,
                       el.sourceline)
         turns = [first]
@@ -242,7 +231,7 @@ class _Sitting:
                 text="\n\n".join(turn.paragraphs),
                 speaker=self._speaker(turn),
                 debate_id=debate_id,
-                debate_title=_join(major, minor) or "",
+                debate_title=join_headings(major, minor),
                 major_heading=major,
                 minor_heading=minor,
                 position=positions[debate_id],
@@ -308,14 +297,14 @@ def _split_label(para: etree._Element) -> tuple[etree._Element | None, str]:
     if not label_text.endswith(":"):
         if tail.lstrip().startswith(":"):
             tail = tail.lstrip()[1:]
-        elif len(children) > 1 and _text(children[1]) == ":" and not tail.strip():
+        elif len(children) > 1 and element_text(children[1]) == ":" and not tail.strip():
             tail, rest_start = children[1].tail or "", 2
         else:
             return None, _para_text(para)
     if not label_text.rstrip(":").strip() or not label_text[0].isupper():
         return None, _para_text(para)
     rest = [tail] + [_outer_text(c) for c in children[rest_start:]]
-    return first, _clean("".join(rest))
+    return first, clean("".join(rest))
 
 
 def _stage_direction(para: etree._Element) -> bool:
@@ -348,13 +337,11 @@ def _date(items: dict[str, str]) -> str | None:
 
 def _time(el: etree._Element) -> str | None:
     hour, minute = (el.get("Hr") or "").strip(), (el.get("Mn") or "0").strip()
-    if not (hour.isdigit() and minute.isdigit()) or int(hour) > 23 or int(minute) > 59:
-        return None
-    return f"{int(hour):02d}:{int(minute):02d}:00"
+    return clock(int(hour), int(minute)) if hour.isdigit() and minute.isdigit() else None
 
 
 def _para_text(para: etree._Element) -> str:
-    return _clean((para.text or "") + "".join(_outer_text(c) for c in para))
+    return clean((para.text or "") + "".join(_outer_text(c) for c in para))
 
 
 def _outer_text(el: etree._Element) -> str:
@@ -362,16 +349,3 @@ def _outer_text(el: etree._Element) -> str:
     if not isinstance(el.tag, str) or el.tag in _SKIPPED or el.tag == "Timestamp":
         return el.tail or ""
     return "".join(el.itertext()) + (el.tail or "")
-
-
-def _text(el: etree._Element | None) -> str:
-    return _clean("".join(el.itertext())) if el is not None else ""
-
-
-def _join(*parts: str | None) -> str | None:
-    return " — ".join(p for p in parts if p) or None
-
-
-def _clean(text: str | None) -> str:
-    return " ".join((text or "").split())
-

@@ -23,8 +23,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
+from indexer.sources.format import no_lookup_files, no_lookups
 from indexer.sources.partial_json import read_record_file
-from indexer.sources.paths import files_below, own_folder, source_path
+from indexer.sources.paths import files_matching, own_folder, source_path
+from indexer.sources.text import clean, join_headings
 
 FORMAT = "ie-oireachtas-json"
 PARSER_VERSION = 1
@@ -35,21 +37,11 @@ CHAMBERS = {"Dáil Éireann": "dail", "Seanad Éireann": "seanad"}
 _CHAIR_ROLES = ("Ceann_Comhairle", "CeannComhairle", "Cathaoirleach", "Chairman", "Chair")
 
 
-def load_lookups(root: Path, members: str | None = None) -> None:
-    """Nothing to load: the day file is all there is."""
-    return None
-
-
-def lookup_files(root: Path, members: str | None = None) -> list[Path]:
-    return []
-
-
+# The day file is all there is: nothing to look up.
+load_lookups = no_lookups
+lookup_files = no_lookup_files
 find_tree_root = own_folder
-
-
-def list_source_files(path: Path) -> list[Path]:
-    """`path` itself, or every *.json below it."""
-    return files_below(path, "*.json")
+list_source_files = files_matching("*.json")
 
 
 def parse_file(
@@ -114,7 +106,7 @@ def _contribution(speech: dict, sid: str, headings: tuple[str | None, str | None
                   position: int, day: str, house: str, corpus: str, source_file: str,
                   section: dict | None) -> Contribution | None:
     ref = (_value(speech.get("by")) or "").lstrip("#")
-    paras = [" ".join(str(p.get("content") or "").split())
+    paras = [clean(str(p.get("content") or ""))
              for p in speech.get("paras") or [] if isinstance(p, dict)]
     text = "\n\n".join(p for p in paras if p)
     if not ref or not text:
@@ -139,7 +131,7 @@ def _contribution(speech: dict, sid: str, headings: tuple[str | None, str | None
             chair=any(c in role for c in _CHAIR_ROLES) if role else None,
         ),
         debate_id=f"{ID_PREFIX}/{CHAMBERS[house]}/{day}/{sid}",
-        debate_title=" — ".join(t for t in (major, minor) if t),
+        debate_title=join_headings(major, minor),
         major_heading=major,
         minor_heading=minor,
         position=position,
@@ -162,7 +154,7 @@ def _repeated_in_subsections(sections: list[dict]) -> dict[str, set[tuple]]:
 def _key(speech: dict) -> tuple:
     paras = speech.get("paras") or []
     first = paras[0].get("content") if paras and isinstance(paras[0], dict) else ""
-    return speech.get("by"), " ".join(str(first or "").split())
+    return speech.get("by"), clean(str(first or ""))
 
 
 def _counts_agree(section: dict, kept: list[dict]) -> bool:
@@ -185,4 +177,3 @@ def _value(value) -> str | None:
         return None
     value = value.strip()
     return None if value in ("", "None") else value
-

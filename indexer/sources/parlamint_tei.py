@@ -19,7 +19,9 @@ from lxml import etree
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
 from indexer.errors import CorpusError
-from indexer.sources.paths import source_path
+from indexer.sources.paths import files_below, nearest_folder, own_folder, source_path
+from indexer.sources.text import clean, element_text
+from indexer.sources.xml_reading import reporting_read_errors, xml_events
 
 FORMAT = "parlamint-tei"
 PARSER_VERSION = 1
@@ -77,8 +79,7 @@ def load_lookups(root: Path, members: str | None = None) -> Registry:
     person_files, org_files = _registry_files(root, members)
     for path in org_files:
         for org in _parse(path).iter(TEI + "org"):
-            names = {n.get("full"): " ".join("".join(n.itertext()).split())
-                     for n in org.findall(TEI + "orgName")}
+            names = {n.get("full"): element_text(n) for n in org.findall(TEI + "orgName")}
             registry.orgs[org.get(XML_ID, "")] = (names.get("yes"), names.get("abb"))
     for path in person_files:
         for person in _parse(path).iter(TEI + "person"):
@@ -94,21 +95,13 @@ def lookup_files(root: Path, members: str | None = None) -> list[Path]:
 
 def find_tree_root(path: Path) -> Path:
     """The nearest folder at or above `path` holding a listPerson, else the file's folder."""
-    start = path.resolve()
-    folders = [start, *start.parents] if start.is_dir() else list(start.parents)
-    for folder in folders:
-        if any(folder.glob("*listPerson*.xml")):
-            return folder
-    return folders[0]
+    root = nearest_folder(path, lambda folder: any(folder.glob("*listPerson*.xml")))
+    return root or own_folder(path)
 
 
 def list_source_files(path: Path) -> list[Path]:
     """Sitting files: `path` itself, or every ParlaMint-XX_<date>*.xml below it (no .ana.xml)."""
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise CorpusError(f"source path {path} does not exist")
-    return sorted(p for p in path.rglob("*.xml") if _SITTING_FILE.match(p.name))
+    return files_below(path, "*.xml", keep=lambda p: bool(_SITTING_FILE.match(p.name)))
 
 
 def parse_file(
@@ -125,9 +118,8 @@ def parse_file(
     sitting.meta = _read_meta(path.with_name(path.stem + "-meta.tsv"), sitting)
     if not registry.persons and sitting.meta is None:
         sitting.issue(None, "no listPerson and no -meta.tsv beside the file: speakers unresolved")
-    try:
-        for event, el in etree.iterparse(str(path), events=("start", "end"), no_network=True,
-                                         resolve_entities=False):
+    with reporting_read_errors(sitting.issue):
+        for event, el in xml_events(path):
             if event == "start":
                 if el.tag == TEI + "div":
                     sitting.open_division()
@@ -140,10 +132,6 @@ def parse_file(
             elif el.tag == TEI + "u":
                 sitting.utterance(el)
                 el.clear(keep_tail=True)
-    except etree.XMLSyntaxError as err:
-        sitting.issue(err.lineno or None, f"not well-formed XML: {err.msg}")
-    except OSError as err:
-        sitting.issue(None, f"cannot read file: {err}")
     return sitting.contributions, sitting.issues
 
 
@@ -192,7 +180,7 @@ class _Sitting:
 
     def heading(self, el: etree._Element) -> None:
         self.section.debate_id = el.get(XML_ID) or self.section.debate_id
-        self.section.title = _clean("".join(el.itertext())) or None
+        self.section.title = element_text(el) or None
 
     def utterance(self, el: etree._Element) -> None:
         uid, line = el.get(XML_ID), el.sourceline
@@ -289,8 +277,8 @@ def _person(el: etree._Element) -> Person:
     pers = el.find(TEI + "persName")
     surname = forenames = ""
     if pers is not None:
-        surname = " ".join(_clean("".join(s.itertext())) for s in pers.findall(TEI + "surname"))
-        forenames = " ".join(_clean("".join(f.itertext())) for f in pers.findall(TEI + "forename"))
+        surname = " ".join(element_text(s) for s in pers.findall(TEI + "surname"))
+        forenames = " ".join(element_text(f) for f in pers.findall(TEI + "forename"))
     name = ", ".join(part for part in (surname, forenames) if part)
     affiliations = tuple(
         Affiliation((a.get("ref") or "").lstrip("#"), a.get("role") or "",
@@ -313,14 +301,9 @@ def _seg_text(seg: etree._Element) -> str:
         if child.tag not in _SKIPPED_IN_TEXT and isinstance(child.tag, str):
             parts.append("".join(child.itertext()))
         parts.append(child.tail or "")
-    return _clean("".join(parts))
+    return clean("".join(parts))
 
 
 def _known(value: str | None) -> str | None:
     value = (value or "").strip()
     return None if value in _UNKNOWN else value
-
-
-def _clean(text: str | None) -> str:
-    return " ".join((text or "").split())
-

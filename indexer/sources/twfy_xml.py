@@ -18,8 +18,11 @@ from lxml import etree
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
 from indexer.errors import CorpusError
-from indexer.members import MemberRegistry
-from indexer.sources.paths import source_path
+from indexer.sources.clock import clock
+from indexer.sources.parlparse_members import MemberRegistry
+from indexer.sources.paths import files_below, nearest_folder, source_path
+from indexer.sources.text import clean, join_headings
+from indexer.sources.xml_reading import reporting_read_errors, xml_events
 
 FORMAT = "twfy-xml"
 PARSER_VERSION = 1
@@ -62,6 +65,8 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CP1252 = {
     code: bytes([code]).decode("cp1252", errors="ignore") or None for code in range(0x80, 0xA0)
 }
+# Each file declares its entities (&ndash;, ...) in an internal DTD.
+_ENTITIES = {"load_dtd": True, "resolve_entities": "internal"}
 
 
 def load_lookups(root: Path, members: str | None = None) -> MemberRegistry:
@@ -77,10 +82,9 @@ def lookup_files(root: Path, members: str | None = None) -> list[Path]:
 
 def find_tree_root(path: Path) -> Path:
     """The nearest folder at or above `path` that contains a members/ folder."""
-    start = path.resolve()
-    for folder in [start, *start.parents] if start.is_dir() else start.parents:
-        if (folder / "members").is_dir():
-            return folder
+    root = nearest_folder(path, lambda folder: (folder / "members").is_dir())
+    if root is not None:
+        return root
     raise CorpusError(
         f"no members/ folder at or above {path}: a TheyWorkForYou tree needs members/ "
         "(people.xml, reduced-all-members.xml, ...) beside debates/, wrans/, lords/, ..."
@@ -93,12 +97,8 @@ def list_source_files(path: Path) -> list[Path]:
     Of a re-scraped day (debates2009-10-26a.xml, ...26b.xml) only the latest version is kept:
     the one marked latest="yes", else the one with the highest letter.
     """
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise CorpusError(f"source path {path} does not exist")
-    files = sorted(
-        p for p in path.rglob("*.xml") if "members" not in p.relative_to(path).parts[:-1]
+    files = files_below(
+        path, "*.xml", keep=lambda p: "members" not in p.relative_to(path).parts[:-1]
     )
     days: dict[tuple[Path, str], list[Path]] = defaultdict(list)
     for file in files:
@@ -115,15 +115,8 @@ def parse_file(
     """
     sitting = _Sitting(path, members, corpus, source_path(path, root))
     depth = 0
-    try:
-        events = etree.iterparse(
-            str(path),
-            events=("start", "end"),
-            load_dtd=True,
-            resolve_entities="internal",
-            no_network=True,
-        )
-        for event, el in events:
+    with reporting_read_errors(sitting.issue):
+        for event, el in xml_events(path, **_ENTITIES):
             if event == "start":
                 depth += 1
                 if depth == 2:
@@ -135,10 +128,6 @@ def parse_file(
                 sitting.take(el)
                 el.clear(keep_tail=True)
             depth -= 1
-    except etree.XMLSyntaxError as err:
-        sitting.issue(err.lineno or None, f"not well-formed XML: {err.msg}")
-    except OSError as err:
-        sitting.issue(None, f"cannot read file: {err}")
     return sitting.contributions, sitting.issues
 
 
@@ -151,9 +140,7 @@ def normalise_time(value: str | None) -> str | None:
     if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
         return None
     hours, minutes, seconds = (int(p) for p in [*parts, "0"][:3])
-    if hours > 23 or minutes > 59 or seconds > 59:
-        return None
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}"
+    return clock(hours, minutes, seconds)
 
 
 def sitting_date(gid: str) -> str | None:
@@ -178,7 +165,7 @@ def office_in_name(printed_name: str | None) -> str | None:
     The Scottish Official Report prints office-holders as "The <office> (<name>)" and members
     as "<name> (<seat>) (<party>)"; only the first has one bracket and starts with "The ".
     """
-    name = " ".join((printed_name or "").split())
+    name = clean(printed_name)
     if not name.endswith(")"):
         return None
     head, sep, inner = name[:-1].rpartition(" (")
@@ -290,7 +277,7 @@ class _Section:
 
     @property
     def title(self) -> str:
-        return " — ".join(t for t in (self.major, self.minor) if t)
+        return join_headings(self.major, self.minor)
 
 
 def contribution_text(el: etree._Element) -> str:
@@ -342,8 +329,7 @@ def _table(table: etree._Element) -> str:
 
 
 def _clean(text: str | None) -> str:
-    return " ".join((text or "").translate(_CP1252).split())
-
+    return clean((text or "").translate(_CP1252))
 
 
 def _version_key(path: Path) -> tuple[Path, str]:
@@ -364,13 +350,7 @@ def _latest(versions: list[Path]) -> Path:
 def _root_attribute(path: Path, name: str) -> str | None:
     """An attribute of the root element, reading no further than its start tag."""
     try:
-        for _, el in etree.iterparse(
-            str(path),
-            events=("start",),
-            load_dtd=True,
-            resolve_entities="internal",
-            no_network=True,
-        ):
+        for _, el in xml_events(path, events=("start",), **_ENTITIES):
             return el.get(name)
     except (etree.XMLSyntaxError, OSError):
         return None

@@ -24,8 +24,10 @@ from lxml import etree
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
 from indexer.errors import CorpusError
+from indexer.sources.clock import clock
 from indexer.sources.partial_json import read_record_file
-from indexer.sources.paths import files_below, source_path
+from indexer.sources.paths import existing, files_matching, nearest_folder, own_folder, source_path
+from indexer.sources.text import clean
 
 FORMAT = "us-crec"
 PARSER_VERSION = 1
@@ -86,7 +88,7 @@ class Issue:
 
 def load_lookups(root: Path, members: str | None = None) -> Issue:
     """GPO's metadata for the day: mods.xml at the corpus root (or `members`)."""
-    path = root / (members or "mods.xml")
+    path = _mods_file(root, members)
     issue = Issue()
     if not path.is_file():
         return issue
@@ -104,20 +106,21 @@ def load_lookups(root: Path, members: str | None = None) -> Issue:
 
 
 def lookup_files(root: Path, members: str | None = None) -> list[Path]:
-    path = root / (members or "mods.xml")
-    return [path] if path.is_file() else []
+    """mods.xml, where there is one."""
+    return existing(_mods_file(root, members))
+
+
+def _mods_file(root: Path, members: str | None) -> Path:
+    return root / (members or "mods.xml")
 
 
 def find_tree_root(path: Path) -> Path:
     """The nearest folder at or above `path` holding mods.xml, else the file's folder."""
-    start = path.resolve()
-    folders = [start, *start.parents] if start.is_dir() else list(start.parents)
-    return next((f for f in folders if (f / "mods.xml").is_file()), folders[0])
+    root = nearest_folder(path, lambda folder: (folder / "mods.xml").is_file())
+    return root or own_folder(path)
 
 
-def list_source_files(path: Path) -> list[Path]:
-    """`path` itself, or every granule (*.json) below it."""
-    return files_below(path, "*.json")
+list_source_files = files_matching("*.json")
 
 
 def parse_file(
@@ -142,7 +145,7 @@ def parse_file(
     if house is None or day is None:
         problems.append(ParseIssue(source_file, None, f"{gid}: no chamber or date; skipped"))
         return [], problems
-    title = granule.title or _clean(data.get("title") or data.get("doc_title")) or None
+    title = granule.title or clean(data.get("title") or data.get("doc_title")) or None
     found: list[Contribution] = []
     time = None
     for n, item in enumerate(items):
@@ -151,10 +154,11 @@ def parse_file(
             continue
         if item.get("kind") == "metacharacters":  # "{time}  1030" marks the clock
             stamp = _TIME.search(item.get("text") or "")
-            time = f"{stamp.group(1)}:{stamp.group(2)}:00" if stamp else time
+            if stamp:
+                time = clock(int(stamp.group(1)), int(stamp.group(2))) or time
         if item.get("kind") != "speech":
             continue
-        label = _clean(item.get("speaker")) or None
+        label = clean(item.get("speaker")) or None
         body = _speech_text(item.get("text") or "", label)
         if not body:
             problems.append(ParseIssue(source_file, None, f"{gid}: speech {n} has no text"))
@@ -242,22 +246,22 @@ def _granule(item: etree._Element) -> Granule | None:
     if not gid:
         return None
     granule = Granule(gid)
-    granule.title = _clean(item.findtext(f"{MODS}titleInfo/{MODS}title")) or None
-    granule.section = _clean(item.findtext(f"{MODS}titleInfo/{MODS}partName")) or None
-    granule.date = _clean(item.findtext(f"{MODS}extension/{MODS}granuleDate")) or None
-    start = _clean(item.findtext(f"{MODS}part/{MODS}extent/{MODS}start"))
-    end = _clean(item.findtext(f"{MODS}part/{MODS}extent/{MODS}end"))
+    granule.title = clean(item.findtext(f"{MODS}titleInfo/{MODS}title")) or None
+    granule.section = clean(item.findtext(f"{MODS}titleInfo/{MODS}partName")) or None
+    granule.date = clean(item.findtext(f"{MODS}extension/{MODS}granuleDate")) or None
+    start = clean(item.findtext(f"{MODS}part/{MODS}extent/{MODS}start"))
+    end = clean(item.findtext(f"{MODS}part/{MODS}extent/{MODS}end"))
     granule.pages = (start if not end or end == start else f"{start}-{end}") or None
     for url in item.iterfind(f"{MODS}location/{MODS}url"):
         if url.get("displayLabel") == "HTML rendition":
-            granule.url = _clean(url.text) or None
+            granule.url = clean(url.text) or None
     for cm in item.iterfind(f"{MODS}extension/{MODS}congMember"):
         bioguide = cm.get("bioGuideId")
         if bioguide:
             name = cm.find(f"{MODS}name[@type='authority-fnf']")
             granule.members[bioguide] = Member(
                 bioguide, cm.get("party") or None, cm.get("state") or None,
-                _clean(name.text) if name is not None else None,
+                clean(name.text) if name is not None else None,
             )
     return granule
 
@@ -277,8 +281,3 @@ def _header_date(header: dict) -> str | None:
     if not (str(year).isdigit() and month in months and str(day).isdigit()):
         return None
     return f"{int(year):04d}-{months.index(month) + 1:02d}-{int(day):02d}"
-
-
-def _clean(text) -> str:
-    return " ".join(text.split()) if isinstance(text, str) else ""
-

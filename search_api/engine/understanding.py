@@ -13,10 +13,12 @@ matched with their capital letter ("Labour", not "labour market").
 
 from __future__ import annotations
 
-import json
 import re
-import sqlite3
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from indexer.contribution import DESCRIBED_BY_DOCSTRINGS
+from indexer.store.records import SpeakerSummary
 
 GOVERNMENT_BOOST = 0.1  # added to a fused score in [0, 1] for office-holders' contributions
 _GOVERNMENT = re.compile(
@@ -37,10 +39,16 @@ _NICKNAMES = {
 class Understanding:
     """What a query was read to ask for."""
 
-    speaker: str | None = None  # person id (or printed name where the person is unknown)
+    __pydantic_config__ = DESCRIBED_BY_DOCSTRINGS
+
+    speaker: str | None = None
+    """Person id of a member named in the query (or "name:<printed name>" where the person
+    is unknown)."""
     speaker_name: str | None = None
     party: str | None = None
-    government: bool = False  # asks what office-holders said
+    """A party named in the query."""
+    government: bool = False
+    """The query asks what office-holders said: boosted."""
 
     def empty(self) -> bool:
         return not (self.speaker or self.party or self.government)
@@ -49,15 +57,14 @@ class Understanding:
 class QueryReader:
     """Recognises the members and parties of one index in queries."""
 
-    def __init__(self, db: sqlite3.Connection, parties: list[str]):
+    def __init__(self, speakers: Iterable[SpeakerSummary], parties: Sequence[str]):
+        """`speakers` busiest first: a name two of them share means the busier one."""
         self.names: dict[str, tuple[str, str]] = {}  # lower-cased name -> (key, display name)
-        rows = db.execute("SELECT key, name, printed_names FROM speakers "
-                          "ORDER BY contributions DESC")
-        for key, name, printed in rows:
-            for candidate in {name, *_json_list(printed)}:
+        for speaker in speakers:
+            for candidate in {speaker.name, *speaker.printed_names}:
                 normal = _normalise(candidate)
                 if len(normal.split()) >= 2 and normal not in self.names:
-                    self.names[normal] = (key, name)
+                    self.names[normal] = (speaker.key, speaker.name)
         self.parties = {alias: party for alias, party in _NICKNAMES.items() if party in parties}
         self.parties.update({party.lower(): party for party in parties})
 
@@ -86,7 +93,3 @@ class QueryReader:
 
 def _normalise(text: str) -> str:
     return " ".join(w for w in _WORDS.split(text.lower()) if w)
-
-
-def _json_list(text: str) -> list[str]:
-    return json.loads(text) if text else []

@@ -1,4 +1,4 @@
-"""The `debate-search` command: thin, calls the library; errors are one line and exit 1."""
+"""The `debate-search` command: thin, calls the operations; errors are one line and exit 1."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from indexer.errors import DebateSearchError
 from search_api.settings import Settings
@@ -17,17 +18,28 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models load from local folders o
 
 
 class _Group(click.Group):
-    """Turns library errors into one line on stderr and exit status 1."""
+    """Turns library errors and invalid requests into one line on stderr and exit status 1."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except DebateSearchError as exc:
             raise click.ClickException(str(exc)) from exc
+        except ValidationError as exc:  # a request model refused an option's value
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise click.ClickException(f"{where}: {first['msg']}") from exc
 
 
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj
+
+
+def _open_index(ctx: click.Context):
+    """The SearchIndex at --index (or the settings' index folder)."""
+    from search_api.engine.search_index import SearchIndex
+
+    return SearchIndex(_settings(ctx).index_dir)
 
 
 def _index_option(command):
@@ -84,52 +96,50 @@ def index(ctx, paths, out, model_path, context, plain_format, force, quiet):
     click.echo(report.summary())
 
 
+def _filter_options(command):
+    """/search's filters (operations.schemas.filter_fields), as options collected in
+    **filters."""
+    from search_api.operations.schemas import filter_fields
+
+    for name, (_type, field) in reversed(filter_fields().items()):
+        command = click.option(_OPTION_NAMES.get(name, f"--{name.replace('_', '-')}"), name,
+                               help=field.description)(command)
+    return command
+
+
+# Options named more briefly than the filters they set.
+_OPTION_NAMES = {"date_from": "--from", "date_to": "--to"}
+
+
 @main.command()
 @_index_option
 @click.argument("query")
 @click.option("-k", "k", default=10, show_default=True, help="Number of results (1-100).")
 @click.option("--offset", default=0, show_default=True, help="Results to skip.")
-@click.option("--speaker", help="Speaker name (substring) or person id.")
-@click.option("--party", help='Party name or code, e.g. "Labour" or "Lab".')
-@click.option("--house", help='House or body, e.g. "House of Lords".')
-@click.option("--kind", help="speech, question, answer or statement.")
-@click.option("--from", "date_from", help="Earliest sitting date, YYYY-MM-DD.")
-@click.option("--to", "date_to", help="Latest sitting date, YYYY-MM-DD.")
-@click.option("--debate", help="Substring of the debate title.")
-@click.option("--parliament", help='e.g. "UK Parliament".')
-@click.option("--corpus", help="A corpus name, as `stats` lists them.")
+@_filter_options
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "keyword"]),
               help="Ranking: words and meaning (hybrid, the default), meaning, or words.")
 @click.option("--literal", is_flag=True,
               help="Do not read members, parties or 'the Government' in QUERY as filters.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
 @click.pass_context
-def search(ctx, query, k, offset, speaker, party, house, kind, date_from, date_to, debate,
-           parliament, corpus, mode, literal, as_json):
+def search(ctx, query, k, offset, mode, literal, as_json, **filters):
     """Search the index for QUERY."""
-    from search_api import tools
-    from search_api.retrieval import SearchIndex
-    from search_api.schemas import SearchRequest
+    from search_api.operations import operations
+    from search_api.operations.schemas import SearchRequest
 
-    request = SearchRequest(q=query, k=k, offset=offset, speaker=speaker, party=party,
-                            house=house, kind=kind, date_from=date_from, date_to=date_to,
-                            debate=debate, parliament=parliament, corpus=corpus, mode=mode,
-                            understand=not literal)
-    response = tools.search(SearchIndex(_settings(ctx).index_dir), request)
+    request = SearchRequest(q=query, k=k, offset=offset, mode=mode, understand=not literal,
+                            **filters)
+    response = operations.search(_open_index(ctx), request)
     if as_json:
         click.echo(response.model_dump_json(indent=2))
         return
     if not response.results:
         click.echo("No results.")
     for rank, r in enumerate(response.results, start=offset + 1):
-        s = r.speaker
-        who = s.name or "(no speaker named)"
-        details = ", ".join(x for x in (s.office, s.party, s.constituency or s.peerage) if x)
-        click.secho(f"{rank}. {who}" + (f" ({details})" if details else ""), bold=True)
-        click.echo(f"   {r.house}, {r.date}: {r.debate.title}  [score {r.score:.3f}]")
-        click.echo(textwrap.fill(r.snippet.sentence, width=88, initial_indent="   ",
-                                 subsequent_indent="   "))
-        click.echo(f"   {r.id}" + (f"  {r.source_url}" if r.source_url else ""))
+        click.secho(f"{rank}. {r.citation}", bold=True)
+        click.echo(textwrap.fill(f"{r.snippet.sentence}  [score {r.score:.3f}]", width=88,
+                                 initial_indent="   ", subsequent_indent="   "))
 
 
 @main.command(name="eval")
@@ -153,47 +163,26 @@ def search(ctx, query, k, offset, speaker, party, house, kind, date_from, date_t
 @click.pass_context
 def evaluate(ctx, set_name, beir_dir, queries_path, qrels_path, configs, split, out):
     """Measure retrieval: nDCG@10, MRR@10, Recall@10/100 and MAP, side by side."""
-    from search_api import evaluation
-    from search_api.retrieval import SearchIndex
+    from search_api.evaluation import runs, sets
 
-    index = SearchIndex(_settings(ctx).index_dir)
+    index = _open_index(ctx)
     if set_name:
-        evalset = evaluation.written_answers_set(index)
+        evalset = sets.written_answers_set(index)
     elif beir_dir:
-        evalset = evaluation.beir_set(beir_dir)
+        evalset = sets.beir_set(beir_dir)
     elif queries_path and qrels_path:
-        qrels = evaluation.load_qrels(qrels_path)
-        queries = {q: t for q, t in evaluation.load_queries(queries_path).items() if q in qrels}
-        evalset = evaluation.EvalSet(queries_path.stem, queries, qrels)
+        evalset = sets.query_set(queries_path, qrels_path)
     else:
         raise click.UsageError("give --set, --beir, or --queries with --qrels")
     if split != "all":
         evalset = evalset.split(split)
-    named = dict(evaluation.parse_config(spec)
+    named = dict(runs.parse_config(spec)
                  for spec in (configs or ("dense", "keyword", "rrf", "hybrid")))
-    results = evaluation.compare(index, evalset, named)
-    click.echo(evaluation.format_table(evalset, results))
+    results = runs.compare(index, evalset, named)
+    click.echo(runs.format_table(evalset, results))
     if out:
-        evaluation.write_outputs(out, evalset, results)
+        runs.write_outputs(out, evalset, results)
         click.echo(f"Runs and metrics written to {out}")
-
-
-def _filter_options(command):
-    """/search's filters, as options of a command that takes them as **filters."""
-    options = [
-        click.option("--speaker", help="Speaker name (substring) or person id."),
-        click.option("--party", help='Party name or code, e.g. "Labour" or "Lab".'),
-        click.option("--house", help='House or body, e.g. "House of Lords".'),
-        click.option("--kind", help="speech, question, answer or statement."),
-        click.option("--from", "date_from", help="Earliest sitting date, YYYY-MM-DD."),
-        click.option("--to", "date_to", help="Latest sitting date, YYYY-MM-DD."),
-        click.option("--debate", help="Substring of the debate title."),
-        click.option("--parliament", help='e.g. "UK Parliament".'),
-        click.option("--corpus", help="A corpus name, as `stats` lists them."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
 
 
 @main.command()
@@ -204,12 +193,10 @@ def _filter_options(command):
 @click.pass_context
 def ask(ctx, question, as_json, **filters):
     """Answer QUESTION with verbatim, cited sentences from the record, by speaker."""
-    from search_api import tools
-    from search_api.answer_schemas import AnswerRequest
-    from search_api.retrieval import SearchIndex
+    from search_api.operations import operations
+    from search_api.operations.answer_schemas import AnswerRequest
 
-    index = SearchIndex(_settings(ctx).index_dir)
-    response = tools.answer(index, AnswerRequest(q=question, **filters))
+    response = operations.answer(_open_index(ctx), AnswerRequest(q=question, **filters))
     click.echo(response.model_dump_json(indent=2) if as_json else response.text)
 
 
@@ -225,13 +212,11 @@ def ask(ctx, question, as_json, **filters):
 @click.pass_context
 def context(ctx, question, max_tokens, encoding, as_json, **filters):
     """Print the best passages for QUESTION, cited, within a token budget (for an LLM)."""
-    from search_api import tools
-    from search_api.answer_schemas import ContextRequest
-    from search_api.retrieval import SearchIndex
+    from search_api.operations import operations
+    from search_api.operations.answer_schemas import ContextRequest
 
-    index = SearchIndex(_settings(ctx).index_dir)
     request = ContextRequest(q=question, max_tokens=max_tokens, encoding=encoding, **filters)
-    response = tools.context(index, request)
+    response = operations.context(_open_index(ctx), request)
     click.echo(response.model_dump_json(indent=2) if as_json else response.context, nl=False)
 
 
@@ -240,10 +225,9 @@ def context(ctx, question, max_tokens, encoding, as_json, **filters):
 @click.pass_context
 def mcp(ctx):
     """Serve the chatbot tools over MCP on stdin/stdout (for MCP clients such as Claude)."""
-    from search_api.mcp_server import build_mcp_server
-    from search_api.retrieval import SearchIndex
+    from search_api.interfaces.mcp import build_mcp_server
 
-    index = SearchIndex(_settings(ctx).index_dir)  # no index: one line on stderr, exit 1
+    index = _open_index(ctx)  # no index: one line on stderr, exit 1
     index.warm_up()
     build_mcp_server(lambda: index).run("stdio")
 
@@ -253,10 +237,9 @@ def mcp(ctx):
 @click.pass_context
 def stats(ctx):
     """Print what the index holds, as JSON."""
-    from search_api.catalogue import index_stats
-    from search_api.retrieval import SearchIndex
+    from search_api.operations import operations
 
-    click.echo(json.dumps(index_stats(SearchIndex(_settings(ctx).index_dir)), indent=2))
+    click.echo(json.dumps(operations.stats(_open_index(ctx)), indent=2))
 
 
 @main.command()
@@ -268,7 +251,7 @@ def serve(ctx, host, port):
     """Serve the HTTP API (and its docs at /docs) over the index."""
     import uvicorn
 
-    from search_api.app import create_app
+    from search_api.interfaces.http.app import create_app
 
     settings = _settings(ctx)
     settings.host = host or settings.host

@@ -1,4 +1,5 @@
-"""Who is who: ParlParse member ids -> person, name, party, constituency and office, by date.
+"""Who is who in ParlParse's members data (TheyWorkForYou's members/ folder): member ids ->
+person, name, party, constituency and office, by date. Used by twfy_xml.
 
 Resolution is by id only. A speaker whose id is missing, "unknown" or not valid on the
 sitting date keeps the printed name and nothing else: a name is never matched to a member,
@@ -15,6 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from indexer.contribution import Speaker
+from indexer.sources.text import clean
 
 # Every party code or name that occurs in the members files, mapped to one full name.
 PARTY_NAMES: dict[str, str] = {
@@ -75,14 +77,6 @@ def party_name(code: str | None) -> str | None:
     if code is None or code in UNKNOWN_PARTY_CODES:
         return None
     return PARTY_NAMES.get(code, code)
-
-
-def party_aliases() -> dict[str, str]:
-    """Lower-cased code or name -> full party name, so a filter accepts "Lab" or "labour"."""
-    aliases = {code.lower(): name for code, name in PARTY_NAMES.items() if code != "None"}
-    aliases.update({name.lower(): name for name in PARTY_NAMES.values()})
-    aliases.update({"lib dem": "Liberal Democrat", "liberal democrats": "Liberal Democrat"})
-    return aliases
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +189,7 @@ class MemberRegistry:
 
 
 def _normalise(text: str | None) -> str | None:
-    collapsed = " ".join((text or "").split())
-    return collapsed or None
+    return clean(text) or None
 
 
 def _day(date: str, *, end: bool) -> str:
@@ -234,7 +227,7 @@ def _read_members(path: Path) -> Iterable[MemberRecord]:
             member_id=el.get("id", ""),
             fromdate=_day(el.get("fromdate", "0000"), end=False),
             todate=_day(el.get("todate", "9999"), end=True),
-            name=" ".join(name.split()),
+            name=clean(name),
             party_code=None if code in UNKNOWN_PARTY_CODES else code,
             constituency=_normalise(el.get("constituency")),
         )

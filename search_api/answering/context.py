@@ -28,12 +28,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from indexer.sentences import sentence_spans
+from indexer.store.records import ContributionRecord, SearchFilters
 from indexer.tokens import ENCODINGS, get_encoding
-from search_api.answers import ANSWERABLE_THRESHOLD, citation_line, describe_speaker, retrieve
+from search_api.answering.answers import ANSWERABLE_THRESHOLD, retrieve
+from search_api.answering.citations import citation_line, describe_speaker
+from search_api.answering.exchanges import exchanges
+from search_api.engine.checks import MAX_K
+from search_api.engine.search_index import SearchHit, SearchIndex
 from search_api.errors import InvalidRequest
-from search_api.exchanges import exchanges
-from search_api.filters import MAX_K, SearchFilters
-from search_api.records import ContributionRecord
 
 MAX_CONTEXT_TOKENS = 100_000
 TRUNCATED = " […]"
@@ -83,7 +85,7 @@ class PackedContext:
 
 
 def pack_context(
-    index, question: str, max_tokens: int, encoding: str = "cl100k_base",
+    index: SearchIndex, question: str, max_tokens: int, encoding: str = "cl100k_base",
     filters: SearchFilters | None = None, *, threshold: float = ANSWERABLE_THRESHOLD,
 ) -> PackedContext:
     """The best passages for `question` from a SearchIndex, cited, in `max_tokens` tokens."""
@@ -140,10 +142,10 @@ def _header(question: str, top: float | None, threshold: float, answerable: bool
     return "\n".join(lines) + "\n\n"
 
 
-def _candidates(index, hits) -> list[tuple]:
+def _candidates(index: SearchIndex, hits: list[SearchHit]) -> list[tuple]:
     """(record, start, end, focus, role, score): each hit's best chunk (focus: its best
     sentence), then the answers the hit got."""
-    links = exchanges(index, [h.contribution.id for h in hits])
+    links = exchanges(index.store, [h.contribution.id for h in hits])
     seen: set[str] = set()
     found = []
     for hit in hits:
@@ -163,12 +165,9 @@ def _candidates(index, hits) -> list[tuple]:
     return found
 
 
-def _span(index, record: ContributionRecord, ordinal: int) -> tuple[int, int]:
-    row = index.db.execute(
-        "SELECT chunks.char_start, chunks.char_end FROM chunks JOIN contributions "
-        "ON contributions.rowid = chunks.contribution_rowid "
-        "WHERE contributions.id = ? AND chunks.ordinal = ?", (record.id, ordinal)).fetchone()
-    return (row[0], row[1]) if row else (0, len(record.text))
+def _span(index: SearchIndex, record: ContributionRecord, ordinal: int) -> tuple[int, int]:
+    chunk = index.store.chunk_of(record.id, ordinal)
+    return (chunk.start, chunk.end) if chunk else (0, len(record.text))
 
 
 def _fit(candidate, number: int, budget: int, count) -> ContextPassage | None:

@@ -1,4 +1,4 @@
-"""Batch retrieval evaluation: query sets, runs, metrics (through ir-measures), comparisons.
+"""Runs and their scores: retrieval configurations run over a query set, measured, compared.
 
 Metrics come from ir-measures (on pytrec-eval-terrier, trec_eval's engine); none are computed
 here. A query that retrieves nothing counts as 0 for every measure (trec_eval itself would
@@ -8,10 +8,9 @@ skip it and report a higher mean).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import ir_measures
@@ -19,9 +18,9 @@ from ir_measures import AP, RR, R, nDCG
 from scipy import stats
 from tqdm import tqdm
 
-from search_api.errors import InvalidRequest
-from search_api.filters import SearchFilters
-from search_api.retrieval import RetrievalConfig, SearchIndex
+from search_api.engine.search_index import RetrievalConfig, SearchIndex
+from search_api.errors import EvaluationError, InvalidRequest
+from search_api.evaluation.sets import EvalSet, Qrels
 
 MEASURES = {"nDCG@10": nDCG @ 10, "MRR@10": RR @ 10, "R@10": R @ 10, "R@100": R @ 100,
             "MAP": AP}
@@ -29,95 +28,6 @@ PRIMARY = "nDCG@10"
 RUN_DEPTH = 100
 
 Run = dict[str, dict[str, float]]  # query id -> {document id: score}
-Qrels = dict[str, dict[str, int]]  # query id -> {document id: relevance}
-
-
-@dataclass
-class EvalSet:
-    """Queries with relevance judgements; `filters` restrict the candidate documents."""
-
-    name: str
-    queries: dict[str, str]
-    qrels: Qrels
-    filters: SearchFilters = field(default_factory=SearchFilters)
-
-    def split(self, part: str) -> EvalSet:
-        """A deterministic third ("dev") or two thirds ("test") of the queries, by id hash."""
-        if part not in ("dev", "test"):
-            raise InvalidRequest("split", f"unknown split {part!r}; known: dev, test")
-        keep = {q for q in self.queries if (_bucket(q) == 0) == (part == "dev")}
-        return EvalSet(f"{self.name}/{part}", {q: t for q, t in self.queries.items() if q in keep},
-                       {q: r for q, r in self.qrels.items() if q in keep}, self.filters)
-
-
-def _bucket(query_id: str) -> int:
-    return int(hashlib.sha256(query_id.encode()).hexdigest(), 16) % 3
-
-
-# Loading ---------------------------------------------------------------------------------
-
-def load_queries(path: Path) -> dict[str, str]:
-    """BEIR queries.jsonl ({"_id", "text"} per line) or a two-column TSV (id, text)."""
-    queries = {}
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                if path.suffix == ".jsonl":
-                    item = json.loads(line)
-                    queries[str(item["_id"])] = item["text"]
-                else:
-                    query_id, text = line.rstrip("\n").split("\t", 1)
-                    queries[query_id] = text
-            except (ValueError, KeyError) as exc:
-                raise InvalidRequest("queries", f"{path}:{line_no}: not a query: {exc}") from exc
-    return queries
-
-
-def load_qrels(path: Path) -> Qrels:
-    """BEIR qrels TSV (query-id, corpus-id, score; header optional) or TREC qrels."""
-    qrels: Qrels = {}
-    with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            parts = line.split()
-            if not parts or (line_no == 1 and parts[0] == "query-id"):
-                continue
-            if len(parts) == 4:  # TREC: qid iteration docid relevance
-                parts = [parts[0], parts[2], parts[3]]
-            try:
-                query_id, doc_id, relevance = parts[0], parts[1], int(parts[2])
-            except (IndexError, ValueError) as exc:
-                raise InvalidRequest("qrels", f"{path}:{line_no}: not a judgement") from exc
-            qrels.setdefault(query_id, {})[doc_id] = relevance
-    return qrels
-
-
-def beir_set(folder: Path, split: str = "test") -> EvalSet:
-    """A BEIR collection's queries and qrels (judged queries only)."""
-    qrels = load_qrels(folder / "qrels" / f"{split}.tsv")
-    queries = {q: t for q, t in load_queries(folder / "queries.jsonl").items() if q in qrels}
-    return EvalSet(folder.name, queries, qrels)
-
-
-def written_answers_set(index: SearchIndex) -> EvalSet:
-    """UK Commons written questions, each judged against the reply in its section.
-
-    Query = a written question's text; relevant = the answers in the same debate section
-    (several questions can share one reply). The candidates are Commons written answers.
-    """
-    rows = index.db.execute(
-        "SELECT q.id, q.text, a.id FROM contributions q JOIN contributions a "
-        "ON a.debate_id = q.debate_id AND a.kind = 'answer' "
-        "WHERE q.kind = 'question' AND q.house = 'House of Commons' ORDER BY q.rowid"
-    )
-    queries: dict[str, str] = {}
-    qrels: Qrels = {}
-    for question_id, text, answer_id in rows:
-        queries[question_id] = text
-        qrels.setdefault(question_id, {})[answer_id] = 1
-    return EvalSet("uk-written-answers", queries, qrels,
-                   SearchFilters(kind="answer", house="House of Commons"))
 
 
 def parse_config(spec: str) -> tuple[str, RetrievalConfig]:
@@ -130,21 +40,27 @@ def parse_config(spec: str) -> tuple[str, RetrievalConfig]:
     base = PRESETS.get(name, RetrievalConfig())
     if not settings:
         if name not in PRESETS:
-            raise InvalidRequest("config", f"unknown preset {name!r}; known: {', '.join(PRESETS)}"
-                                 " (or give name:key=value,...)")
+            raise EvaluationError(f"unknown preset {name!r}; known: {', '.join(PRESETS)} "
+                                  "(or give name:key=value,...)")
         return name, base
     values = {}
     types = {f.name: f.type for f in dataclasses.fields(RetrievalConfig)}
     for item in settings.split(","):
         key, _, value = item.partition("=")
         if key not in types:
-            raise InvalidRequest("config", f"unknown setting {key!r}; known: {', '.join(types)}")
+            raise EvaluationError(f"unknown setting {key!r}; known: {', '.join(types)}")
         kind = str(types[key])
         if kind == "bool":
             values[key] = value.strip().lower() in ("1", "true", "yes", "on")
-        else:
+            continue
+        try:
             values[key] = {"float": float, "int": int}.get(kind, str)(value)
-    return name, dataclasses.replace(base, **values)
+        except ValueError:
+            raise EvaluationError(f"{spec}: {key} takes a {kind}, not {value!r}") from None
+    try:
+        return name, dataclasses.replace(base, **values)
+    except InvalidRequest as exc:  # a value RetrievalConfig refuses
+        raise EvaluationError(f"{spec}: {exc}") from exc
 
 
 PRESETS = {
@@ -154,8 +70,6 @@ PRESETS = {
     "rrf": RetrievalConfig(mode="hybrid", fusion="rrf"),
 }
 
-
-# Running and scoring ---------------------------------------------------------------------
 
 def run_queries(index: SearchIndex, evalset: EvalSet, config: RetrievalConfig,
                 *, progress: bool = True, depth: int = RUN_DEPTH) -> Run:

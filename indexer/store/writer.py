@@ -1,44 +1,22 @@
-"""The on-disk index: FAISS vectors + SQLite metadata + a JSON manifest, written atomically.
-
-Layout of an index folder:
-
-    INDEX/current -> builds/<build id>      symlink, swapped atomically by rename
-    INDEX/builds/<build id>/vectors.faiss   normalised chunk vectors, inner product
-    INDEX/builds/<build id>/index.sqlite    contributions, chunks, speakers, import issues
-    INDEX/builds/<build id>/manifest.json   format, model, chunking, inputs, counts
-
-A build is written into a temporary folder and only becomes `current` once complete, so an
-interrupted or failed build leaves the previous index serving and intact.
-"""
+"""Writing a build: metadata to SQLite, vectors to FAISS, BM25, manifest; then publishing."""
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import json
-import os
-import shutil
 import sqlite3
-import time
-import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from indexer.chunking import Chunk
 from indexer.contribution import Contribution, ParseIssue
-from indexer.errors import IndexFormatError, IndexNotFound
-from indexer.keyword import KEYWORD_DIR, build_keyword_index
 from indexer.qa_links import link_questions
-
-FORMAT_VERSION = 3
-VECTORS_FILE = "vectors.faiss"
-DATABASE_FILE = "index.sqlite"
-MANIFEST_FILE = "manifest.json"
+from indexer.store.keyword import KEYWORD_DIR, build_keyword_index
+from indexer.store.layout import DATABASE_FILE, FORMAT_VERSION, MANIFEST_FILE, publish
+from indexer.store.vectors import write_vectors
 
 _SCHEMA = """
 CREATE TABLE contributions (
@@ -87,76 +65,6 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def resolve_build(index_dir: Path) -> Path:
-    """The folder holding the current build of the index at `index_dir`."""
-    index_dir = Path(index_dir)
-    if (index_dir / MANIFEST_FILE).is_file():
-        return index_dir
-    current = index_dir / "current"
-    if current.exists() and (current / MANIFEST_FILE).is_file():
-        return current.resolve()
-    raise IndexNotFound(
-        f"no index at {index_dir}; build one with "
-        f"`debate-search index --out {index_dir} corpora/uk-twfy-parlparse-2009-10.toml`"
-    )
-
-
-def read_manifest(index_dir: Path) -> dict:
-    """The manifest of the current build; IndexNotFound / IndexFormatError if unusable."""
-    build = resolve_build(index_dir)
-    try:
-        manifest = json.loads((build / MANIFEST_FILE).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise IndexFormatError(f"unreadable index manifest in {build}: {exc}") from exc
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexFormatError(
-            f"index in {build} has format {manifest.get('format_version')!r}; this version "
-            f"reads format {FORMAT_VERSION}: rebuild it with `debate-search index`"
-        )
-    return manifest
-
-
-def load_vectors(build: Path) -> faiss.Index:
-    """The FAISS index of a build."""
-    return faiss.read_index(str(build / VECTORS_FILE))
-
-
-def connect(build: Path) -> sqlite3.Connection:
-    """A read-only connection to a build's metadata."""
-    uri = f"file:{build / DATABASE_FILE}?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    return conn
-
-
-def cached_vectors(index_dir: Path, model_fingerprint: str) -> dict[str, np.ndarray]:
-    """Vectors of the current build by text hash, if it was made with the same model."""
-    try:
-        build = resolve_build(index_dir)
-        manifest = read_manifest(index_dir)
-    except (IndexNotFound, IndexFormatError):
-        return {}
-    if manifest.get("model", {}).get("fingerprint") != model_fingerprint:
-        return {}
-    index = load_vectors(build)
-    vectors = index.reconstruct_n(0, index.ntotal)
-    with contextlib.closing(connect(build)) as conn:
-        hashes = [row[0] for row in conn.execute("SELECT text_hash FROM chunks ORDER BY id")]
-    return dict(zip(hashes, vectors, strict=True))
-
-
-@contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """One build at a time per index folder."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def write_index(
     index_dir: Path,
     contributions: Sequence[Contribution],
@@ -172,57 +80,15 @@ def write_index(
     `tokens[i]` is the (cl100k, o200k) count of `contributions[i]` and `keyword_texts[i]` its
     text for BM25; `vectors[j]` belongs to `chunks[j]`. The caller holds `build_lock`.
     """
-    builds = index_dir / "builds"
-    builds.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(builds)
-    build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{uuid.uuid4().hex[:8]}"
-    tmp = builds / f".tmp-{build_id}"
-    tmp.mkdir()
-    try:
-        _write_database(tmp / DATABASE_FILE, contributions, tokens, chunks, issues)
-        index = faiss.IndexFlatIP(vectors.shape[1])
-        index.add(vectors)
-        faiss.write_index(index, str(tmp / VECTORS_FILE))
-        build_keyword_index(keyword_texts, tmp / KEYWORD_DIR)
-        (tmp / MANIFEST_FILE).write_text(
-            json.dumps({"format_version": FORMAT_VERSION, "build_id": build_id, **manifest},
-                       indent=2)
-        )
-        for path in tmp.rglob("*"):
-            _fsync(path)
-        final = builds / build_id
-        tmp.rename(final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    _switch_current(index_dir, final)
-    return final
 
+    def write(folder: Path, build_id: str) -> None:
+        _write_database(folder / DATABASE_FILE, contributions, tokens, chunks, issues)
+        write_vectors(vectors, folder)
+        build_keyword_index(keyword_texts, folder / KEYWORD_DIR)
+        (folder / MANIFEST_FILE).write_text(json.dumps(
+            {"format_version": FORMAT_VERSION, "build_id": build_id, **manifest}, indent=2))
 
-def _switch_current(index_dir: Path, build: Path) -> None:
-    current = index_dir / "current"
-    previous = current.resolve() if current.is_symlink() else None
-    link = index_dir / f".current-{build.name}"
-    link.unlink(missing_ok=True)
-    link.symlink_to(build.relative_to(index_dir))
-    os.replace(link, current)  # atomic: readers see the old build or the new, never neither
-    _fsync(index_dir)
-    if previous and previous != build.resolve():
-        shutil.rmtree(previous, ignore_errors=True)
-
-
-def _remove_leftovers(builds: Path) -> None:
-    """Temporary folders of builds that were interrupted."""
-    for path in builds.glob(".tmp-*"):
-        shutil.rmtree(path, ignore_errors=True)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    return publish(index_dir, write)
 
 
 def _write_database(

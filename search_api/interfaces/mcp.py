@@ -1,6 +1,6 @@
-"""The MCP server: search_api.tools' operations as MCP tools (official SDK, `MCPServer`).
+"""The MCP server: search_api.operations.tools' operations as MCP tools (official SDK, `MCPServer`).
 
-Served over streamable HTTP at /mcp of the API (search_api/app.py) and over stdio by
+Served over streamable HTTP at /mcp of the API (interfaces/http/app.py) and over stdio by
 `debate-search mcp --index DIR`. Each tool's parameters are the fields of its request model
 (the signature is built from the model), so the MCP input schema, GET /tools and the HTTP
 routes share one definition; results are the API's response models, as structured content.
@@ -19,10 +19,10 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import PydanticUndefined
 
 from indexer.errors import DebateSearchError
-from search_api.tools import TOOLS, ToolSpec
+from search_api.operations.tools import TOOLS, ToolSpec
 
 INSTRUCTIONS = (
-    "Search and quote UK parliamentary records with exact attribution. Quote only text the "
+    "Search and quote parliamentary records with exact attribution. Quote only text the "
     "tools return, attribute it to the speaker the tool names, and cite the contribution id "
     "or source link. Use answer_question for a direct answer, search_debates to explore, "
     "get_contribution for the full text, list_speakers to find a speaker's exact name."

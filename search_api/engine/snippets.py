@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.sentences import sentence_spans
+from indexer.store.records import ChunkSpan
 
 SNIPPET_CHARS = 420
 _WORD = re.compile(r"\w+")
@@ -40,10 +41,10 @@ def _terms(text: str) -> set[str]:
     return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words if w not in _STOP}
 
 
-def best_chunk_by_words(chunks: list[tuple[int, int, int]], text: str, query: str) -> int:
-    """Of (chunk id, start, end) spans of `text`, the one sharing most words with `query`."""
+def best_chunk_by_words(chunks: list[ChunkSpan], text: str, query: str) -> ChunkSpan:
+    """Of the chunks of `text`, the one sharing most words with `query` (the first of ties)."""
     wanted = _terms(query)
-    return max(chunks, key=lambda c: (len(wanted & _terms(text[c[1] : c[2]])), -c[1]))[0]
+    return max(chunks, key=lambda c: (len(wanted & _terms(text[c.start : c.end])), -c.start))
 
 
 def best_snippet(text: str, start: int, end: int, query: str, chunk: int) -> Snippet:

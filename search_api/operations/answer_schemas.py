@@ -1,69 +1,39 @@
-"""Request and response models of /answer, /context and the chatbot tools.
-
-The filter fields of AnswerRequest and ContextRequest are copied from SearchRequest, field by
-field, so /answer, /context and the tools take exactly the filters /search takes.
-"""
+"""Request and response models of /answer, /context and the chatbot tools; they take exactly
+the filters /search takes (schemas.filter_fields)."""
 
 from __future__ import annotations
 
-import copy
-from dataclasses import asdict, fields
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, Field, create_model
 
-from search_api.answers import Answer
-from search_api.context import MAX_CONTEXT_TOKENS, PackedContext
-from search_api.filters import SearchFilters
-from search_api.records import ContributionRecord
-from search_api.schemas import SearchRequest, SpeakerPublic
-
-
-def _filter_fields() -> dict:
-    """SearchRequest's definition of each SearchFilters field."""
-    found = {}
-    for f in fields(SearchFilters):
-        info = SearchRequest.model_fields.get(f.name)
-        found[f.name] = ((info.annotation, copy.copy(info)) if info is not None
-                         else (str | None, Field(None)))
-    return found
-
-
-class FilteredRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    def filters(self) -> SearchFilters:
-        return SearchFilters(**{f.name: getattr(self, f.name) for f in fields(SearchFilters)})
-
+from indexer.contribution import Speaker
+from indexer.store.records import ContributionRecord
+from search_api.answering.answers import Answer
+from search_api.answering.citations import citation_line
+from search_api.answering.context import MAX_CONTEXT_TOKENS, PackedContext
+from search_api.operations.schemas import FilteredRequest, filter_fields, query_field
 
 AnswerRequest = create_model(
     "AnswerRequest",
     __base__=FilteredRequest,
     __doc__="GET /answer query parameters or POST /answer body: a question and /search's "
             "filters.",
-    q=(str, Field(description="The question, e.g. 'What did the minister say about Tasers?'")),
-    **_filter_fields(),
+    q=query_field("The question, e.g. 'What did the minister say about Tasers?'"),
+    **filter_fields(),
 )
 
 ContextRequest = create_model(
     "ContextRequest",
     __base__=FilteredRequest,
     __doc__="POST /context body: a question, a token budget, an encoding, /search's filters.",
-    q=(str, Field(description="The question the passages should answer.")),
+    q=query_field("The question the passages should answer."),
     max_tokens=(int, Field(2000, ge=1, le=MAX_CONTEXT_TOKENS,
                            description="Token budget of the whole block, citations included.")),
     encoding=(Literal["cl100k_base", "o200k_base"],
               Field("cl100k_base", description="tiktoken encoding the budget is counted in.")),
-    **_filter_fields(),
+    **filter_fields(),
 )
-
-
-class ContributionRequest(BaseModel):
-    """The get_contribution tool's input (GET /contributions/{id} takes it in the path)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    id: str = Field(description="A contribution id, e.g. uk.org.publicwhip/debate/2009-10-26b.3.3")
 
 
 class Citation(BaseModel):
@@ -78,6 +48,8 @@ class Citation(BaseModel):
     debate_title: str
     kind: str
     source_url: str | None = Field(description="The official record.")
+    text: str = Field(description="The whole citation in one line, as `text` of the answer "
+                                  "and /search's `citation` write it.")
 
 
 class QuotePublic(BaseModel):
@@ -100,7 +72,7 @@ class AnswerContribution(BaseModel):
 
 
 class SpeakerPositionPublic(BaseModel):
-    speaker: SpeakerPublic
+    speaker: Speaker
     contributions: list[AnswerContribution]
 
 
@@ -147,7 +119,7 @@ def citation(record: ContributionRecord) -> Citation:
         contribution_id=record.id, speaker=s.name, person_id=s.person_id, office=s.office,
         party=s.party, constituency=s.constituency or s.peerage, house=record.house,
         date=record.date, debate_title=record.debate.title, kind=record.kind,
-        source_url=record.source_url,
+        source_url=record.source_url, text=citation_line(record),
     )
 
 
@@ -157,7 +129,7 @@ def answer_response(answer: Answer, text: str) -> AnswerResponse:
         threshold=answer.threshold, message=answer.message, filters=answer.filters, text=text,
         speakers=[
             SpeakerPositionPublic(
-                speaker=SpeakerPublic(**asdict(position.speaker)),
+                speaker=position.speaker,
                 contributions=[
                     AnswerContribution(
                         marker=c.marker, role=c.role, retrieval_score=c.score,

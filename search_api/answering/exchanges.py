@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from search_api.records import ContributionRecord, record_from_row
+from indexer.store import IndexReader
+from indexer.store.records import ContributionRecord
 
 
 @dataclass
@@ -16,22 +17,12 @@ class Exchange:
     answers_to: list[ContributionRecord] = field(default_factory=list)  # questions it answers
 
 
-def exchanges(index, contribution_ids: Iterable[str]) -> dict[str, Exchange]:
-    """For each id, the answers given to it and the questions it answers (both may be empty).
-
-    `index` is a SearchIndex (anything with a per-thread `db` over the index's SQLite).
-    """
+def exchanges(store: IndexReader, contribution_ids: Iterable[str]) -> dict[str, Exchange]:
+    """For each id, the answers given to it and the questions it answers (both may be empty)."""
     ids = list(dict.fromkeys(contribution_ids))
     result = {cid: Exchange() for cid in ids}
-    if not ids:
-        return result
-    marks = ", ".join("?" * len(ids))
-    links = index.db.execute(
-        f"SELECT question_id, answer_id FROM qa_links WHERE question_id IN ({marks}) "
-        f"OR answer_id IN ({marks})", [*ids, *ids]
-    ).fetchall()
-    wanted = {cid for link in links for cid in link}
-    records = _records(index, wanted)
+    links = store.question_answer_links(ids)
+    records = store.contributions_by_id({cid for link in links for cid in link})
     for question_id, answer_id in links:
         if question_id in result and answer_id in records:
             result[question_id].answers.append(records[answer_id])
@@ -41,14 +32,6 @@ def exchanges(index, contribution_ids: Iterable[str]) -> dict[str, Exchange]:
         exchange.answers.sort(key=_record_order)
         exchange.answers_to.sort(key=_record_order)
     return result
-
-
-def _records(index, ids: set[str]) -> dict[str, ContributionRecord]:
-    if not ids:
-        return {}
-    marks = ", ".join("?" * len(ids))
-    rows = index.db.execute(f"SELECT * FROM contributions WHERE id IN ({marks})", list(ids))
-    return {row["id"]: record_from_row(row) for row in rows}
 
 
 def _record_order(record: ContributionRecord) -> tuple:

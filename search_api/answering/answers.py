@@ -8,7 +8,7 @@ best ones exactly, each with its character offsets in the contribution. Quotes a
 speaker, so where several members spoke their positions stand side by side.
 
 When the best contribution is not close enough (`ANSWERABLE_THRESHOLD`, measured by
-`calibrate_threshold`: see bench/answers.py), the answer says that nothing in the index
+bench/calibration.py), the answer says that nothing in the index
 answers the question, and quotes nothing.
 """
 
@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
+from indexer.contribution import Speaker
 from indexer.sentences import sentence_spans
-from search_api.exchanges import exchanges
-from search_api.filters import MAX_QUERY_CHARS, SearchFilters
-from search_api.records import ContributionRecord, SpeakerRecord
+from indexer.store.records import ContributionRecord, SearchFilters
+from search_api.answering.citations import citation_line, describe_speaker, speaker_key
+from search_api.answering.exchanges import exchanges
+from search_api.engine.search_index import SearchIndex, SearchResults
 
 # Cosine similarity of the question to the best chunk below which the index "has no answer".
 # Measured with `python -m bench.answers --index DIR` on the tests' small index (26 Oct 2009,
@@ -70,7 +70,7 @@ class QuotedContribution:
 @dataclass
 class SpeakerPosition:
     key: str  # person id, or "name:<printed name>" where the person is unknown
-    speaker: SpeakerRecord
+    speaker: Speaker
     contributions: list[QuotedContribution]
 
 
@@ -92,7 +92,7 @@ class Answer:
 
 
 def answer_question(
-    index,
+    index: SearchIndex,
     question: str,
     filters: SearchFilters | None = None,
     *,
@@ -119,7 +119,8 @@ def answer_question(
     return answer
 
 
-def retrieve(index, question: str, filters: SearchFilters | None, k: int):
+def retrieve(index: SearchIndex, question: str, filters: SearchFilters | None,
+             k: int) -> tuple[SearchResults, float | None]:
     """(results, top score): dense search results, and the decision's score.
 
     The results are ranked as /search ranks by meaning, reading the query (a member or party
@@ -130,16 +131,11 @@ def retrieve(index, question: str, filters: SearchFilters | None, k: int):
     results = index.search(question, k=k, filters=filters, mode="dense")
     if not results.hits:
         return results, None
-    understood = getattr(results, "understood", None)
-    if not (understood and understood.government):
+    if not (results.understood and results.understood.government):
         return results, results.hits[0].score
     plain = index.search(results.query, k=1, filters=SearchFilters(**results.filters),
                          mode="dense", understand=False)
     return results, plain.hits[0].score if plain.hits else None
-
-
-def speaker_key(speaker: SpeakerRecord) -> str:
-    return speaker.person_id or f"name:{speaker.name or 'unknown'}"
 
 
 def _no_answer_message(top: float | None, threshold: float, filtered: bool) -> str:
@@ -151,9 +147,9 @@ def _no_answer_message(top: float | None, threshold: float, filtered: bool) -> s
             "nearest passages.")
 
 
-def _with_linked(index, retrieved: Sequence[tuple[ContributionRecord, float, int]]):
+def _with_linked(index: SearchIndex, retrieved: Sequence[tuple[ContributionRecord, float, int]]):
     """Retrieved contributions, each followed by the answers it got or the question it answers."""
-    links = exchanges(index, [record.id for record, _, _ in retrieved])
+    links = exchanges(index.store, [record.id for record, _, _ in retrieved])
     passages: list[tuple[QuotedContribution, tuple[int, int] | None]] = []
     seen: set[str] = set()
     for record, score, chunk in retrieved:
@@ -171,12 +167,10 @@ def _with_linked(index, retrieved: Sequence[tuple[ContributionRecord, float, int
     return passages
 
 
-def _chunk_span(index, record: ContributionRecord, ordinal: int) -> tuple[int, int] | None:
-    row = index.db.execute(
-        "SELECT chunks.char_start, chunks.char_end FROM chunks JOIN contributions "
-        "ON contributions.rowid = chunks.contribution_rowid "
-        "WHERE contributions.id = ? AND chunks.ordinal = ?", (record.id, ordinal)).fetchone()
-    return (row[0], row[1]) if row else None
+def _chunk_span(index: SearchIndex, record: ContributionRecord, ordinal: int
+                ) -> tuple[int, int] | None:
+    chunk = index.store.chunk_of(record.id, ordinal)
+    return (chunk.start, chunk.end) if chunk else None
 
 
 def candidate_sentences(text: str, region: tuple[int, int] | None = None) -> list[tuple[int, int]]:
@@ -188,7 +182,7 @@ def candidate_sentences(text: str, region: tuple[int, int] | None = None) -> lis
     return useful[:MAX_SENTENCES_SCORED]
 
 
-def _quote(index, question: str, passages, per_contribution: int,
+def _quote(index: SearchIndex, question: str, passages, per_contribution: int,
            max_chars: int) -> list[QuotedContribution]:
     """The passages with quotes: their best sentences, within `max_chars` in all."""
     spans = [candidate_sentences(p.contribution.text, region) for p, region in passages]
@@ -210,9 +204,9 @@ def _quote(index, question: str, passages, per_contribution: int,
     return [p for p, _ in passages if p.quotes]
 
 
-def _link(index, passages: list[QuotedContribution]) -> None:
+def _link(index: SearchIndex, passages: list[QuotedContribution]) -> None:
     quoted = {p.contribution.id for p in passages}
-    links = exchanges(index, quoted)
+    links = exchanges(index.store, quoted)
     for p in passages:
         p.answers = [r.id for r in links[p.contribution.id].answers if r.id in quoted]
         p.answers_to = [r.id for r in links[p.contribution.id].answers_to if r.id in quoted]
@@ -231,23 +225,6 @@ def _by_speaker(passages: list[QuotedContribution]) -> list[SpeakerPosition]:
 # Rendering ------------------------------------------------------------------------------
 
 
-def describe_speaker(speaker: SpeakerRecord) -> str:
-    """"Name (office; party, constituency)" with whatever the record knows."""
-    details = ", ".join(x for x in (speaker.party, speaker.constituency or speaker.peerage) if x)
-    inner = "; ".join(x for x in (speaker.office, details) if x)
-    name = speaker.name or "(no speaker named)"
-    return f"{name} ({inner})" if inner else name
-
-
-def citation_line(record: ContributionRecord) -> str:
-    """One line citing a contribution: who, where, when, which debate, its id and link."""
-    parts = [describe_speaker(record.speaker), record.house, record.date, record.debate.title,
-             record.id]
-    if record.source_url:
-        parts.append(record.source_url)
-    return ". ".join(p.rstrip(".") for p in parts if p)
-
-
 def render_answer(answer: Answer) -> str:
     """The answer as plain text: quotes grouped by speaker, then numbered citations."""
     if not answer.answerable:
@@ -262,89 +239,3 @@ def render_answer(answer: Answer) -> str:
     lines.append("")
     lines += [f"[{c.marker}] {citation_line(c.contribution)}" for c in answer.contributions]
     return "\n".join(lines)
-
-
-# Calibration ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Probe:
-    """A question for calibration; `exclude` ids (its own record) do not count as answers."""
-
-    text: str
-    exclude: frozenset[str] = frozenset()
-
-
-@dataclass
-class Calibration:
-    threshold: float
-    precision: float  # of "answerable": answerable questions among those the decision answers
-    recall: float  # answerable questions the decision answers
-    accuracy: float
-    answerable: int
-    unanswerable: int
-    answerable_scores: list[float] = field(default_factory=list)
-    unanswerable_scores: list[float] = field(default_factory=list)
-
-
-def written_question_probes(index, limit: int) -> list[Probe]:
-    """Up to `limit` written questions of the index, spread evenly, as answerable probes.
-
-    Each excludes its own record; copies of its text are ignored by `top_score` too, so a
-    question only counts as answerable through what else the index holds (its answer).
-    """
-    rows = index.db.execute(
-        "SELECT id, text FROM contributions WHERE kind = 'question' ORDER BY rowid").fetchall()
-    step = max(1, len(rows) // limit) if limit else 1
-    return [Probe(query_text(text), frozenset([cid])) for cid, text in rows[::step][:limit]]
-
-
-def query_text(text: str) -> str:
-    """`text` cut at a word boundary to the longest query the index accepts."""
-    text = " ".join(text.split())
-    if len(text) <= MAX_QUERY_CHARS:
-        return text
-    return text[:MAX_QUERY_CHARS].rsplit(" ", 1)[0]
-
-
-def top_score(index, probe: Probe, k: int = 5) -> float:
-    """The best retrieval score of `probe`, ignoring its excluded ids and copies of its text."""
-    for hit in index.search(probe.text, k=k, mode="dense", understand=False).hits:
-        if (hit.contribution.id not in probe.exclude
-                and query_text(hit.contribution.text) != probe.text):
-            return hit.score
-    return 0.0
-
-
-def decision_quality(answerable: Sequence[float], unanswerable: Sequence[float],
-                     threshold: float) -> tuple[float, float, float]:
-    """(precision, recall, accuracy) of "answerable" when scores >= threshold are answered."""
-    tp = sum(s >= threshold for s in answerable)
-    fp = sum(s >= threshold for s in unanswerable)
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / len(answerable) if answerable else 0.0
-    correct = tp + sum(s < threshold for s in unanswerable)
-    accuracy = correct / (len(answerable) + len(unanswerable))
-    return precision, recall, accuracy
-
-
-def best_threshold(answerable: Sequence[float], unanswerable: Sequence[float]) -> float:
-    """The threshold with the best balanced accuracy (mean of the two recalls); lowest on ties."""
-    candidates = sorted({round(s, 3) for s in [*answerable, *unanswerable]})
-
-    def balanced(t: float) -> float:
-        hit = np.mean([s >= t for s in answerable]) if answerable else 0.0
-        miss = np.mean([s < t for s in unanswerable]) if unanswerable else 0.0
-        return float(hit + miss) / 2
-
-    return max(candidates, key=lambda t: (balanced(t), -t)) if candidates else 0.0
-
-
-def calibrate_threshold(index, answerable: Sequence[Probe], unanswerable: Sequence[Probe],
-                        threshold: float | None = None) -> Calibration:
-    """Score both sets; pick the threshold (or use `threshold`) and measure the decision."""
-    a = [top_score(index, p) for p in answerable]
-    u = [top_score(index, p) for p in unanswerable]
-    chosen = best_threshold(a, u) if threshold is None else threshold
-    precision, recall, accuracy = decision_quality(a, u, chosen)
-    return Calibration(chosen, precision, recall, accuracy, len(a), len(u), a, u)

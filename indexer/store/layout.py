@@ -1,0 +1,113 @@
+"""Where a build lives on disk, and how it is published atomically.
+
+    INDEX/current -> builds/<build id>      symlink, swapped atomically by rename
+    INDEX/builds/<build id>/vectors.faiss   chunk vectors (store/vectors.py)
+    INDEX/builds/<build id>/bm25/           keyword index (store/keyword.py)
+    INDEX/builds/<build id>/index.sqlite    contributions, chunks, speakers, links, issues
+    INDEX/builds/<build id>/manifest.json   format, model, chunking, inputs, counts
+
+A build is written into a temporary folder and only becomes `current` once complete, so an
+interrupted or failed build leaves the previous index serving and intact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from indexer.errors import IndexFormatError, IndexNotFound
+
+FORMAT_VERSION = 3
+DATABASE_FILE = "index.sqlite"
+MANIFEST_FILE = "manifest.json"
+
+
+def resolve_build(index_dir: Path) -> Path:
+    """The folder holding the current build of the index at `index_dir`."""
+    index_dir = Path(index_dir)
+    if (index_dir / MANIFEST_FILE).is_file():
+        return index_dir
+    current = index_dir / "current"
+    if current.exists() and (current / MANIFEST_FILE).is_file():
+        return current.resolve()
+    raise IndexNotFound(
+        f"no index at {index_dir}; build one with "
+        f"`debate-search index --out {index_dir} corpora/uk-twfy-parlparse-2009-10.toml`"
+    )
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """The manifest of the current build; IndexNotFound / IndexFormatError if unusable."""
+    build = resolve_build(index_dir)
+    try:
+        manifest = json.loads((build / MANIFEST_FILE).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise IndexFormatError(f"unreadable index manifest in {build}: {exc}") from exc
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexFormatError(
+            f"index in {build} has format {manifest.get('format_version')!r}; this version "
+            f"reads format {FORMAT_VERSION}: rebuild it with `debate-search index`"
+        )
+    return manifest
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def publish(index_dir: Path, write: Callable[[Path, str], None]) -> Path:
+    """Have `write(folder, build_id)` fill a new build, then make it current in one atomic
+    step; returns its folder. The caller holds `build_lock`."""
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    for leftover in builds.glob(".tmp-*"):  # of builds that were interrupted
+        shutil.rmtree(leftover, ignore_errors=True)
+    build_id = time.strftime("%Y%m%dT%H%M%S") + f"-{uuid.uuid4().hex[:8]}"
+    tmp = builds / f".tmp-{build_id}"
+    tmp.mkdir()
+    try:
+        write(tmp, build_id)
+        for path in tmp.rglob("*"):
+            _fsync(path)
+        final = builds / build_id
+        tmp.rename(final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _switch_current(index_dir, final)
+    return final
+
+
+def _switch_current(index_dir: Path, build: Path) -> None:
+    current = index_dir / "current"
+    previous = current.resolve() if current.is_symlink() else None
+    link = index_dir / f".current-{build.name}"
+    link.unlink(missing_ok=True)
+    link.symlink_to(build.relative_to(index_dir))
+    os.replace(link, current)  # atomic: readers see the old build or the new, never neither
+    _fsync(index_dir)
+    if previous and previous != build.resolve():
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,351 @@
+"""Reading a published build: the one interface search_api and bench use to read an index.
+
+Contributions are numbered 1..N in record order within a build (SQLite's rowid); chunks
+0..M-1 (their vectors' positions). Those numbers are how retrieval refers to them in one
+build; anything a user or a file sees uses the source's ids.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from indexer.contribution import Speaker
+from indexer.errors import IndexFormatError, IndexNotFound
+from indexer.store import vectors
+from indexer.store.keyword import KEYWORD_DIR, KeywordIndex
+from indexer.store.layout import DATABASE_FILE, read_manifest, resolve_build
+from indexer.store.records import (
+    ChunkSpan,
+    ContributionRecord,
+    Coverage,
+    Debate,
+    IndexCounts,
+    IndexValues,
+    SearchFilters,
+    SpeakerSummary,
+)
+
+
+def connect(build: Path) -> sqlite3.Connection:
+    """A read-only connection to a build's metadata."""
+    conn = sqlite3.connect(f"file:{build / DATABASE_FILE}?mode=ro", uri=True,
+                           check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+class IndexReader:
+    """A published build opened for reading: its vectors and keyword index in memory, its
+    metadata in SQLite (one connection per thread: FastAPI answers on a thread pool)."""
+
+    def __init__(self, index_dir: Path):
+        self.build = resolve_build(index_dir)
+        self.manifest = read_manifest(index_dir)
+        self.vectors = vectors.read_vectors(self.build)
+        self.keyword = KeywordIndex(self.build / KEYWORD_DIR)
+        self._local = threading.local()
+        rows = self._db.execute("SELECT contribution_rowid FROM chunks ORDER BY id")
+        # The contribution number of each chunk, by chunk number: kept in memory, as dense
+        # retrieval maps every chunk it finds to its contribution.
+        self.chunk_owner = np.fromiter((r[0] for r in rows), dtype=np.int64)
+        self.contribution_count: int = self._db.execute(
+            "SELECT count(*) FROM contributions").fetchone()[0]
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = connect(self.build)
+        return conn
+
+    @property
+    def chunk_count(self) -> int:
+        return int(self.vectors.ntotal)
+
+    # Contributions ---------------------------------------------------------------------
+
+    def contribution(self, contribution_id: str) -> ContributionRecord | None:
+        """The contribution with this source id, or None."""
+        row = self._db.execute(f"{_SELECT_RECORDS} WHERE id = ?", (contribution_id,)).fetchone()
+        return _record(row) if row else None
+
+    def contributions(self, numbers: Sequence[int]) -> dict[int, ContributionRecord]:
+        """Records by contribution number."""
+        rows = self._in(f"{_SELECT_RECORDS} WHERE rowid IN ({{marks}})", numbers)
+        return {row["rowid"]: _record(row) for row in rows}
+
+    def contributions_by_id(self, ids: Iterable[str]) -> dict[str, ContributionRecord]:
+        """Records by source id (ids not in the index are left out)."""
+        rows = self._in(f"{_SELECT_RECORDS} WHERE id IN ({{marks}})", list(set(ids)))
+        return {row["id"]: _record(row) for row in rows}
+
+    def ids(self, numbers: Sequence[int]) -> dict[int, str]:
+        """Source ids by contribution number."""
+        rows = self._in("SELECT rowid, id FROM contributions WHERE rowid IN ({marks})", numbers)
+        return {row[0]: row[1] for row in rows}
+
+    def records(self, filters: SearchFilters) -> Iterator[ContributionRecord]:
+        """Every contribution passing `filters` (taken as they are), in record order."""
+        where, args = _where(filters)
+        sql = f"{_SELECT_RECORDS} {'WHERE ' + where if where else ''} ORDER BY rowid"
+        for row in self._db.execute(sql, args):
+            yield _record(row)
+
+    # Chunks ----------------------------------------------------------------------------
+
+    def chunks_of(self, number: int) -> list[ChunkSpan]:
+        """A contribution's chunks, in order."""
+        rows = self._db.execute(f"{_SELECT_CHUNKS} WHERE contribution_rowid = ? ORDER BY ordinal",
+                                (number,))
+        return [ChunkSpan(*row) for row in rows]
+
+    def chunk(self, chunk_id: int) -> ChunkSpan:
+        return ChunkSpan(*self._db.execute(f"{_SELECT_CHUNKS} WHERE id = ?",
+                                           (chunk_id,)).fetchone())
+
+    def chunk_of(self, contribution_id: str, ordinal: int) -> ChunkSpan | None:
+        """Chunk `ordinal` of the contribution with this source id, or None."""
+        row = self._db.execute(
+            "SELECT chunks.id, ordinal, char_start, char_end FROM chunks JOIN contributions "
+            "ON contributions.rowid = chunks.contribution_rowid "
+            "WHERE contributions.id = ? AND ordinal = ?", (contribution_id, ordinal)).fetchone()
+        return ChunkSpan(*row) if row else None
+
+    # Filtering -------------------------------------------------------------------------
+
+    def values(self) -> IndexValues:
+        """The values the filterable fields take in this index."""
+        codes = {code: party for party, code in self._db.execute(
+            "SELECT DISTINCT party, party_code FROM contributions WHERE party IS NOT NULL "
+            "AND party_code IS NOT NULL")}
+        return IndexValues(
+            parties=self._distinct("party"), party_codes=codes, houses=self._distinct("house"),
+            kinds=self._distinct("kind"), parliaments=self._distinct("parliament"),
+            corpora=self._distinct("corpus"),
+        )
+
+    def passing(self, filters: SearchFilters) -> np.ndarray | None:
+        """Numbers of the contributions passing `filters` (taken as they are), or None when
+        nothing is filtered."""
+        where, args = _where(filters)
+        if not where:
+            return None
+        rows = self._db.execute(f"SELECT rowid FROM contributions WHERE {where}", args)
+        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+
+    def has_speaker(self, speaker: str) -> bool:
+        """Whether any contribution matches the speaker filter `speaker`."""
+        clause, args = _speaker_clause(speaker)
+        return self._db.execute(f"SELECT 1 FROM contributions WHERE {clause} LIMIT 1",
+                                args).fetchone() is not None
+
+    def office_holders(self, numbers: Sequence[int]) -> set[int]:
+        """Which of these contributions were made by someone holding an office."""
+        rows = self._in("SELECT rowid FROM contributions WHERE office IS NOT NULL "
+                        "AND rowid IN ({marks})", numbers)
+        return {row[0] for row in rows}
+
+    # Retrieval -------------------------------------------------------------------------
+
+    def nearest_chunks(self, vector: np.ndarray, n: int, among: np.ndarray | None = None
+                       ) -> list[tuple[int, float]]:
+        """(chunk number, cosine similarity) of the `n` chunks nearest `vector`, best first;
+        only chunks in `among` if given."""
+        return vectors.nearest(self.vectors, vector, n, among)
+
+    def keyword_matches(self, query: str, n: int, among: np.ndarray | None = None
+                        ) -> list[tuple[int, float]]:
+        """(contribution number, BM25 score) of up to `n` contributions matching `query`'s
+        words, best first; only contributions in `among` if given."""
+        mask = None
+        if among is not None:  # BM25 documents are contributions in record order
+            mask = np.zeros(self.keyword.size, dtype=np.float32)
+            mask[among - 1] = 1.0
+        return [(doc + 1, score) for doc, score in self.keyword.search(query, n, mask)]
+
+    # Speakers, links, counts -----------------------------------------------------------
+
+    def speakers(self, q: str | None = None, limit: int | None = None) -> list[SpeakerSummary]:
+        """Speakers whose name (canonical or printed) or person id contains `q` (all without
+        one), busiest first."""
+        sql, args = "SELECT * FROM speakers", []
+        if q and q.strip():
+            pattern = _contains(q)
+            sql += (" WHERE name LIKE ? ESCAPE '\\' OR printed_names LIKE ? ESCAPE '\\'"
+                    " OR person_id = ?")
+            args = [pattern, pattern, q.strip()]
+        sql += " ORDER BY contributions DESC, name"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(limit)
+        return [
+            SpeakerSummary(
+                key=r["key"], person_id=r["person_id"], name=r["name"],
+                printed_names=json.loads(r["printed_names"]), party=r["party"],
+                constituency=r["constituency"], peerage=r["peerage"],
+                houses=json.loads(r["houses"]), contributions=r["contributions"],
+                by_kind=json.loads(r["by_kind"]),
+            )
+            for r in self._db.execute(sql, args)
+        ]
+
+    def question_answer_links(self, ids: Iterable[str]) -> list[tuple[str, str]]:
+        """(question id, answer id) of every link with one end among `ids`
+        (indexer/qa_links.py makes them)."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        return [tuple(row) for row in self._db.execute(
+            f"SELECT question_id, answer_id FROM qa_links WHERE question_id IN ({marks}) "
+            f"OR answer_id IN ({marks})", [*ids, *ids])]
+
+    def counts(self) -> IndexCounts:
+        """Counts by kind, house, parliament and corpus, with attribution coverage."""
+        db = self._db
+        by_kind = {kind: Coverage(total, named, party) for kind, total, named, party in db.execute(
+            "SELECT kind, count(*), count(speaker_name), count(party) FROM contributions "
+            "GROUP BY kind ORDER BY kind")}
+        by_corpus = {corpus: Coverage(total, named, party)
+                     for corpus, total, named, party in db.execute(
+                         "SELECT corpus, count(*), count(speaker_name), count(party) "
+                         "FROM contributions GROUP BY corpus ORDER BY corpus")}
+        first, last = db.execute("SELECT min(date), max(date) FROM contributions").fetchone()
+        return IndexCounts(
+            contributions=self.contribution_count,
+            chunks=self.chunk_count,
+            speakers=db.execute("SELECT count(*) FROM speakers").fetchone()[0],
+            import_issues=db.execute("SELECT count(*) FROM issues").fetchone()[0],
+            by_kind=by_kind,
+            by_house=self._counts_by("house"),
+            by_parliament=self._counts_by("parliament"),
+            by_corpus=by_corpus,
+            first_date=first,
+            last_date=last,
+        )
+
+    # Helpers ---------------------------------------------------------------------------
+
+    def _distinct(self, column: str) -> tuple[str, ...]:
+        rows = self._db.execute(f"SELECT DISTINCT {column} FROM contributions")
+        return tuple(sorted(r[0] for r in rows if r[0]))
+
+    def _counts_by(self, column: str) -> dict[str, int]:
+        return dict(self._db.execute(f"SELECT {column}, count(*) FROM contributions "
+                                     f"GROUP BY {column} ORDER BY {column}").fetchall())
+
+    def _in(self, sql: str, values: Sequence) -> list[sqlite3.Row]:
+        """`sql` with its "{marks}" placeholder bound to `values` (none: no rows)."""
+        if not len(values):
+            return []
+        marks = ", ".join("?" * len(values))
+        return self._db.execute(sql.format(marks=marks), [*values]).fetchall()
+
+
+def cached_vectors(index_dir: Path, model_fingerprint: str) -> dict[str, np.ndarray]:
+    """Vectors of the current build by text hash, if it was made with the same model."""
+    try:
+        build = resolve_build(index_dir)
+        manifest = read_manifest(index_dir)
+    except (IndexNotFound, IndexFormatError):
+        return {}
+    if manifest.get("model", {}).get("fingerprint") != model_fingerprint:
+        return {}
+    stored = vectors.all_vectors(vectors.read_vectors(build))
+    with contextlib.closing(connect(build)) as conn:
+        hashes = [row[0] for row in conn.execute("SELECT text_hash FROM chunks ORDER BY id")]
+    return dict(zip(hashes, stored, strict=True))
+
+
+_SELECT_RECORDS = "SELECT rowid, * FROM contributions"
+_SELECT_CHUNKS = "SELECT id, ordinal, char_start, char_end FROM chunks"
+
+
+def _record(row: sqlite3.Row) -> ContributionRecord:
+    return ContributionRecord(
+        id=row["id"],
+        corpus=row["corpus"],
+        parliament=row["parliament"],
+        kind=row["kind"],
+        house=row["house"],
+        date=row["date"],
+        time=row["time"],
+        column=row["column_ref"],
+        speaker=Speaker(
+            name=row["speaker_name"],
+            person_id=row["person_id"],
+            member_id=row["member_id"],
+            member_name=row["member_name"],
+            party=row["party"],
+            party_code=row["party_code"],
+            constituency=row["constituency"],
+            peerage=row["peerage"],
+            office=row["office"],
+            office_source=row["office_source"],
+            chair=None if row["speaker_chair"] is None else bool(row["speaker_chair"]),
+        ),
+        debate=Debate(
+            id=row["debate_id"],
+            title=row["debate_title"],
+            major_heading=row["major_heading"],
+            minor_heading=row["minor_heading"],
+            position=row["position"],
+        ),
+        source_url=row["source_url"],
+        source_file=row["source_file"],
+        previous_id=row["prev_id"],
+        next_id=row["next_id"],
+        tokens_cl100k=row["tokens_cl100k"],
+        tokens_o200k=row["tokens_o200k"],
+        text=row["text"],
+    )
+
+
+# Filters that match a column of `contributions` of the same name exactly.
+_EXACT = ("party", "house", "kind", "parliament", "corpus")
+
+
+def _where(filters: SearchFilters) -> tuple[str, list]:
+    """A WHERE clause (without the keyword; "" when nothing is filtered) and its arguments."""
+    clauses, args = [], []
+    if filters.speaker:
+        clause, speaker_args = _speaker_clause(filters.speaker)
+        clauses.append(clause)
+        args += speaker_args
+    for name in _EXACT:
+        value = getattr(filters, name)
+        if value:
+            clauses.append(f"{name} = ?")
+            args.append(value)
+    if filters.date_from:
+        clauses.append("date >= ?")
+        args.append(filters.date_from)
+    if filters.date_to:
+        clauses.append("date <= ?")
+        args.append(filters.date_to)
+    if filters.debate:
+        clauses.append("debate_title LIKE ? ESCAPE '\\'")
+        args.append(_contains(filters.debate))
+    return " AND ".join(clauses), args
+
+
+def _speaker_clause(value: str) -> tuple[str, list[str]]:
+    """Matches a person id exactly, or a printed or canonical name containing `value`."""
+    pattern = _contains(value)
+    return (
+        "(person_id = ? OR speaker_name LIKE ? ESCAPE '\\' OR member_name LIKE ? ESCAPE '\\')",
+        [value.strip(), pattern, pattern],
+    )
+
+
+def _contains(value: str) -> str:
+    """A LIKE pattern matching `value` anywhere, with LIKE's wildcards escaped."""
+    escaped = value.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -1,0 +1,2 @@
+"""Batch retrieval evaluation: query sets with judgements, runs, metrics (ir-measures),
+side-by-side comparisons with paired tests."""

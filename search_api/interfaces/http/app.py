@@ -1,0 +1,167 @@
+"""FastAPI: thin routes over the operations, the search page, and MCP at /mcp."""
+
+from __future__ import annotations
+
+import functools
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.routing import Route
+
+from indexer.embedding import SentenceTransformerEmbedder
+from indexer.errors import DebateSearchError, IndexNotFound
+from search_api.engine.search_index import SearchIndex
+from search_api.interfaces.http.errors import ERROR_RESPONSES, add_error_handlers
+from search_api.interfaces.mcp import MountedMCP, build_mcp_server
+from search_api.operations import operations, tools
+from search_api.operations.answer_schemas import (
+    AnswerRequest,
+    AnswerResponse,
+    ContextRequest,
+    ContextResponse,
+)
+from search_api.operations.schemas import (
+    ContributionPublic,
+    ContributionRequest,
+    SearchRequest,
+    SearchResponse,
+    SpeakersRequest,
+    SpeakersResponse,
+)
+from search_api.settings import Settings
+
+STATIC_DIR = Path(__file__).parent / "static"
+# The page builds its DOM from text only; this forbids inline and foreign scripts besides.
+PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'none'")
+
+
+@functools.lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API over the index named by `settings` (opened at start-up, once)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        settings = app.state.settings
+        import torch
+
+        torch.set_num_threads(settings.torch_threads)
+        try:
+            embedder = (SentenceTransformerEmbedder(settings.model_path)
+                        if settings.model_path else None)
+            app.state.index = SearchIndex(settings.index_dir, embedder=embedder)
+            app.state.index.warm_up()  # load the model now: /health means ready to answer
+            app.state.index_error = None
+        except DebateSearchError as exc:  # serve the error on every route, not a crash
+            app.state.index, app.state.index_error = None, exc
+        async with app.state.mcp.run():  # the /mcp endpoint's session manager
+            yield
+
+    app = FastAPI(
+        title="debate-search",
+        summary="Semantic search over parliamentary debates, every passage attributed.",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    app.state.settings = settings or get_settings()
+    add_error_handlers(app)
+    _add_routes(app)
+    _add_page(app)
+    _add_chatbot(app)
+    return app
+
+
+def loaded_index(app: FastAPI) -> SearchIndex:
+    """The index the app serves, or the error that kept it from loading."""
+    if app.state.index is None:
+        raise app.state.index_error or IndexNotFound("the index is not loaded")
+    return app.state.index
+
+
+def get_index(request: Request) -> SearchIndex:
+    return loaded_index(request.app)
+
+
+IndexDep = Annotated[SearchIndex, Depends(get_index)]
+
+
+def _add_routes(app: FastAPI) -> None:
+    @app.get("/search", response_model=SearchResponse, tags=["search"])
+    def search_get(index: IndexDep, params: Annotated[SearchRequest, Query()]):
+        """Contributions that answer `q`, best first, one per contribution."""
+        return operations.search(index, params)
+
+    @app.post("/search", response_model=SearchResponse, tags=["search"])
+    def search_post(index: IndexDep, body: SearchRequest):
+        """The same as GET /search, with the fields as a JSON body."""
+        return operations.search(index, body)
+
+    @app.get("/contributions/{contribution_id:path}", response_model=ContributionPublic,
+             tags=["contributions"])
+    def get_contribution(index: IndexDep, contribution_id: str):
+        """One contribution: full text, attribution, neighbours in the debate, Q/A links."""
+        return operations.contribution(index, ContributionRequest(id=contribution_id))
+
+    @app.get("/speakers", response_model=SpeakersResponse, tags=["speakers"])
+    def get_speakers(index: IndexDep, params: Annotated[SpeakersRequest, Query()]):
+        """Speakers whose name or person id matches `q`, with their contribution counts."""
+        return operations.speakers(index, params)
+
+    @app.get("/health", tags=["service"])
+    def health(index: IndexDep):
+        return {"status": "ok", "contributions": index.store.contribution_count,
+                "build_id": index.manifest["build_id"]}
+
+    @app.get("/stats", tags=["service"])
+    def stats(index: IndexDep):
+        """What the index holds: counts by kind and house, attribution coverage, model."""
+        return operations.stats(index)
+
+
+def _add_page(app: FastAPI) -> None:
+    """The search page at / (plain HTML, CSS and JS from static/, no build step)."""
+
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+    def page():
+        return FileResponse(STATIC_DIR / "index.html",
+                            headers={"Content-Security-Policy": PAGE_CSP})
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+
+def _add_chatbot(app: FastAPI) -> None:
+    """/answer, /context, /tools, and the MCP server over streamable HTTP at /mcp."""
+
+    @app.get("/answer", response_model=AnswerResponse, tags=["answers"])
+    def answer_get(index: IndexDep, params: Annotated[AnswerRequest, Query()]):
+        """Verbatim sentences answering `q`, grouped by speaker, each cited; or why none."""
+        return operations.answer(index, params)
+
+    @app.post("/answer", response_model=AnswerResponse, tags=["answers"])
+    def answer_post(index: IndexDep, body: AnswerRequest):
+        """The same as GET /answer, with the fields as a JSON body."""
+        return operations.answer(index, body)
+
+    @app.post("/context", response_model=ContextResponse, tags=["answers"])
+    def context_post(index: IndexDep, body: ContextRequest):
+        """The best passages for `q`, numbered and cited, within `max_tokens` (tiktoken)."""
+        return operations.context(index, body)
+
+    @app.get("/tools", tags=["answers"])
+    def tool_definitions():
+        """The chatbot tools as OpenAI function definitions (JSON Schema); MCP serves /mcp."""
+        return {"tools": tools.openai_tools()}
+
+    server = build_mcp_server(lambda: loaded_index(app))
+    app.state.mcp = MountedMCP(server, host=app.state.settings.host)
+    app.router.routes.append(Route("/mcp", endpoint=app.state.mcp))

@@ -1,0 +1,251 @@
+"""Request and response models of search, contributions and speakers; the CLI's --json prints
+the same objects.
+
+The shapes the library already declares are used as they are (Speaker, Debate, SpeakerSummary,
+Understanding: their docstrings describe their fields), and the filter fields of every request
+come from SearchFilters. Limits the library enforces are stated in the schema, so generated
+clients send valid requests; the library's checks give the error messages.
+"""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Callable
+from dataclasses import asdict, fields
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+
+from indexer.contribution import Speaker
+from indexer.store.records import ContributionRecord, Debate, SearchFilters, SpeakerSummary
+from search_api.answering.citations import citation_line
+from search_api.answering.exchanges import Exchange
+from search_api.engine.catalogue import MAX_SPEAKERS
+from search_api.engine.checks import KINDS, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS
+from search_api.engine.search_index import MODES, SearchResults
+from search_api.engine.understanding import Understanding
+
+
+def constrained(**constraints: Any) -> Callable[[dict], None]:
+    """JSON Schema constraints for a field, placed on its value type (not on null)."""
+
+    def add(schema: dict) -> None:
+        value = next((s for s in schema.get("anyOf", []) if s.get("type") != "null"), schema)
+        value.update(constraints)
+
+    return add
+
+
+class FilteredRequest(BaseModel):
+    """A request that takes /search's filters (its fields come from `filter_fields`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def filters(self) -> SearchFilters:
+        return SearchFilters(**{f.name: getattr(self, f.name) for f in fields(SearchFilters)})
+
+
+# Schema constraints of filter values the library checks the same way for every interface.
+_FILTER_CONSTRAINTS = {
+    "kind": {"enum": list(KINDS)},
+    "date_from": {"format": "date"},
+    "date_to": {"format": "date"},
+}
+
+
+def filter_fields() -> dict[str, Any]:
+    """SearchFilters' fields as pydantic fields: its types, its docstrings as descriptions."""
+    described = TypeAdapter(SearchFilters).json_schema()["properties"]
+    hints = typing.get_type_hints(SearchFilters)
+    return {
+        f.name: (hints[f.name], Field(None, description=described[f.name].get("description"),
+                                      json_schema_extra=constrained(
+                                          **_FILTER_CONSTRAINTS.get(f.name, {}))))
+        for f in fields(SearchFilters)
+    }
+
+
+def query_field(description: str) -> Any:
+    """The `q` of a request: some words, at most MAX_QUERY_CHARS characters."""
+    return (str, Field(description=description, json_schema_extra=constrained(
+        minLength=1, maxLength=MAX_QUERY_CHARS, pattern=r"\S")))
+
+
+SearchRequest = create_model(
+    "SearchRequest",
+    __base__=FilteredRequest,
+    __doc__="POST /search body; GET /search takes the same fields as query parameters.",
+    q=query_field("The question or words to search for."),
+    k=(int, Field(10, description=f"Results per page, 1-{MAX_K}.",
+                  json_schema_extra=constrained(minimum=1, maximum=MAX_K))),
+    offset=(int, Field(0, description="Results to skip, for paging.",
+                       json_schema_extra=constrained(minimum=0, maximum=MAX_OFFSET))),
+    **filter_fields(),
+    mode=(str | None, Field(None, description="hybrid (default: words and meaning), dense "
+                                              "(meaning) or keyword.",
+                            json_schema_extra=constrained(enum=list(MODES)))),
+    understand=(bool, Field(True, description="Read members, parties and 'the Government' "
+                                              "named in q as filters and boosts (reported in "
+                                              "`understood`); false: take q as words only.")),
+)
+
+
+class SpeakersRequest(BaseModel):
+    """GET /speakers query parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: str | None = Field(None, description="Part of a name, or a person id; none: everyone.")
+    limit: int = Field(20, description=f"Speakers to return, 1-{MAX_SPEAKERS}.",
+                       json_schema_extra=constrained(minimum=1, maximum=MAX_SPEAKERS))
+
+
+class ContributionRequest(BaseModel):
+    """The get_contribution tool's input (GET /contributions/{id} takes it in the path)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="A contribution id, e.g. uk.org.publicwhip/debate/2009-10-26b.3.3")
+
+
+class SnippetPublic(BaseModel):
+    text: str = Field(description="Verbatim text around the best-matching sentence.")
+    highlight_start: int
+    highlight_end: int
+    sentence: str = Field(description="The best-matching sentence: text[start:end].")
+    chunk: int
+
+
+class ContributionSummary(BaseModel):
+    id: str
+    corpus: str
+    parliament: str
+    kind: str
+    house: str
+    date: str
+    time: str | None
+    column: str | None
+    speaker: Speaker
+    debate: Debate
+    source_url: str | None
+    previous_id: str | None
+    next_id: str | None
+    citation: str = Field(description="How to cite it: speaker (office; party, constituency), "
+                                      "house, date, debate, id and link, in one line.")
+
+    @classmethod
+    def of(cls, record: ContributionRecord, **extra: Any):
+        """The model of `record` (`extra`: the fields a subclass adds)."""
+        shared = {name: getattr(record, name) for name in ContributionSummary.model_fields
+                  if name != "citation"}
+        return cls(**shared, citation=citation_line(record), **extra)
+
+
+_ANSWERS = "Answers given to this question (written answers, or the minister's oral reply)."
+_ANSWERS_TO = "The question(s) this contribution answers."
+
+
+class SearchResult(ContributionSummary):
+    score: float
+    snippet: SnippetPublic
+    answers: list[ContributionSummary] = Field(default_factory=list, description=_ANSWERS)
+    answers_to: list[ContributionSummary] = Field(default_factory=list, description=_ANSWERS_TO)
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: str = Field(description="The retrieval mode used.")
+    understood: Understanding | None = Field(
+        description="How the query was read; null when understanding was turned off."
+    )
+    k: int
+    offset: int
+    total: int = Field(description="Contributions that pass the filters.")
+    count: int
+    filters: dict[str, str]
+    results: list[SearchResult]
+
+
+class ContributionPublic(ContributionSummary):
+    text: str
+    source_file: str | None
+    tokens_cl100k: int
+    tokens_o200k: int
+    previous: ContributionSummary | None
+    next: ContributionSummary | None
+    answers: list[ContributionSummary] = Field(default_factory=list, description=_ANSWERS)
+    answers_to: list[ContributionSummary] = Field(default_factory=list, description=_ANSWERS_TO)
+
+
+class SpeakersResponse(BaseModel):
+    q: str | None
+    count: int
+    speakers: list[SpeakerSummary]
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+def _links(exchange: Exchange | None) -> dict:
+    if exchange is None:
+        return {}
+    return {
+        "answers": [ContributionSummary.of(r) for r in exchange.answers],
+        "answers_to": [ContributionSummary.of(r) for r in exchange.answers_to],
+    }
+
+
+def search_response(
+    results: SearchResults, exchanges: dict[str, Exchange] | None = None
+) -> SearchResponse:
+    """The API's page of results; `exchanges` (answering.exchanges) adds Q/A links."""
+    exchanges = exchanges or {}
+    return SearchResponse(
+        query=results.query,
+        mode=results.mode,
+        understood=results.understood,
+        k=results.k,
+        offset=results.offset,
+        total=results.total,
+        count=len(results.hits),
+        filters=results.filters,
+        results=[
+            SearchResult.of(
+                hit.contribution,
+                score=round(hit.score, 6),
+                snippet=SnippetPublic(**asdict(hit.snippet), sentence=hit.snippet.sentence),
+                **_links(exchanges.get(hit.contribution.id)),
+            )
+            for hit in results.hits
+        ],
+    )
+
+
+def contribution_response(
+    record: ContributionRecord,
+    previous: ContributionRecord | None,
+    following: ContributionRecord | None,
+    exchange: Exchange | None = None,
+) -> ContributionPublic:
+    return ContributionPublic.of(
+        record,
+        text=record.text,
+        source_file=record.source_file,
+        tokens_cl100k=record.tokens_cl100k,
+        tokens_o200k=record.tokens_o200k,
+        previous=ContributionSummary.of(previous) if previous else None,
+        next=ContributionSummary.of(following) if following else None,
+        **_links(exchange),
+    )
+
+
+def speakers_response(q: str | None, speakers: list[SpeakerSummary]) -> SpeakersResponse:
+    return SpeakersResponse(q=q, count=len(speakers), speakers=speakers)

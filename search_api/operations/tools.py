@@ -1,0 +1,87 @@
+"""The operations offered to chatbots as tools: OpenAI-style definitions at GET /tools and
+MCP tools (interfaces/mcp.py), both generated from the operations' own request models."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from search_api.operations import operations
+from search_api.operations.answer_schemas import AnswerRequest, AnswerResponse
+from search_api.operations.schemas import (
+    ContributionPublic,
+    ContributionRequest,
+    SearchRequest,
+    SearchResponse,
+    SpeakersRequest,
+    SpeakersResponse,
+)
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    description: str
+    input_model: type[BaseModel]
+    output_model: type[BaseModel]
+    run: Callable  # (index, input) -> output
+
+
+TOOLS = (
+    ToolSpec(
+        "search_debates",
+        "Search parliamentary debates, questions, answers and statements by meaning. "
+        "Returns contributions best first, each with speaker, office, party, constituency, "
+        "house, date, debate title, a verbatim snippet, its id and source link, and links "
+        "between questions and their answers. Filter by speaker, party, house, kind, dates, "
+        "debate title, parliament or corpus.",
+        SearchRequest, SearchResponse, operations.search,
+    ),
+    ToolSpec(
+        "get_contribution",
+        "Fetch one contribution by its id: full verbatim text, speaker and attribution, the "
+        "contributions before and after it in the debate, and its question/answer links.",
+        ContributionRequest, ContributionPublic, operations.contribution,
+    ),
+    ToolSpec(
+        "answer_question",
+        "Answer a question with verbatim sentences from the record only, grouped by speaker, "
+        "each with its citation; a quoted question brings the answer given to it. Says so "
+        "(answerable: false) when nothing in the record answers the question. Quote the "
+        "returned sentences as they are and attribute them to their speakers.",
+        AnswerRequest, AnswerResponse, operations.answer,
+    ),
+    ToolSpec(
+        "list_speakers",
+        "Look up speakers (members, peers, senators, ...) by part of a name or a person id, "
+        "with party, constituency, houses and how many contributions each made. Use it to find "
+        "the exact name or person id for the speaker filter.",
+        SpeakersRequest, SpeakersResponse, operations.speakers,
+    ),
+)
+
+
+def parameters_schema(model: type[BaseModel]) -> dict:
+    """A request model as a self-contained JSON Schema object, without pydantic's titles."""
+    return without_titles(model.model_json_schema())
+
+
+def openai_tools() -> list[dict]:
+    """The tools as OpenAI function definitions (`tools=[...]` of a chat completion)."""
+    return [
+        {"type": "function",
+         "function": {"name": t.name, "description": t.description,
+                      "parameters": parameters_schema(t.input_model)}}
+        for t in TOOLS
+    ]
+
+
+def without_titles(schema):
+    if isinstance(schema, dict):
+        return {k: without_titles(v) for k, v in schema.items()
+                if not (k == "title" and isinstance(v, str))}
+    if isinstance(schema, list):
+        return [without_titles(v) for v in schema]
+    return schema
