@@ -6,7 +6,6 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 # The checkout (`make install` installs it in editable mode): default paths lie in it, so a
 # command means the same index and corpus from whatever folder it is run.
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -92,15 +92,12 @@ def test_reused_vectors_equal_fresh_ones(uk_data, tmp_path, embedder):
     build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, bare, progress=False)
     build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, bare, force=True,
                 progress=False)
-    build = store.resolve_build(out)
-    vectors = store.load_vectors(build).reconstruct_n(0, 3)
-    conn = store.connect(build)
-    texts = [
-        row["text"][row["char_start"] : row["char_end"]]
-        for row in conn.execute(
-            "SELECT text, char_start, char_end FROM chunks JOIN contributions "
-            "ON contributions.rowid = contribution_rowid ORDER BY chunks.id LIMIT 3")
-    ]
+    reader = store.IndexReader(out)
+    vectors = reader.vectors.reconstruct_n(0, 3)
+    owners = reader.chunk_owner[:3].tolist()
+    records = reader.contributions(owners)
+    chunks = [reader.chunk(chunk_id) for chunk_id in range(3)]
+    texts = [records[n].text[c.start : c.end] for n, c in zip(owners, chunks, strict=True)]
     assert np.allclose(vectors, embedder.embed(texts), atol=1e-5)
 
 

@@ -42,13 +42,14 @@ def check_filters(filters: SearchFilters, values: IndexValues) -> SearchFilters:
 
 def validate_query(query: str | None) -> str:
     """The query without surrounding space; InvalidRequest if empty or too long."""
-    query = (query or "").strip()
-    if not query:
-        raise InvalidRequest("q", "the query is empty; type a question or some words")
-    if len(query) > MAX_QUERY_CHARS:
+    query = query or ""
+    if len(query) > MAX_QUERY_CHARS:  # as given: the limit a client checks is the same
         raise InvalidRequest(
             "q", f"the query is {len(query)} characters long; the most allowed is {MAX_QUERY_CHARS}"
         )
+    query = query.strip()
+    if not query:
+        raise InvalidRequest("q", "the query is empty; type a question or some words")
     return query
 
 

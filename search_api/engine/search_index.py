@@ -116,8 +116,9 @@ class SearchIndex:
         validate_page(k, offset)
         filters = filters or SearchFilters()
         config = config or self.config
+        mode = (mode or "").strip().lower()  # blank: the configured mode
         if mode:
-            config = dataclasses.replace(config, mode=mode.strip().lower())
+            config = dataclasses.replace(config, mode=mode)
         understood = self.query_reader.read(query) if understand else None
         if understood:
             filters = _apply(understood, filters)

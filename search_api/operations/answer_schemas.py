@@ -12,7 +12,12 @@ from indexer.store.records import ContributionRecord
 from search_api.answering.answers import Answer
 from search_api.answering.citations import citation_line
 from search_api.answering.context import MAX_CONTEXT_TOKENS, PackedContext
-from search_api.operations.schemas import FilteredRequest, filter_fields, query_field
+from search_api.operations.schemas import (
+    FilteredRequest,
+    WholeNumber,
+    filter_fields,
+    query_field,
+)
 
 AnswerRequest = create_model(
     "AnswerRequest",
@@ -28,7 +33,7 @@ ContextRequest = create_model(
     __base__=FilteredRequest,
     __doc__="POST /context body: a question, a token budget, an encoding, /search's filters.",
     q=query_field("The question the passages should answer."),
-    max_tokens=(int, Field(2000, ge=1, le=MAX_CONTEXT_TOKENS,
+    max_tokens=(WholeNumber, Field(2000, ge=1, le=MAX_CONTEXT_TOKENS,
                            description="Token budget of the whole block, citations included.")),
     encoding=(Literal["cl100k_base", "o200k_base"],
               Field("cl100k_base", description="tiktoken encoding the budget is counted in.")),

@@ -12,9 +12,9 @@ from __future__ import annotations
 import typing
 from collections.abc import Callable
 from dataclasses import asdict, fields
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, create_model
 
 from indexer.contribution import Speaker
 from indexer.store.records import ContributionRecord, Debate, SearchFilters, SpeakerSummary
@@ -25,15 +25,50 @@ from search_api.engine.checks import KINDS, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS
 from search_api.engine.search_index import MODES, SearchResults
 from search_api.engine.understanding import Understanding
 
+# The characters str.strip() removes (str.isspace), as a regular expression's character class
+# (tests/test_app.py checks it). The library strips the text it is given and reads a blank
+# filter as no filter.
+SPACE = r"\t-\r\u001c- \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+BLANK = {"type": "string", "pattern": f"^[{SPACE}]*$"}
+NOT_BLANK = f"[^{SPACE}]"
+
 
 def constrained(**constraints: Any) -> Callable[[dict], None]:
-    """JSON Schema constraints for a field, placed on its value type (not on null)."""
+    """JSON Schema constraints for a field, placed on its value type; an optional field may
+    also be blank (no filter) or null."""
 
     def add(schema: dict) -> None:
-        value = next((s for s in schema.get("anyOf", []) if s.get("type") != "null"), schema)
-        value.update(constraints)
+        alternatives = schema.get("anyOf")
+        if alternatives is None:
+            schema.update(constraints)
+            return
+        text = next(s for s in alternatives if s.get("type") == "string")
+        text.update(constraints)
+        if constraints:
+            alternatives.insert(alternatives.index(text) + 1, BLANK)
 
     return add
+
+
+def _true_or_false(value: Any) -> Any:
+    """A boolean as JSON writes it, or as a query string does ("true"/"false"): 0, 1 or "yes"
+    are not booleans in the API's schema, so they are refused rather than guessed."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _not_a_boolean(value: Any) -> Any:
+    """JSON's true and false are not numbers in the API's schema (Python counts them as 1, 0)."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not true or false")
+    return value
+
+
+TrueOrFalse = Annotated[bool, BeforeValidator(_true_or_false)]
+WholeNumber = Annotated[int, BeforeValidator(_not_a_boolean)]
 
 
 class FilteredRequest(BaseModel):
@@ -68,7 +103,7 @@ def filter_fields() -> dict[str, Any]:
 def query_field(description: str) -> Any:
     """The `q` of a request: some words, at most MAX_QUERY_CHARS characters."""
     return (str, Field(description=description, json_schema_extra=constrained(
-        minLength=1, maxLength=MAX_QUERY_CHARS, pattern=r"\S")))
+        minLength=1, maxLength=MAX_QUERY_CHARS, pattern=NOT_BLANK)))
 
 
 SearchRequest = create_model(
@@ -76,15 +111,15 @@ SearchRequest = create_model(
     __base__=FilteredRequest,
     __doc__="POST /search body; GET /search takes the same fields as query parameters.",
     q=query_field("The question or words to search for."),
-    k=(int, Field(10, description=f"Results per page, 1-{MAX_K}.",
+    k=(WholeNumber, Field(10, description=f"Results per page, 1-{MAX_K}.",
                   json_schema_extra=constrained(minimum=1, maximum=MAX_K))),
-    offset=(int, Field(0, description="Results to skip, for paging.",
+    offset=(WholeNumber, Field(0, description="Results to skip, for paging.",
                        json_schema_extra=constrained(minimum=0, maximum=MAX_OFFSET))),
     **filter_fields(),
     mode=(str | None, Field(None, description="hybrid (default: words and meaning), dense "
                                               "(meaning) or keyword.",
                             json_schema_extra=constrained(enum=list(MODES)))),
-    understand=(bool, Field(True, description="Read members, parties and 'the Government' "
+    understand=(TrueOrFalse, Field(True, description="Read members, parties and 'the Government' "
                                               "named in q as filters and boosts (reported in "
                                               "`understood`); false: take q as words only.")),
 )
@@ -96,7 +131,7 @@ class SpeakersRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     q: str | None = Field(None, description="Part of a name, or a person id; none: everyone.")
-    limit: int = Field(20, description=f"Speakers to return, 1-{MAX_SPEAKERS}.",
+    limit: WholeNumber = Field(20, description=f"Speakers to return, 1-{MAX_SPEAKERS}.",
                        json_schema_extra=constrained(minimum=1, maximum=MAX_SPEAKERS))
 
 

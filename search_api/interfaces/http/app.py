@@ -16,6 +16,7 @@ from indexer.embedding import SentenceTransformerEmbedder
 from indexer.errors import DebateSearchError, IndexNotFound
 from search_api.engine.search_index import SearchIndex
 from search_api.interfaces.http.errors import ERROR_RESPONSES, add_error_handlers
+from search_api.interfaces.http.openapi import index_openapi
 from search_api.interfaces.mcp import MountedMCP, build_mcp_server
 from search_api.operations import operations, tools
 from search_api.operations.answer_schemas import (
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_routes(app)
     _add_page(app)
     _add_chatbot(app)
+    app.openapi = index_openapi(
+        app, lambda: getattr(app.state, "index", None) and app.state.index.values)
     return app
 
 

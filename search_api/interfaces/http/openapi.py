@@ -1,0 +1,64 @@
+"""The OpenAPI document of the served index: its filters' values as enumerations.
+
+Which parties, houses, parliaments and corpora a filter accepts depends on the index being
+served, so the document lists them once that index is loaded; generated clients then offer
+the valid values, and schema fuzzers send them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+
+from indexer.store.records import IndexValues
+from search_api.operations.schemas import BLANK
+
+
+def index_openapi(app: FastAPI, values: Callable[[], IndexValues | None]) -> Callable[[], dict]:
+    """`app.openapi` with the filters' values of the index `values()` describes (none when
+    no index is loaded: the document is then the plain one)."""
+    plain = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            document = plain()
+            held = values()
+            if held is not None:
+                _enumerate(document, _accepted(held))
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    return openapi
+
+
+def _accepted(values: IndexValues) -> dict[str, list[str]]:
+    return {
+        "party": sorted({*values.parties, *values.party_codes}),
+        "house": list(values.houses),
+        "parliament": list(values.parliaments),
+        "corpus": list(values.corpora),
+    }
+
+
+def _enumerate(document: dict, accepted: dict[str, list[str]]) -> None:
+    """Set the enumeration of every query parameter and body property named in `accepted`."""
+    for path in document.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("name") in accepted:
+                    _set_enum(parameter["schema"], accepted[parameter["name"]])
+    for model in document.get("components", {}).get("schemas", {}).values():
+        for name, schema in model.get("properties", {}).items():
+            if name in accepted:
+                _set_enum(schema, accepted[name])
+
+
+def _set_enum(schema: dict, values: list[str]) -> None:
+    """On the field's string alternative; a blank value (no filter) stays valid."""
+    alternatives = schema.get("anyOf")
+    text = next((s for s in alternatives or [] if s.get("type") == "string"), None)
+    if text is None or not values:
+        return
+    text["enum"] = values
+    alternatives.insert(alternatives.index(text) + 1, dict(BLANK))

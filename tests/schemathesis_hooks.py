@@ -1,0 +1,56 @@
+"""Rules of the API that JSON Schema cannot state, taught to schemathesis's generator
+(SCHEMATHESIS_HOOKS=schemathesis_hooks; tests/test_schema_fuzzing.py).
+
+- A speaker filter must match someone in the index: a generated name becomes a real one
+  (DEBATE_SEARCH_FUZZ_SPEAKER).
+- date_from must not be after date_to: a reversed pair of real dates is put in order.
+- /context's budget must hold the framing of its question: a valid budget is raised to the
+  most that framing can take (tiktoken never makes more tokens than UTF-8 bytes).
+
+The rules change cases meant to be valid only; negative cases are sent as generated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import schemathesis
+from schemathesis.generation import GenerationMode
+
+FRAMING_TOKENS = 200  # the fixed lines of /context's header, with room to spare
+MAX_CONTEXT_TOKENS = 100_000
+
+
+@schemathesis.hook
+def map_case(ctx, case):
+    """The rules, on cases meant to be valid (negative ones are left as generated)."""
+    if case.meta is not None and case.meta.generation.mode is not GenerationMode.POSITIVE:
+        return case
+    _known(case.query)
+    _known(case.body)
+    if case.operation.path == "/context" and isinstance(case.body, dict):
+        budget, question = case.body.get("max_tokens"), case.body.get("q")
+        if isinstance(budget, int) and isinstance(question, str):
+            case.body["max_tokens"] = min(MAX_CONTEXT_TOKENS,
+                                          max(budget, 4 * len(question) + FRAMING_TOKENS))
+    return case
+
+
+def _known(params):
+    if not isinstance(params, dict):
+        return params
+    speaker = params.get("speaker")
+    if isinstance(speaker, str) and speaker.strip():
+        params["speaker"] = os.environ["DEBATE_SEARCH_FUZZ_SPEAKER"]
+    start, end = _date(params.get("date_from")), _date(params.get("date_to"))
+    if start and end and start > end:
+        params["date_from"], params["date_to"] = params["date_to"], params["date_from"]
+    return params
+
+
+def _date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
