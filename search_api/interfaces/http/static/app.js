@@ -17,7 +17,6 @@ const MODE_LABELS = { hybrid: "words and meaning", dense: "meaning", keyword: "e
 const EXAMPLES = ["police use of Tasers", "prisoners who absconded", "support for carers"];
 
 const $ = (id) => document.getElementById(id);
-const api = { search: null, answer: null }; // operations the server's /openapi.json lists
 const contributions = new Map(); // id -> promise of GET /contributions/{id}
 let inFlight = null; // AbortController of the search being shown
 let indexProblem = null; // what /stats said was wrong with the index, shown until a search says
@@ -53,23 +52,12 @@ function formatDate(iso) {
 const kindLabel = (kind) => KIND_LABELS[kind] || kind;
 const number = (n) => Number(n).toLocaleString("en-GB");
 const safeUrl = (url) => (typeof url === "string" && /^https?:\/\//i.test(url) ? url : null);
-const speakerName = (s) => (typeof s === "string" ? s : s && (s.name || s.member_name))
+// A contribution's speaker is an object (name as printed, else the members data's name); an
+// /answer citation names the speaker as a string, or null.
+const speakerName = (s) => (s && typeof s === "object" ? s.name || s.member_name : s)
   || "Speaker not named";
-
-function roleLine(s) {
-  if (!s || typeof s !== "object") return "";
-  return [s.office, s.party, s.constituency || s.peerage].filter(Boolean).join(" · ");
-}
-
-function citation(c) {
-  const s = c.speaker || {};
-  const details = [s.party, s.constituency || s.peerage].filter(Boolean).join(", ");
-  const inner = [s.office, details].filter(Boolean).join("; ");
-  const who = inner ? `${speakerName(s)} (${inner})` : speakerName(s);
-  const where = [who, c.house, formatDate(c.date), c.debate && `“${c.debate.title}”`,
-    c.column && `col. ${c.column}`].filter(Boolean).join(", ");
-  return [where, safeUrl(c.source_url), `id ${c.id}`].filter(Boolean).join(". ");
-}
+const roleLine = (s) => [s.office, s.party, s.constituency || s.peerage].filter(Boolean)
+  .join(" · ");
 
 // Text with the code points [start, end) marked (offsets from the API count code points).
 function marked(text, start, end) {
@@ -186,16 +174,11 @@ class ApiError extends Error {
   }
 }
 
-async function fetchJson(path, params, { signal, method = "GET" } = {}) {
-  const query = params && method === "GET" ? `?${new URLSearchParams(params)}` : "";
-  const init = { signal, method, headers: { Accept: "application/json" } };
-  if (method === "POST") {
-    init.body = JSON.stringify(params);
-    init.headers["Content-Type"] = "application/json";
-  }
+async function fetchJson(path, params, { signal } = {}) {
+  const query = params ? `?${new URLSearchParams(params)}` : "";
   let response;
   try {
-    response = await fetch(path + query, init);
+    response = await fetch(path + query, { signal, headers: { Accept: "application/json" } });
   } catch (err) {
     if (err.name === "AbortError") throw err;
     throw new ApiError("The server did not answer; is it still running?");
@@ -214,28 +197,6 @@ async function fetchJson(path, params, { signal, method = "GET" } = {}) {
   }
   if (body === null) throw new ApiError("The server's answer was not JSON.");
   return body;
-}
-
-// The parameter names an operation takes, from the OpenAPI document; null if it is absent.
-function operation(spec, path) {
-  const item = spec.paths && spec.paths[path];
-  if (!item) return null;
-  if (item.get) return { method: "GET", names: (item.get.parameters || []).map((p) => p.name) };
-  if (!item.post) return null;
-  let schema = item.post.requestBody?.content?.["application/json"]?.schema || {};
-  if (schema.$ref) schema = spec.components?.schemas?.[schema.$ref.split("/").pop()] || {};
-  return { method: "POST", names: Object.keys(schema.properties || {}) };
-}
-
-function paramsFor(op, values) {
-  if (!op) return values;
-  const params = {};
-  for (const [key, value] of Object.entries(values)) {
-    const name = key === "q" && !op.names.includes("q") && op.names.includes("question")
-      ? "question" : key;
-    if (op.names.includes(name)) params[name] = value;
-  }
-  return params;
 }
 
 function loadContribution(id) {
@@ -281,15 +242,17 @@ async function render(state, focus) {
 
 async function runSearch(state, focus, signal) {
   const page = pageOf(state);
-  const values = { q: state.q, mode: state.mode || "hybrid" };
-  for (const name of [...FILTERS, "understand"]) if (state[name]) values[name] = state[name];
+  const filters = {};
+  for (const name of FILTERS) if (state[name]) filters[name] = state[name];
   setStatus("Searching…");
   $("results").setAttribute("aria-busy", "true");
-  const answer = api.answer && page === 1
-    ? fetchJson("/answer", paramsFor(api.answer, values), { signal, method: api.answer.method })
-      .catch(() => null)
+  // /answer takes the question and the filters only (it refuses other parameters).
+  const answer = page === 1
+    ? fetchJson("/answer", { q: state.q, ...filters }, { signal }).catch(() => null)
     : null;
-  const params = { ...paramsFor(api.search, values), k: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE };
+  const params = { q: state.q, ...filters, mode: state.mode || "hybrid", k: PAGE_SIZE,
+    offset: (page - 1) * PAGE_SIZE };
+  if (state.understand) params.understand = state.understand;
   try {
     const data = await fetchJson("/search", params, { signal });
     showResults(data, state);
@@ -306,7 +269,7 @@ async function runSearch(state, focus, signal) {
 
 function showResults(data, state) {
   $("results-title").textContent = `Results for “${data.query}”`;
-  const results = data.results || [];
+  const results = data.results;
   $("results").replaceChildren(
     ...results.map((item, n) => el("li", {}, card(item, data.offset + n + 1, state))));
   if (!results.length) {
@@ -316,7 +279,7 @@ function showResults(data, state) {
   }
   const first = data.offset + 1;
   const last = data.offset + results.length;
-  const filtered = Object.keys(data.filters || {}).length ? " that pass the filters" : "";
+  const filtered = Object.keys(data.filters).length ? " that pass the filters" : "";
   setStatus(`Results ${number(first)}–${number(last)}, best first, by ${
     MODE_LABELS[data.mode] || data.mode}, among ${number(data.total)} contributions${filtered}.`);
   showUnderstood(data.understood, state);
@@ -325,9 +288,9 @@ function showResults(data, state) {
 
 // Members and parties the server read in the query act as filters: say so, and offer to undo.
 function showUnderstood(understood, state) {
-  const u = understood || {};
+  const u = understood || {}; // null where the query was taken as words only
   const read = [
-    (u.speaker_name || u.speaker) && `only contributions by ${u.speaker_name || u.speaker}`,
+    u.speaker_name && `only contributions by ${u.speaker_name}`,
     u.party && `only members of the ${u.party} party`,
     u.government && "office-holders ranked first",
   ].filter(Boolean);
@@ -442,8 +405,8 @@ async function showContribution(state, focus, signal) {
 
 function card(item, n, state, { expanded = false } = {}) {
   const id = `card-${n}`;
-  const house = (/lords|commons/i.exec(item.house || "") || ["other"])[0].toLowerCase();
-  const s = item.speaker || {};
+  const house = (/lords|commons/i.exec(item.house) || ["other"])[0].toLowerCase();
+  const s = item.speaker;
   const official = safeUrl(item.source_url);
   const full = el("div", { class: "full", id: `${id}-full`, hidden: !expanded });
   const snippet = item.snippet && el("blockquote", { class: "snippet", hidden: expanded },
@@ -463,7 +426,7 @@ function card(item, n, state, { expanded = false } = {}) {
       el("span", { class: `house-tag ${house}` }, item.house), " ",
       el("time", { datetime: item.date }, formatDate(item.date)), " · ", kind,
       item.column ? ` · col. ${item.column}` : ""),
-    item.debate ? el("p", { class: "debate" }, item.debate.title) : null),
+    item.debate.title ? el("p", { class: "debate" }, item.debate.title) : null),
   snippet,
   el("div", { class: "actions" }, toggle,
     official ? el("a", { href: official, class: "official", rel: "noopener noreferrer" },
@@ -493,7 +456,7 @@ async function fillFull(full, id, sentence, state) {
     const [before, after] = await Promise.all([c.previous, c.next].map(
       (n) => (n ? loadContribution(n.id).catch(() => n) : null)));
     full.replaceChildren(...[
-      el("div", { class: "full-text" }, paragraphs(c.text || "", sentence)),
+      el("div", { class: "full-text" }, paragraphs(c.text, sentence)),
       ...exchange(c, state),
       context(before, after, state),
       citationBlock(c)].filter(Boolean));
@@ -504,16 +467,8 @@ async function fillFull(full, id, sentence, state) {
   }
 }
 
-// The question a reply answers and the replies a question received (neighbours as fallback).
+// The replies a question received and the question a reply answers, as the API links them.
 function exchange(c, state) {
-  let answers = c.answers;
-  let questions = c.answers_to;
-  if (answers === undefined && c.kind === "question" && c.next?.kind === "answer") {
-    answers = [c.next];
-  }
-  if (questions === undefined && c.kind === "answer" && c.previous?.kind === "question") {
-    questions = [c.previous];
-  }
   const list = (title, items, cls) => el("section", { class: `exchange ${cls}` },
     el("h4", {}, title),
     el("ul", {}, items.map((a) => el("li", {},
@@ -521,10 +476,11 @@ function exchange(c, state) {
         class: `${cls}-link` }, `${kindLabel(a.kind)} by ${speakerName(a.speaker)}`),
       roleLine(a.speaker) ? ` (${roleLine(a.speaker)})` : "", `, ${formatDate(a.date)}`))));
   const plural = (items, one, many) => (items.length > 1 ? many : one);
+  const { answers, answers_to: questions } = c;
   return [
-    answers?.length ? list(plural(answers, "The answer it received", "The answers it received"),
+    answers.length ? list(plural(answers, "The answer it received", "The answers it received"),
       answers, "answer") : null,
-    questions?.length ? list(plural(questions, "The question it answers",
+    questions.length ? list(plural(questions, "The question it answers",
       "The questions it answers"), questions, "question") : null,
   ];
 }
@@ -541,8 +497,9 @@ function context(before, after, state) {
     neighbour("Before", before), neighbour("After", after));
 }
 
+// The citation as the API writes it, so the page, the CLI and /answer cite alike.
 function citationBlock(c) {
-  const text = citation(c);
+  const text = c.citation;
   const quote = el("p", { class: "citation-text" }, text);
   const said = el("span", { class: "copy-status", role: "status" });
   const button = el("button", { type: "button", class: "quiet" }, "Copy citation");
@@ -568,20 +525,21 @@ async function copyText(text, node) {
   }
 }
 
-// The answer panel (only where the server has /answer) ---------------------------------------
+// The answer panel ---------------------------------------------------------------------------
 
+// `data`: the /answer response, or null where /answer failed (the results still stand).
 function showAnswer(data) {
   const panel = $("answer");
-  const positions = (data && data.answerable && Array.isArray(data.speakers)) ? data.speakers : [];
+  const positions = data && data.answerable ? data.speakers : [];
   const shown = [...document.querySelectorAll("#results .card")];
   const cards = new Map(shown.map((article) => [article.dataset.id, article]));
   const groups = positions.map((position) => {
-    const speaker = position.speaker || {};
+    const { speaker } = position;
     const quotes = [];
-    for (const c of position.contributions || []) {
-      const record = c.contribution || c.citation || c; // /answer names the source "citation"
-      for (const quote of c.quotes || []) {
-        quotes.push(el("li", {}, el("q", {}, quote.text), " ", quoteLink(record, c.marker, cards)));
+    for (const c of position.contributions) {
+      for (const quote of c.quotes) {
+        quotes.push(el("li", {}, el("q", {}, quote.text), " ",
+          quoteLink(c.citation, c.marker, cards)));
       }
     }
     return quotes.length && el("div", { class: "answer-speaker" },
@@ -593,14 +551,13 @@ function showAnswer(data) {
   panel.hidden = !groups.length;
 }
 
-function quoteLink(record, marker, cards) {
-  const label = [speakerName(record.speaker), record.house, formatDate(record.date)]
-    .filter(Boolean).join(", ");
-  const id = record.id || record.contribution_id;
+// `cited`: an /answer citation (contribution_id, speaker's name, house, date, ...).
+function quoteLink(cited, marker, cards) {
+  const label = [speakerName(cited.speaker), cited.house, formatDate(cited.date)].join(", ");
+  const id = cited.contribution_id;
   const target = cards.get(id);
-  const text = marker ? `[${marker}]` : "[source]";
+  const text = `[${marker}]`;
   if (!target) {
-    if (!id) return null;
     return el("a", { href: contributionUrl(id, readState()), "data-internal": true,
       "data-focus": true, "aria-label": `Open the source: ${label}`, class: "marker" }, text);
   }
@@ -626,21 +583,20 @@ async function loadChoices() {
     indexProblem = el("p", {}, el("strong", {}, "The index is not available. "), err.message);
     return;
   }
-  const count = (n) => (typeof n === "number" ? n : n && n.contributions);
   document.querySelectorAll("option[data-extra]").forEach((o) => o.remove()); // from the URL
-  for (const [parliament, n] of Object.entries(stats.by_parliament || {})) {
+  for (const [parliament, n] of Object.entries(stats.by_parliament)) {
     if (!parliament) continue; // benchmark collections have no parliament
-    $("parliament").append(
-      el("option", { value: parliament }, `${parliament} (${number(count(n))})`));
+    $("parliament").append(el("option", { value: parliament }, `${parliament} (${number(n)})`));
   }
-  for (const [house, n] of Object.entries(stats.by_house || {})) {
-    $("house").append(el("option", { value: house }, `${house} (${number(count(n))})`));
+  for (const [house, n] of Object.entries(stats.by_house)) {
+    $("house").append(el("option", { value: house }, `${house} (${number(n)})`));
   }
-  for (const [kind, n] of Object.entries(stats.by_kind || {})) {
-    $("kind").append(el("option", { value: kind }, `${kindLabel(kind)} (${number(count(n))})`));
+  for (const [kind, n] of Object.entries(stats.by_kind)) {
+    $("kind").append(el("option", { value: kind },
+      `${kindLabel(kind)} (${number(n.contributions)})`));
   }
-  for (const party of stats.parties || []) $("party").append(el("option", { value: party }, party));
-  const dates = stats.dates || {};
+  for (const party of stats.parties) $("party").append(el("option", { value: party }, party));
+  const { dates } = stats;
   for (const id of ["date_from", "date_to"]) {
     if (dates.from) $(id).min = dates.from;
     if (dates.to) $(id).max = dates.to;
@@ -707,16 +663,8 @@ async function start() {
   const state = readState();
   fillForm(state);
   if (window.matchMedia("(min-width: 48rem)").matches) $("filters").open = true;
-  const choices = loadChoices().then(() => fillFilters(readState()));
-  try {
-    const spec = await fetchJson("/openapi.json");
-    api.search = operation(spec, "/search");
-    api.answer = operation(spec, "/answer");
-  } catch {
-    // without the document, send every parameter and skip the answer panel
-  }
-  $("mode-field").hidden = Boolean(api.search) && !api.search.names.includes("mode");
-  await choices;
+  await loadChoices();
+  fillFilters(readState());
   render(readState(), false);
 }
 
