@@ -5,16 +5,18 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from indexer import store
 from indexer.build import BuildReport, build_index
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.sources import resolve_inputs
+from indexer.store.keyword import KEYWORD_DIR
+from indexer.store.layout import DATABASE_FILE, MANIFEST_FILE, read_manifest, resolve_build
+from indexer.store.vectors import VECTORS_FILE
 
 
 def index_sizes(index_dir: Path) -> dict:
     """Bytes on disk of the current build, and per chunk."""
-    build = store.resolve_build(index_dir)
-    counts = store.read_manifest(index_dir)["counts"]
+    build = resolve_build(index_dir)
+    counts = read_manifest(index_dir)["counts"]
     files = {p.relative_to(build).as_posix(): p.stat().st_size
              for p in build.rglob("*") if p.is_file()}
     total = sum(files.values())
@@ -24,14 +26,14 @@ def index_sizes(index_dir: Path) -> dict:
         "contributions": counts["contributions"],
         "chunks": chunks,
         "files": files,
-        "faiss_bytes": files.get(store.VECTORS_FILE, 0),
-        "sqlite_bytes": files.get(store.DATABASE_FILE, 0),
+        "faiss_bytes": files.get(VECTORS_FILE, 0),
+        "sqlite_bytes": files.get(DATABASE_FILE, 0),
         "keyword_bytes": sum(n for name, n in files.items()
-                             if name.startswith(f"{store.KEYWORD_DIR}/")),
-        "manifest_bytes": files.get(store.MANIFEST_FILE, 0),
+                             if name.startswith(f"{KEYWORD_DIR}/")),
+        "manifest_bytes": files.get(MANIFEST_FILE, 0),
         "total_bytes": total,
         "bytes_per_chunk": total / chunks if chunks else None,
-        "faiss_bytes_per_chunk": files.get(store.VECTORS_FILE, 0) / chunks if chunks else None,
+        "faiss_bytes_per_chunk": files.get(VECTORS_FILE, 0) / chunks if chunks else None,
     }
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from indexer.contribution import Kind
 from indexer.sentences import sentence_spans
-from indexer.store import IndexReader
+from indexer.store.reader import IndexReader
 from indexer.store.records import SearchFilters
 from search_api.engine.checks import query_text
 

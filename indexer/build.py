@@ -14,13 +14,15 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from indexer import store
 from indexer.chunking import Chunk, ChunkingParams, chunk_contribution, context_line
 from indexer.contribution import Contribution, ParseIssue
 from indexer.corpus import CorpusInput, sha256_file
 from indexer.embedding import Embedder
 from indexer.errors import IndexFormatError, IndexNotFound
 from indexer.sources import import_corpus, members_files, parser_version
+from indexer.store.layout import FORMAT_VERSION, build_lock, read_manifest
+from indexer.store.reader import cached_vectors
+from indexer.store.writer import text_hash, write_index
 from indexer.tokens import count_tokens
 
 EMBED_BATCH = 256
@@ -68,7 +70,7 @@ def input_fingerprint(
             "files": {p.relative_to(corpus.root).as_posix(): sha256_file(p) for p in paths},
         })
     spec = {
-        "format_version": store.FORMAT_VERSION,
+        "format_version": FORMAT_VERSION,
         "model": embedder.fingerprint,
         "chunking": asdict(params),
         "corpora": corpora,
@@ -79,7 +81,7 @@ def input_fingerprint(
 
 def is_up_to_date(index_dir: Path, fingerprint: dict) -> bool:
     try:
-        manifest = store.read_manifest(index_dir)
+        manifest = read_manifest(index_dir)
     except (IndexNotFound, IndexFormatError):
         return False
     return manifest.get("input_fingerprint") == fingerprint["digest"]
@@ -103,7 +105,7 @@ def build_index(
     index_dir = Path(index_dir)
     report = BuildReport(index_dir=str(index_dir))
     started = time.perf_counter()
-    with store.build_lock(index_dir):
+    with build_lock(index_dir):
         fingerprint = input_fingerprint(inputs, embedder, params)
         if not force and is_up_to_date(index_dir, fingerprint):
             report.up_to_date = True
@@ -126,7 +128,7 @@ def build_index(
         manifest = _manifest(inputs, embedder, params, fingerprint, contributions, chunks, issues)
         keyword_texts = [f"{context_line(c)}\n{c.text}" if params.context else c.text
                          for c in contributions]
-        store.write_index(index_dir, contributions, tokens, chunks, vectors, issues, manifest,
+        write_index(index_dir, contributions, tokens, chunks, vectors, issues, manifest,
                           keyword_texts)
         report.seconds["write"] = time.perf_counter() - t
 
@@ -176,8 +178,8 @@ def _embed_all(
     Returns the vectors, the number of distinct texts embedded, and the number of chunks
     whose vector came from the previous build.
     """
-    cache = store.cached_vectors(index_dir, embedder.fingerprint)
-    hashes = [store.text_hash(ch.embed_text) for ch in chunks]
+    cache = cached_vectors(index_dir, embedder.fingerprint)
+    hashes = [text_hash(ch.embed_text) for ch in chunks]
     reused = sum(1 for h in hashes if h in cache)
     missing = sorted({h: ch.embed_text for h, ch in zip(hashes, chunks, strict=True)
                       if h not in cache}.items(), key=lambda item: len(item[1]))

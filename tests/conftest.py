@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -110,15 +109,23 @@ def small_index(small_index_dir: Path, embedder):
 
 
 @pytest.fixture(scope="session")
-def api_client(small_index_dir: Path):
+def torch_threads() -> int:
+    """The threads torch uses now: an app started in-process is given them (its default, one,
+    would slow the index builds that run later in the session)."""
+    import torch
+
+    return torch.get_num_threads()
+
+
+@pytest.fixture(scope="session")
+def api_client(small_index_dir: Path, torch_threads: int):
     """The HTTP API over the small index, started through its lifespan, once per session."""
     from fastapi.testclient import TestClient
 
     from search_api.interfaces.http.app import create_app
     from search_api.settings import Settings
 
-    # Keep torch's threads as they are: the session goes on building indexes after this.
-    settings = Settings(index_dir=small_index_dir, torch_threads=torch.get_num_threads())
+    settings = Settings(index_dir=small_index_dir, torch_threads=torch_threads)
     with TestClient(create_app(settings)) as client:
         yield client
 

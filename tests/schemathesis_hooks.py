@@ -31,9 +31,10 @@ def map_case(ctx, case):
     _known(case.body)
     if case.operation.path == "/context" and isinstance(case.body, dict):
         budget, question = case.body.get("max_tokens"), case.body.get("q")
-        if isinstance(budget, int) and isinstance(question, str):
+        whole = isinstance(budget, int | float) and not isinstance(budget, bool)
+        if whole and float(budget).is_integer() and isinstance(question, str):  # 1.0 too
             case.body["max_tokens"] = min(MAX_CONTEXT_TOKENS,
-                                          max(budget, 4 * len(question) + FRAMING_TOKENS))
+                                          max(int(budget), 4 * len(question) + FRAMING_TOKENS))
     return case
 
 

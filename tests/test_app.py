@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from urllib.parse import quote
 
 import pytest
-import torch
 from fastapi.testclient import TestClient
 
+from indexer.contribution import Kind
 from indexer.store.records import SearchFilters
-from search_api.engine.search_index import RetrievalConfig
+from search_api.engine.checks import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS
+from search_api.engine.search_index import MODES, RetrievalConfig
 from search_api.interfaces.http.app import create_app
 from search_api.operations.schemas import (
+    BLANK,
+    SPACE,
     ContributionPublic,
     ErrorResponse,
     SearchResponse,
@@ -187,6 +192,40 @@ def test_docs_and_openapi(api_client):
     assert get_params == set(SEARCH_FIELDS.split(", "))
 
 
+def test_openapi_states_the_limits_the_library_enforces(api_client, small_index):
+    spec = api_client.get("/openapi.json").json()
+    params = {p["name"]: p["schema"] for p in spec["paths"]["/search"]["get"]["parameters"]}
+    assert (params["k"]["minimum"], params["k"]["maximum"]) == (1, MAX_K)
+    assert (params["offset"]["minimum"], params["offset"]["maximum"]) == (0, MAX_OFFSET)
+    assert params["q"]["maxLength"] == MAX_QUERY_CHARS and params["q"]["minLength"] == 1
+    assert _text_branch(params["mode"])["enum"] == list(MODES)
+    assert _text_branch(params["kind"])["enum"] == [k.value for k in Kind]
+    assert _text_branch(params["date_from"])["format"] == "date"
+    # The served index's own values, and a blank value still means "no filter".
+    assert set(_text_branch(params["party"])["enum"]) >= {"Labour", "Lab", "Conservative"}
+    assert _text_branch(params["house"])["enum"] == list(small_index.values.houses)
+    assert BLANK in params["party"]["anyOf"]
+    body = spec["components"]["schemas"]["ContextRequest"]["properties"]
+    assert body["encoding"]["enum"] == ["cl100k_base", "o200k_base"]
+    assert _text_branch(body["party"])["enum"] == _text_branch(params["party"])["enum"]
+
+
+def _text_branch(schema: dict) -> dict:
+    return next(s for s in schema.get("anyOf", [schema]) if "enum" in s or "format" in s)
+
+
+def test_blank_is_what_strip_removes():
+    blank = {c for c in map(chr, range(sys.maxunicode + 1)) if re.fullmatch(f"[{SPACE}]", c)}
+    assert blank == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+
+
+def test_a_method_a_path_does_not_take_is_told_what_it_does(api_client):
+    response = api_client.delete("/search")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert api_client.put("/speakers").headers["allow"] == "GET"
+
+
 # Errors -------------------------------------------------------------------------------
 
 LONG = "x" * 501
@@ -227,6 +266,10 @@ BAD_REQUESTS = [
      "Labour"),
     ("POST", "/search", {"q": "x", "party": ["Lab"]}, 400, "invalid_parameter", "party",
      "valid string"),
+    ("POST", "/search", {"q": "x", "understand": 0}, 400, "invalid_parameter", "understand",
+     "must be true or false"),
+    ("POST", "/search", {"q": "x", "offset": False}, 400, "invalid_parameter", "offset",
+     "whole number"),
     ("POST", "/search", {"q": "x", "foo": 1}, 400, "invalid_parameter", "foo",
      f"allowed: {SEARCH_FIELDS}"),
     ("POST", "/search", b"{not json", 400, "invalid_json", None, "not valid JSON"),
@@ -260,9 +303,9 @@ def test_bad_input_gets_one_error_shape(api_client, method, path, body, status, 
     assert says in error["message"]
 
 
-def test_missing_index_answers_503_and_still_serves_docs(tmp_path):
+def test_missing_index_answers_503_and_still_serves_docs(tmp_path, torch_threads):
     missing = tmp_path / "no-index-here"
-    settings = Settings(index_dir=missing, torch_threads=torch.get_num_threads())
+    settings = Settings(index_dir=missing, torch_threads=torch_threads)
     with TestClient(create_app(settings)) as client:
         for response in (client.get("/health"), client.get("/search", params={"q": TASERS}),
                          client.post("/search", json={"q": TASERS}), client.get("/stats")):

@@ -16,11 +16,13 @@ import faiss
 import numpy as np
 import pytest
 
-from indexer import store
 from indexer.build import build_index
 from indexer.chunking import ChunkingParams
 from indexer.errors import IndexNotFound
 from indexer.sources import resolve_inputs
+from indexer.store import layout
+from indexer.store.reader import IndexReader
+from indexer.store.vectors import VECTORS_FILE
 from search_api.engine.search_index import SearchIndex
 
 WMS_27 = "wms/ministerial2009-10-27a.xml"
@@ -32,10 +34,10 @@ def _inputs(uk_data, tmp_path, *files):
 
 
 def test_index_layout_and_manifest(small_index_dir):
-    build = store.resolve_build(small_index_dir)
+    build = layout.resolve_build(small_index_dir)
     assert (small_index_dir / "current").is_symlink()
-    manifest = json.loads((build / store.MANIFEST_FILE).read_text())
-    assert manifest["format_version"] == store.FORMAT_VERSION
+    manifest = json.loads((build / layout.MANIFEST_FILE).read_text())
+    assert manifest["format_version"] == layout.FORMAT_VERSION
     assert manifest["model"]["dimension"] == 384
     assert manifest["model"]["max_tokens"] == 256
     assert manifest["chunking"] == {"max_pieces": 256, "overlap_pieces": 48, "context": True}
@@ -45,8 +47,8 @@ def test_index_layout_and_manifest(small_index_dir):
     assert any(name.startswith("members/") for name in corpus["files"])  # attribution inputs
     assert all(len(sha) == 64 for sha in corpus["files"].values())
 
-    index = faiss.read_index(str(build / store.VECTORS_FILE))
-    conn = sqlite3.connect(build / store.DATABASE_FILE)
+    index = faiss.read_index(str(build / VECTORS_FILE))
+    conn = sqlite3.connect(build / layout.DATABASE_FILE)
     n_chunks, n_contributions = conn.execute(
         "SELECT (SELECT count(*) FROM chunks), (SELECT count(*) FROM contributions)").fetchone()
     assert index.ntotal == n_chunks == manifest["counts"]["chunks"]
@@ -66,11 +68,11 @@ def test_unchanged_inputs_are_not_rebuilt_and_vectors_are_reused(uk_data, tmp_pa
     out = tmp_path / "index"
     first = build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, progress=False)
     assert not first.up_to_date and first.embedded > 0 and first.reused == 0
-    build_id = store.read_manifest(out)["build_id"]
+    build_id = layout.read_manifest(out)["build_id"]
 
     again = build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, progress=False)
     assert again.up_to_date
-    assert store.read_manifest(out)["build_id"] == build_id
+    assert layout.read_manifest(out)["build_id"] == build_id
 
     forced = build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, force=True,
                          progress=False)
@@ -92,7 +94,7 @@ def test_reused_vectors_equal_fresh_ones(uk_data, tmp_path, embedder):
     build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, bare, progress=False)
     build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, bare, force=True,
                 progress=False)
-    reader = store.IndexReader(out)
+    reader = IndexReader(out)
     vectors = reader.vectors.reconstruct_n(0, 3)
     owners = reader.chunk_owner[:3].tolist()
     records = reader.contributions(owners)
@@ -143,7 +145,7 @@ def test_a_killed_build_leaves_the_previous_index_intact(small_index_dir, uk_dat
 
     after = SearchIndex(out, embedder=embedder).search("police use of Tasers", k=5)
     assert [h.contribution.id for h in after.hits] == [h.contribution.id for h in before.hits]
-    assert store.read_manifest(out)["counts"] == store.read_manifest(small_index_dir)["counts"]
+    assert layout.read_manifest(out)["counts"] == layout.read_manifest(small_index_dir)["counts"]
 
 
 @pytest.mark.slow
@@ -152,7 +154,7 @@ def test_leftovers_of_a_crashed_write_are_cleaned(uk_data, tmp_path, embedder):
     build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, progress=False)
     leftover = out / "builds" / ".tmp-19990101T000000-1"
     leftover.mkdir()
-    (leftover / store.MANIFEST_FILE).write_text("{half written")
+    (leftover / layout.MANIFEST_FILE).write_text("{half written")
     SearchIndex(out, embedder=embedder)  # readers never look at temporary folders
     build_index(_inputs(uk_data, tmp_path, WMS_28), out, embedder, progress=False)
     assert not leftover.exists()
@@ -160,7 +162,7 @@ def test_leftovers_of_a_crashed_write_are_cleaned(uk_data, tmp_path, embedder):
 
 def test_missing_index_is_a_clear_error(tmp_path):
     with pytest.raises(IndexNotFound, match="debate-search index --out"):
-        store.resolve_build(tmp_path / "nowhere")
+        layout.resolve_build(tmp_path / "nowhere")
 
 
 @pytest.mark.slow

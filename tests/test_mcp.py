@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 
-import torch
 from fastapi.testclient import TestClient
 from mcp import Client, StdioServerParameters
 
@@ -96,9 +95,9 @@ def test_streamable_http(server_url):
     asyncio.run(run())
 
 
-def test_the_app_starts_again_with_its_mcp_endpoint(small_index_dir):
+def test_the_app_starts_again_with_its_mcp_endpoint(small_index_dir, torch_threads):
     """Each start of the app runs a fresh MCP session manager (the SDK runs one only once)."""
-    app = create_app(Settings(index_dir=small_index_dir, torch_threads=torch.get_num_threads()))
+    app = create_app(Settings(index_dir=small_index_dir, torch_threads=torch_threads))
     for _ in range(2):
         with TestClient(app) as client:
             assert client.get("/health").status_code == 200

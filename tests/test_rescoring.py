@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
-from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
 from indexer.embedding import default_model_path
 from indexer.errors import EmbedderError
@@ -18,6 +16,9 @@ QUERY = "police use of Tasers"
 def tiny_cross_encoder(tmp_path_factory):
     """A tiny, randomly initialised BERT cross-encoder built here: it proves the code path
     (no cross-encoder ships on PyPI), not ranking quality."""
+    import torch  # imported here: transformers takes seconds to import
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
     folder = tmp_path_factory.mktemp("tiny-cross-encoder")
     tokenizer = AutoTokenizer.from_pretrained(str(default_model_path()))
     config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1,

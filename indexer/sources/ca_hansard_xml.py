@@ -31,8 +31,8 @@ from lxml import etree
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
 from indexer.sources.clock import clock
-from indexer.sources.format import no_lookup_files, no_lookups
-from indexer.sources.paths import files_matching, own_folder, source_path
+from indexer.sources.format import self_contained
+from indexer.sources.paths import source_path
 from indexer.sources.text import clean, element_text, join_headings
 from indexer.sources.xml_reading import reporting_read_errors, xml_events
 
@@ -61,10 +61,7 @@ _SKIPPED = frozenset({"FloorLanguage", "ProceduralText", "Division", "CatchLine"
 
 
 # Each sitting file carries its own attribution: nothing to look up.
-load_lookups = no_lookups
-lookup_files = no_lookup_files
-find_tree_root = own_folder
-list_source_files = files_matching("*.xml")
+load_lookups, lookup_files, find_tree_root, list_source_files = self_contained("*.xml")
 
 
 def parse_file(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, TypeVar, runtime_checkable
 
 from indexer.contribution import Contribution, ParseIssue
+from indexer.sources.paths import files_matching, own_folder
 
 Lookups = TypeVar("Lookups")
 
@@ -44,6 +46,13 @@ class SourceFormat(Protocol[Lookups]):
     def list_source_files(self, path: Path, /) -> list[Path]:
         """The files to import for a plain path: the file itself, or those below a folder."""
         ...
+
+
+def self_contained(pattern: str) -> tuple[Callable, Callable, Callable, Callable]:
+    """(load_lookups, lookup_files, find_tree_root, list_source_files) of a format whose files
+    carry all their attribution: nothing to look up, and a plain path is its own corpus root
+    with every file matching `pattern` below it."""
+    return no_lookups, no_lookup_files, own_folder, files_matching(pattern)
 
 
 def no_lookups(root: Path, members: str | None = None) -> None:

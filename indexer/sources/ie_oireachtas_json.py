@@ -23,9 +23,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer.contribution import Contribution, Kind, ParseIssue, Speaker
-from indexer.sources.format import no_lookup_files, no_lookups
+from indexer.sources.format import self_contained
 from indexer.sources.partial_json import read_record_file
-from indexer.sources.paths import files_matching, own_folder, source_path
+from indexer.sources.paths import source_path
 from indexer.sources.text import clean, join_headings
 
 FORMAT = "ie-oireachtas-json"
@@ -38,10 +38,7 @@ _CHAIR_ROLES = ("Ceann_Comhairle", "CeannComhairle", "Cathaoirleach", "Chairman"
 
 
 # The day file is all there is: nothing to look up.
-load_lookups = no_lookups
-lookup_files = no_lookup_files
-find_tree_root = own_folder
-list_source_files = files_matching("*.json")
+load_lookups, lookup_files, find_tree_root, list_source_files = self_contained("*.json")
 
 
 def parse_file(

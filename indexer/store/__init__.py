@@ -8,23 +8,6 @@ swapping a storage touches this package only.
     records.py   the types reads return
     vectors.py   the FAISS vector index
     keyword.py   the BM25 keyword index
+
+Import what you need from its modules (records.py is light; the others load FAISS and bm25s).
 """
-
-from indexer.store.keyword import KEYWORD_DIR
-from indexer.store.layout import (
-    DATABASE_FILE,
-    FORMAT_VERSION,
-    MANIFEST_FILE,
-    build_lock,
-    read_manifest,
-    resolve_build,
-)
-from indexer.store.reader import IndexReader, cached_vectors
-from indexer.store.vectors import VECTORS_FILE
-from indexer.store.writer import text_hash, write_index
-
-__all__ = [
-    "DATABASE_FILE", "FORMAT_VERSION", "KEYWORD_DIR", "MANIFEST_FILE", "VECTORS_FILE",
-    "IndexReader", "build_lock", "cached_vectors", "read_manifest", "resolve_build",
-    "text_hash", "write_index",
-]

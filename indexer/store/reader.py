@@ -12,6 +12,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -269,43 +270,20 @@ _SELECT_CHUNKS = "SELECT id, ordinal, char_start, char_end FROM chunks"
 
 
 def _record(row: sqlite3.Row) -> ContributionRecord:
-    return ContributionRecord(
-        id=row["id"],
-        corpus=row["corpus"],
-        parliament=row["parliament"],
-        kind=row["kind"],
-        house=row["house"],
-        date=row["date"],
-        time=row["time"],
-        column=row["column_ref"],
-        speaker=Speaker(
-            name=row["speaker_name"],
-            person_id=row["person_id"],
-            member_id=row["member_id"],
-            member_name=row["member_name"],
-            party=row["party"],
-            party_code=row["party_code"],
-            constituency=row["constituency"],
-            peerage=row["peerage"],
-            office=row["office"],
-            office_source=row["office_source"],
-            chair=None if row["speaker_chair"] is None else bool(row["speaker_chair"]),
-        ),
-        debate=Debate(
-            id=row["debate_id"],
-            title=row["debate_title"],
-            major_heading=row["major_heading"],
-            minor_heading=row["minor_heading"],
-            position=row["position"],
-        ),
-        source_url=row["source_url"],
-        source_file=row["source_file"],
-        previous_id=row["prev_id"],
-        next_id=row["next_id"],
-        tokens_cl100k=row["tokens_cl100k"],
-        tokens_o200k=row["tokens_o200k"],
-        text=row["text"],
+    chair = row["speaker_chair"]
+    return _from_row(
+        ContributionRecord, row, {"column": "column_ref", "previous_id": "prev_id"},
+        speaker=_from_row(Speaker, row, {"name": "speaker_name"},
+                          chair=None if chair is None else bool(chair)),
+        debate=_from_row(Debate, row, {"id": "debate_id", "title": "debate_title"}),
     )
+
+
+def _from_row(cls, row: sqlite3.Row, columns: dict[str, str], **given):
+    """A `cls` whose fields are the row's columns of the same name (`columns` names those
+    stored under another name); `given` fields are not read from the row."""
+    read = {f.name: row[columns.get(f.name, f.name)] for f in fields(cls) if f.name not in given}
+    return cls(**read, **given)
 
 
 # Filters that match a column of `contributions` of the same name exactly.

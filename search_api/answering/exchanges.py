@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from indexer.store import IndexReader
+from indexer.store.reader import IndexReader
 from indexer.store.records import ContributionRecord
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from indexer.embedding import Embedder, SentenceTransformerEmbedder
 from indexer.errors import EmbedderError
-from indexer.store import IndexReader
+from indexer.store.reader import IndexReader
 from indexer.store.records import ContributionRecord, SearchFilters
 from search_api.engine.checks import check_filters, validate_page, validate_query
 from search_api.engine.fusion import reciprocal_rank_fusion, weighted_fusion

@@ -97,13 +97,13 @@ def index(ctx, paths, out, model_path, context, plain_format, force, quiet):
 
 
 def _filter_options(command):
-    """/search's filters (operations.schemas.filter_fields), as options collected in
-    **filters."""
-    from search_api.operations.schemas import filter_fields
+    """SearchFilters' fields (the filters of /search), as options collected in **filters."""
+    from indexer.store.records import SearchFilters
+    from search_api.descriptions import descriptions
 
-    for name, (_type, field) in reversed(filter_fields().items()):
+    for name, help_text in reversed(descriptions(SearchFilters).items()):
         command = click.option(_OPTION_NAMES.get(name, f"--{name.replace('_', '-')}"), name,
-                               help=field.description)(command)
+                               help=help_text)(command)
     return command
 
 

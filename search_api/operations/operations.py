@@ -8,59 +8,44 @@ from search_api.answering.context import pack_context
 from search_api.answering.exchanges import exchanges
 from search_api.engine.catalogue import index_stats, list_speakers
 from search_api.engine.search_index import SearchIndex
-from search_api.operations.answer_schemas import (
-    AnswerRequest,
-    AnswerResponse,
-    ContextRequest,
-    ContextResponse,
-    answer_response,
-    context_response,
-)
-from search_api.operations.schemas import (
-    ContributionPublic,
-    ContributionRequest,
-    SearchRequest,
-    SearchResponse,
-    SpeakersRequest,
-    SpeakersResponse,
-    contribution_response,
-    search_response,
-    speakers_response,
-)
+from search_api.operations import answer_schemas, schemas
 
 
-def search(index: SearchIndex, request: SearchRequest) -> SearchResponse:
+def search(index: SearchIndex, request: schemas.SearchRequest) -> schemas.SearchResponse:
     """Contributions that answer `q`, best first, each with its Q/A links."""
     results = index.search(request.q, k=request.k, offset=request.offset,
                            filters=request.filters(), mode=request.mode,
                            understand=request.understand)
     links = exchanges(index.store, [hit.contribution.id for hit in results.hits])
-    return search_response(results, links)
+    return schemas.search_response(results, links)
 
 
-def contribution(index: SearchIndex, request: ContributionRequest) -> ContributionPublic:
+def contribution(index: SearchIndex, request: schemas.ContributionRequest
+                 ) -> schemas.ContributionPublic:
     """One contribution: full text, attribution, neighbours, Q/A links."""
     record, previous, following = index.contribution_in_context(request.id)
-    return contribution_response(record, previous, following,
+    return schemas.contribution_response(record, previous, following,
                                  exchanges(index.store, [record.id])[record.id])
 
 
-def answer(index: SearchIndex, request: AnswerRequest) -> AnswerResponse:
+def answer(index: SearchIndex, request: answer_schemas.AnswerRequest
+           ) -> answer_schemas.AnswerResponse:
     """Verbatim quotes answering `q`, grouped by speaker, each cited."""
     result = answer_question(index, request.q, request.filters())
-    return answer_response(result, render_answer(result))
+    return answer_schemas.answer_response(result, render_answer(result))
 
 
-def context(index: SearchIndex, request: ContextRequest) -> ContextResponse:
+def context(index: SearchIndex, request: answer_schemas.ContextRequest
+            ) -> answer_schemas.ContextResponse:
     """The best passages for `q`, numbered and cited, within `max_tokens`."""
     packed = pack_context(index, request.q, request.max_tokens, request.encoding,
                           request.filters())
-    return context_response(packed)
+    return answer_schemas.context_response(packed)
 
 
-def speakers(index: SearchIndex, request: SpeakersRequest) -> SpeakersResponse:
+def speakers(index: SearchIndex, request: schemas.SpeakersRequest) -> schemas.SpeakersResponse:
     """Speakers whose name or person id matches `q`, busiest first."""
-    return speakers_response(request.q, list_speakers(index, request.q, request.limit))
+    return schemas.speakers_response(request.q, list_speakers(index, request.q, request.limit))
 
 
 def stats(index: SearchIndex) -> dict:

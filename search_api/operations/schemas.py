@@ -10,16 +10,16 @@ clients send valid requests; the library's checks give the error messages.
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, fields
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, create_model
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
-from indexer.contribution import Speaker
-from indexer.store.records import ContributionRecord, Debate, SearchFilters, SpeakerSummary
+from indexer.store.records import ContributionRecord, SearchFilters, SpeakerSummary
 from search_api.answering.citations import citation_line
 from search_api.answering.exchanges import Exchange
+from search_api.descriptions import descriptions
 from search_api.engine.catalogue import MAX_SPEAKERS
 from search_api.engine.checks import KINDS, MAX_K, MAX_OFFSET, MAX_QUERY_CHARS
 from search_api.engine.search_index import MODES, SearchResults
@@ -88,15 +88,22 @@ _FILTER_CONSTRAINTS = {
 }
 
 
+def fields_of(cls: type, names: Iterable[str] | None = None) -> dict[str, Any]:
+    """Pydantic field definitions of dataclass `cls`'s fields (all, or those in `names`):
+    its types, and its attribute docstrings as descriptions."""
+    described = descriptions(cls)
+    hints = typing.get_type_hints(cls)
+    return {f.name: (hints[f.name], Field(description=described[f.name]))
+            for f in fields(cls) if names is None or f.name in names}
+
+
 def filter_fields() -> dict[str, Any]:
-    """SearchFilters' fields as pydantic fields: its types, its docstrings as descriptions."""
-    described = TypeAdapter(SearchFilters).json_schema()["properties"]
-    hints = typing.get_type_hints(SearchFilters)
+    """SearchFilters' fields as optional request fields, with the constraints their values
+    must meet."""
     return {
-        f.name: (hints[f.name], Field(None, description=described[f.name].get("description"),
-                                      json_schema_extra=constrained(
-                                          **_FILTER_CONSTRAINTS.get(f.name, {}))))
-        for f in fields(SearchFilters)
+        name: (hint, Field(None, description=info.description, json_schema_extra=constrained(
+            **_FILTER_CONSTRAINTS.get(name, {}))))
+        for name, (hint, info) in fields_of(SearchFilters).items()
     }
 
 
@@ -151,29 +158,30 @@ class SnippetPublic(BaseModel):
     chunk: int
 
 
-class ContributionSummary(BaseModel):
-    id: str
-    corpus: str
-    parliament: str
-    kind: str
-    house: str
-    date: str
-    time: str | None
-    column: str | None
-    speaker: Speaker
-    debate: Debate
-    source_url: str | None
-    previous_id: str | None
-    next_id: str | None
-    citation: str = Field(description="How to cite it: speaker (office; party, constituency), "
-                                      "house, date, debate, id and link, in one line.")
+# What GET /contributions/{id} adds to a contribution as it is listed elsewhere.
+DETAILS = ("text", "source_file", "tokens_cl100k", "tokens_o200k")
+_RECORD_FIELDS = frozenset(f.name for f in fields(ContributionRecord))
+
+
+class FromRecord(BaseModel):
+    """A model made from a ContributionRecord: its fields of the record's, and its citation."""
 
     @classmethod
     def of(cls, record: ContributionRecord, **extra: Any):
-        """The model of `record` (`extra`: the fields a subclass adds)."""
-        shared = {name: getattr(record, name) for name in ContributionSummary.model_fields
-                  if name != "citation"}
-        return cls(**shared, citation=citation_line(record), **extra)
+        """The model of `record`; `extra`: the fields that do not come from the record."""
+        stored = {name: getattr(record, name) for name in cls.model_fields
+                  if name in _RECORD_FIELDS}
+        return cls(**stored, citation=citation_line(record), **extra)
+
+
+ContributionSummary = create_model(
+    "ContributionSummary",
+    __base__=FromRecord,
+    __doc__="A contribution as search results, neighbours and question/answer links list it.",
+    **fields_of(ContributionRecord, [f for f in _RECORD_FIELDS if f not in DETAILS]),
+    citation=(str, Field(description="How to cite it: speaker (office; party, constituency), "
+                                     "house, date, debate, id and link, in one line.")),
+)
 
 
 _ANSWERS = "Answers given to this question (written answers, or the minister's oral reply)."
@@ -201,15 +209,16 @@ class SearchResponse(BaseModel):
     results: list[SearchResult]
 
 
-class ContributionPublic(ContributionSummary):
-    text: str
-    source_file: str | None
-    tokens_cl100k: int
-    tokens_o200k: int
-    previous: ContributionSummary | None
-    next: ContributionSummary | None
-    answers: list[ContributionSummary] = Field(default_factory=list, description=_ANSWERS)
-    answers_to: list[ContributionSummary] = Field(default_factory=list, description=_ANSWERS_TO)
+ContributionPublic = create_model(
+    "ContributionPublic",
+    __base__=ContributionSummary,
+    __doc__="One contribution in full, with its neighbours and question/answer links.",
+    **fields_of(ContributionRecord, DETAILS),
+    previous=(ContributionSummary | None, ...),
+    next=(ContributionSummary | None, ...),
+    answers=(list[ContributionSummary], Field(default_factory=list, description=_ANSWERS)),
+    answers_to=(list[ContributionSummary], Field(default_factory=list, description=_ANSWERS_TO)),
+)
 
 
 class SpeakersResponse(BaseModel):
@@ -272,10 +281,6 @@ def contribution_response(
 ) -> ContributionPublic:
     return ContributionPublic.of(
         record,
-        text=record.text,
-        source_file=record.source_file,
-        tokens_cl100k=record.tokens_cl100k,
-        tokens_o200k=record.tokens_o200k,
         previous=ContributionSummary.of(previous) if previous else None,
         next=ContributionSummary.of(following) if following else None,
         **_links(exchange),

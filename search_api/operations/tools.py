@@ -8,16 +8,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from search_api.operations import operations
-from search_api.operations.answer_schemas import AnswerRequest, AnswerResponse
-from search_api.operations.schemas import (
-    ContributionPublic,
-    ContributionRequest,
-    SearchRequest,
-    SearchResponse,
-    SpeakersRequest,
-    SpeakersResponse,
-)
+from search_api.operations import answer_schemas, operations, schemas
 
 
 @dataclass(frozen=True)
@@ -37,13 +28,13 @@ TOOLS = (
         "house, date, debate title, a verbatim snippet, its id and source link, and links "
         "between questions and their answers. Filter by speaker, party, house, kind, dates, "
         "debate title, parliament or corpus.",
-        SearchRequest, SearchResponse, operations.search,
+        schemas.SearchRequest, schemas.SearchResponse, operations.search,
     ),
     ToolSpec(
         "get_contribution",
         "Fetch one contribution by its id: full verbatim text, speaker and attribution, the "
         "contributions before and after it in the debate, and its question/answer links.",
-        ContributionRequest, ContributionPublic, operations.contribution,
+        schemas.ContributionRequest, schemas.ContributionPublic, operations.contribution,
     ),
     ToolSpec(
         "answer_question",
@@ -51,14 +42,14 @@ TOOLS = (
         "each with its citation; a quoted question brings the answer given to it. Says so "
         "(answerable: false) when nothing in the record answers the question. Quote the "
         "returned sentences as they are and attribute them to their speakers.",
-        AnswerRequest, AnswerResponse, operations.answer,
+        answer_schemas.AnswerRequest, answer_schemas.AnswerResponse, operations.answer,
     ),
     ToolSpec(
         "list_speakers",
         "Look up speakers (members, peers, senators, ...) by part of a name or a person id, "
         "with party, constituency, houses and how many contributions each made. Use it to find "
         "the exact name or person id for the speaker filter.",
-        SpeakersRequest, SpeakersResponse, operations.speakers,
+        schemas.SpeakersRequest, schemas.SpeakersResponse, operations.speakers,
     ),
 )
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import inspect
+from collections.abc import Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
@@ -10,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
 from starlette.routing import Route
 
 from indexer.embedding import SentenceTransformerEmbedder
@@ -18,21 +21,7 @@ from search_api.engine.search_index import SearchIndex
 from search_api.interfaces.http.errors import ERROR_RESPONSES, add_error_handlers
 from search_api.interfaces.http.openapi import index_openapi
 from search_api.interfaces.mcp import MountedMCP, build_mcp_server
-from search_api.operations import operations, tools
-from search_api.operations.answer_schemas import (
-    AnswerRequest,
-    AnswerResponse,
-    ContextRequest,
-    ContextResponse,
-)
-from search_api.operations.schemas import (
-    ContributionPublic,
-    ContributionRequest,
-    SearchRequest,
-    SearchResponse,
-    SpeakersRequest,
-    SpeakersResponse,
-)
+from search_api.operations import answer_schemas, operations, schemas, tools
 from search_api.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -98,25 +87,47 @@ def get_index(request: Request) -> SearchIndex:
 IndexDep = Annotated[SearchIndex, Depends(get_index)]
 
 
+def _add_get_and_post(app: FastAPI, path: str, operation: Callable, request: type[BaseModel],
+                      response: type[BaseModel], tag: str, summary: str) -> None:
+    """One operation at `path`, two ways: GET with the request's fields as query parameters,
+    POST with them as a JSON body."""
+
+    def get(index, params):
+        return operation(index, params)
+
+    def post(index, body):
+        return operation(index, body)
+
+    # Signatures made here, from the models given: FastAPI reads its parameters from them.
+    get.__signature__ = _signature(index=IndexDep, params=Annotated[request, Query()])
+    post.__signature__ = _signature(index=IndexDep, body=request)
+    name = path.strip("/")
+    app.add_api_route(path, get, methods=["GET"], name=f"{name}_get", response_model=response,
+                      tags=[tag], description=summary)
+    app.add_api_route(path, post, methods=["POST"], name=f"{name}_post",
+                      response_model=response, tags=[tag],
+                      description=f"The same as GET {path}, with the fields as a JSON body.")
+
+
+def _signature(**annotations) -> inspect.Signature:
+    return inspect.Signature([inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                annotation=annotation)
+                              for name, annotation in annotations.items()])
+
+
 def _add_routes(app: FastAPI) -> None:
-    @app.get("/search", response_model=SearchResponse, tags=["search"])
-    def search_get(index: IndexDep, params: Annotated[SearchRequest, Query()]):
-        """Contributions that answer `q`, best first, one per contribution."""
-        return operations.search(index, params)
+    _add_get_and_post(app, "/search", operations.search, schemas.SearchRequest,
+                      schemas.SearchResponse, "search",
+                      "Contributions that answer `q`, best first, one per contribution.")
 
-    @app.post("/search", response_model=SearchResponse, tags=["search"])
-    def search_post(index: IndexDep, body: SearchRequest):
-        """The same as GET /search, with the fields as a JSON body."""
-        return operations.search(index, body)
-
-    @app.get("/contributions/{contribution_id:path}", response_model=ContributionPublic,
+    @app.get("/contributions/{contribution_id:path}", response_model=schemas.ContributionPublic,
              tags=["contributions"])
     def get_contribution(index: IndexDep, contribution_id: str):
         """One contribution: full text, attribution, neighbours in the debate, Q/A links."""
-        return operations.contribution(index, ContributionRequest(id=contribution_id))
+        return operations.contribution(index, schemas.ContributionRequest(id=contribution_id))
 
-    @app.get("/speakers", response_model=SpeakersResponse, tags=["speakers"])
-    def get_speakers(index: IndexDep, params: Annotated[SpeakersRequest, Query()]):
+    @app.get("/speakers", response_model=schemas.SpeakersResponse, tags=["speakers"])
+    def get_speakers(index: IndexDep, params: Annotated[schemas.SpeakersRequest, Query()]):
         """Speakers whose name or person id matches `q`, with their contribution counts."""
         return operations.speakers(index, params)
 
@@ -145,18 +156,13 @@ def _add_page(app: FastAPI) -> None:
 def _add_chatbot(app: FastAPI) -> None:
     """/answer, /context, /tools, and the MCP server over streamable HTTP at /mcp."""
 
-    @app.get("/answer", response_model=AnswerResponse, tags=["answers"])
-    def answer_get(index: IndexDep, params: Annotated[AnswerRequest, Query()]):
-        """Verbatim sentences answering `q`, grouped by speaker, each cited; or why none."""
-        return operations.answer(index, params)
+    _add_get_and_post(app, "/answer", operations.answer, answer_schemas.AnswerRequest,
+                      answer_schemas.AnswerResponse, "answers",
+                      "Verbatim sentences answering `q`, grouped by speaker, each cited; or why "
+                      "none.")
 
-    @app.post("/answer", response_model=AnswerResponse, tags=["answers"])
-    def answer_post(index: IndexDep, body: AnswerRequest):
-        """The same as GET /answer, with the fields as a JSON body."""
-        return operations.answer(index, body)
-
-    @app.post("/context", response_model=ContextResponse, tags=["answers"])
-    def context_post(index: IndexDep, body: ContextRequest):
+    @app.post("/context", response_model=answer_schemas.ContextResponse, tags=["answers"])
+    def context_post(index: IndexDep, body: answer_schemas.ContextRequest):
         """The best passages for `q`, numbered and cited, within `max_tokens` (tiktoken)."""
         return operations.context(index, body)
 
