@@ -14,9 +14,8 @@ from indexer.store.records import SearchFilters
 from search_api.engine.checks import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS
 from search_api.engine.search_index import MODES, RetrievalConfig
 from search_api.interfaces.http.app import create_app
+from search_api.operations.fields import BLANK, SPACE
 from search_api.operations.schemas import (
-    BLANK,
-    SPACE,
     ContributionPublic,
     ErrorResponse,
     SearchResponse,

@@ -1,5 +1,5 @@
 """Request and response models of /answer, /context and the chatbot tools; they take exactly
-the filters /search takes (schemas.filter_fields)."""
+the filters /search takes (fields.filter_fields)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from indexer.store.records import ContributionRecord
 from search_api.answering.answers import Answer
 from search_api.answering.citations import citation_line
 from search_api.answering.context import MAX_CONTEXT_TOKENS, PackedContext
-from search_api.operations.schemas import (
+from search_api.operations.fields import (
     FilteredRequest,
     WholeNumber,
     filter_fields,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from indexer.store.records import IndexValues
-from search_api.operations.schemas import BLANK
+from search_api.operations.fields import BLANK
 
 
 def index_openapi(app: FastAPI, values: Callable[[], IndexValues | None]) -> Callable[[], dict]:
