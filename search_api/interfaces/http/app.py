@@ -88,7 +88,7 @@ IndexDep = Annotated[SearchIndex, Depends(get_index)]
 
 
 def _add_get_and_post(app: FastAPI, path: str, operation: Callable, request: type[BaseModel],
-                      response: type[BaseModel], tag: str, summary: str) -> None:
+                      response: type[BaseModel], tag: str, description: str) -> None:
     """One operation at `path`, two ways: GET with the request's fields as query parameters,
     POST with them as a JSON body."""
 
@@ -103,7 +103,7 @@ def _add_get_and_post(app: FastAPI, path: str, operation: Callable, request: typ
     post.__signature__ = _signature(index=IndexDep, body=request)
     name = path.strip("/")
     app.add_api_route(path, get, methods=["GET"], name=f"{name}_get", response_model=response,
-                      tags=[tag], description=summary)
+                      tags=[tag], description=description)
     app.add_api_route(path, post, methods=["POST"], name=f"{name}_post",
                       response_model=response, tags=[tag],
                       description=f"The same as GET {path}, with the fields as a JSON body.")
