@@ -53,16 +53,20 @@ def _report(report: BuildReport, wall: float) -> dict:
     }
 
 
-def _timed_build(inputs, index_dir: Path, embedder, *, force: bool = False) -> dict:
+def _timed_build(inputs, index_dir: Path, embedder, vector_cache: Path, *,
+                 force: bool = False) -> dict:
     started = time.perf_counter()
-    report = build_index(inputs, index_dir, embedder, force=force)
+    report = build_index(inputs, index_dir, embedder, force=force, cache_dir=vector_cache)
     return _report(report, time.perf_counter() - started)
 
 
 def run_build_benchmark(corpus: Path, index_dir: Path, cache_dir: Path) -> dict:
-    """Build `corpus` into the empty folder `index_dir` three times: cold, again, forced."""
-    if index_dir.exists() and any(index_dir.iterdir()):
-        raise ValueError(f"{index_dir} is not empty; the cold build needs an empty folder")
+    """Build `corpus` into the empty folder `index_dir` three times (cold, again, forced),
+    then into a folder beside it, all with an embedding cache that starts empty."""
+    vector_cache, elsewhere_dir = index_dir.parent / "vector-cache", index_dir.parent / "elsewhere"
+    for folder in (index_dir, vector_cache, elsewhere_dir):
+        if folder.exists() and any(folder.iterdir()):
+            raise ValueError(f"{folder} is not empty; the cold build needs empty folders")
     started = time.perf_counter()
     inputs = resolve_inputs([corpus], cache_dir)
     resolve_s = time.perf_counter() - started
@@ -74,21 +78,24 @@ def run_build_benchmark(corpus: Path, index_dir: Path, cache_dir: Path) -> dict:
     model_load_s = time.perf_counter() - started
 
     print("Cold build (empty embedding cache):", flush=True)
-    cold = _timed_build(inputs, index_dir, embedder)
+    cold = _timed_build(inputs, index_dir, embedder, vector_cache)
     print("Second build of the same inputs (expect: up to date):", flush=True)
-    again = _timed_build(inputs, index_dir, embedder)
+    again = _timed_build(inputs, index_dir, embedder, vector_cache)
     print("Forced rebuild (expect: every vector reused):", flush=True)
-    forced = _timed_build(inputs, index_dir, embedder, force=True)
+    forced = _timed_build(inputs, index_dir, embedder, vector_cache, force=True)
+    print("The same inputs in another folder (expect: every vector reused):", flush=True)
+    elsewhere = _timed_build(inputs, elsewhere_dir, embedder, vector_cache)
 
     seconds = cold["seconds"]
     warnings = []
     if not again["up_to_date"]:
         warnings.append("the second build of unchanged inputs was not 'up to date'")
-    if forced["embedded"] or forced["reused"] != forced["chunks"]:
-        warnings.append(
-            f"the forced rebuild embedded {forced['embedded']} texts and reused "
-            f"{forced['reused']} of {forced['chunks']} chunks; expected 0 and all"
-        )
+    for name, build in (("forced rebuild", forced), ("build in another folder", elsewhere)):
+        if build["embedded"] or build["reused"] != build["chunks"]:
+            warnings.append(
+                f"the {name} embedded {build['embedded']} texts and reused "
+                f"{build['reused']} of {build['chunks']} chunks; expected 0 and all"
+            )
     if cold["reused"]:
         warnings.append(f"the cold build reused {cold['reused']} vectors; the cache was not empty")
     return {
@@ -106,5 +113,6 @@ def run_build_benchmark(corpus: Path, index_dir: Path, cache_dir: Path) -> dict:
         },
         "up_to_date": again,
         "forced": forced,
+        "elsewhere": elsewhere,
         "warnings": warnings,
     }

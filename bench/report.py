@@ -150,12 +150,16 @@ def render(results: dict) -> str:
                  f"{cold['contributions'] / sec['total']:,.1f} contributions/s"],
             ], align="lrl"))
         again, forced = build["up_to_date"], build["forced"]
-        sections.append(table("Rebuilds of the same inputs into the same folder",
+        elsewhere = build.get("elsewhere")
+        sections.append(table("Rebuilds of the same inputs (the embedding cache is shared)",
                               ("", "time s", "embedded", "reused", "result"), [
             ["second build", again["seconds"]["wall"], None, None,
              "up to date" if again["up_to_date"] else "REBUILT"],
             ["forced rebuild (--force)", forced["seconds"]["wall"], forced["embedded"],
              forced["reused"], f"{forced['chunks']:,} chunks"],
+            *([["the same inputs, another folder", elsewhere["seconds"]["wall"],
+                elsewhere["embedded"], elsewhere["reused"], f"{elsewhere['chunks']:,} chunks"]]
+              if elsewhere else []),
         ]))
     size = results["index"]
     sections.append(table("Index on disk", ("", "size", "bytes/chunk"), [

@@ -22,6 +22,7 @@ from indexer.errors import IndexFormatError, IndexNotFound
 from indexer.sources import import_corpus, members_files, parser_version
 from indexer.store.layout import FORMAT_VERSION, build_lock, read_manifest
 from indexer.store.reader import cached_vectors
+from indexer.store.vector_cache import open_vector_cache
 from indexer.store.writer import text_hash, write_index
 from indexer.tokens import count_tokens
 
@@ -37,9 +38,13 @@ class BuildReport:
     contributions: int = 0
     chunks: int = 0
     embedded: int = 0  # distinct chunk texts whose vectors were computed
-    reused: int = 0  # chunks whose vectors came from the previous build
+    reused: int = 0  # chunks whose vectors came from the vector cache or the previous build
     issues: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        """The report as `debate-search index --json` prints it."""
+        return asdict(self)
 
     def summary(self) -> str:
         if self.up_to_date:
@@ -95,11 +100,13 @@ def build_index(
     *,
     force: bool = False,
     progress: bool = True,
+    cache_dir: Path | None = None,
 ) -> BuildReport:
     """Build (or refresh) the index at `index_dir` from `inputs`.
 
-    Skips the work when the inputs, model and chunking are unchanged (unless `force`), and
-    reuses the previous build's vectors for chunks whose text has not changed.
+    Skips the work when the inputs, model and chunking are unchanged (unless `force`).
+    Embeds only the chunk texts that neither the vector cache under `cache_dir` (shared by
+    every index of the machine; none if None) nor the previous build holds.
     """
     params = params or ChunkingParams()
     index_dir = Path(index_dir)
@@ -121,7 +128,7 @@ def build_index(
 
         t = time.perf_counter()
         vectors, report.embedded, report.reused = _embed_all(chunks, embedder, index_dir,
-                                                             progress)
+                                                             cache_dir, progress)
         report.seconds["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
@@ -171,28 +178,40 @@ def _chunk_all(
 
 
 def _embed_all(
-    chunks: Sequence[Chunk], embedder: Embedder, index_dir: Path, progress: bool
+    chunks: Sequence[Chunk], embedder: Embedder, index_dir: Path, cache_dir: Path | None,
+    progress: bool,
 ) -> tuple[np.ndarray, int, int]:
-    """Vectors for all chunks, computing only those the previous build lacks.
+    """Vectors for all chunks, computing only those that neither the machine's vector cache
+    (under `cache_dir`, when given) nor the previous build holds.
 
     Returns the vectors, the number of distinct texts embedded, and the number of chunks
-    whose vector came from the previous build.
+    whose vector was reused.
     """
-    cache = cached_vectors(index_dir, embedder.fingerprint)
     hashes = [text_hash(ch.embed_text) for ch in chunks]
-    reused = sum(1 for h in hashes if h in cache)
-    missing = sorted({h: ch.embed_text for h, ch in zip(hashes, chunks, strict=True)
-                      if h not in cache}.items(), key=lambda item: len(item[1]))
-    with tqdm(total=len(missing), desc="Embedding", unit="chunk", disable=not progress) as bar:
-        for start in range(0, len(missing), EMBED_BATCH):
-            batch = missing[start : start + EMBED_BATCH]
-            vectors = embedder.embed([text for _, text in batch])
-            cache.update(zip((h for h, _ in batch), vectors, strict=True))
-            bar.update(len(batch))
-    dimension = embedder.dimension
-    matrix = np.zeros((len(chunks), dimension), dtype=np.float32)
+    with open_vector_cache(cache_dir, embedder.fingerprint, embedder.dimension) as shared:
+        known = shared.get(hashes) if shared else {}
+        if len(known) < len(set(hashes)):  # an index built before the cache was shared
+            previous = cached_vectors(index_dir, embedder.fingerprint)
+            found = {h: previous[h] for h in hashes if h in previous and h not in known}
+            if shared:
+                shared.put(found.items())
+            known.update(found)
+        reused = sum(1 for h in hashes if h in known)
+        missing = sorted({h: ch.embed_text for h, ch in zip(hashes, chunks, strict=True)
+                          if h not in known}.items(), key=lambda item: len(item[1]))
+        with tqdm(total=len(missing), desc="Embedding", unit="chunk",
+                  disable=not progress) as bar:
+            for start in range(0, len(missing), EMBED_BATCH):
+                batch = missing[start : start + EMBED_BATCH]
+                embedded = list(zip((h for h, _ in batch),
+                                    embedder.embed([text for _, text in batch]), strict=True))
+                known.update(embedded)
+                if shared:
+                    shared.put(embedded)
+                bar.update(len(batch))
+    matrix = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
     for i, h in enumerate(hashes):
-        matrix[i] = cache[h]
+        matrix[i] = known[h]
     return matrix, len(missing), reused
 
 

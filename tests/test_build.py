@@ -88,6 +88,32 @@ def test_unchanged_inputs_are_not_rebuilt_and_vectors_are_reused(uk_data, tmp_pa
 
 
 @pytest.mark.slow
+def test_the_vector_cache_is_shared_by_every_index_on_the_machine(uk_data, tmp_path, embedder):
+    cache = tmp_path / "machine-cache"
+    first = build_index(_inputs(uk_data, tmp_path, WMS_27), tmp_path / "one", embedder,
+                        progress=False, cache_dir=cache)
+    assert first.embedded > 0 and first.reused == 0
+    assert (cache / "vectors").is_dir()
+    # The same text indexed in another folder (with another file beside it) embeds only the
+    # other file's chunks, and its vectors are those of the first build.
+    elsewhere = build_index(_inputs(uk_data, tmp_path, WMS_27, WMS_28), tmp_path / "two",
+                            embedder, progress=False, cache_dir=cache)
+    assert elsewhere.reused == first.chunks
+    assert elsewhere.embedded == elsewhere.chunks - first.chunks > 0
+    one, two = IndexReader(tmp_path / "one"), IndexReader(tmp_path / "two")
+    number_in_two = {i: n for n, i in _ids(two).items()}
+    for number, contribution_id in _ids(one).items():
+        mine = [c.id for c in one.chunks_of(number)]
+        theirs = [c.id for c in two.chunks_of(number_in_two[contribution_id])]
+        assert np.array_equal(one.vectors.reconstruct_batch(mine),
+                              two.vectors.reconstruct_batch(theirs))
+
+
+def _ids(reader: IndexReader) -> dict[int, str]:
+    return reader.ids(list(range(1, reader.contribution_count + 1)))
+
+
+@pytest.mark.slow
 def test_reused_vectors_equal_fresh_ones(uk_data, tmp_path, embedder):
     out = tmp_path / "index"
     bare = ChunkingParams(context=False)  # so the embedded text is the chunk's own text

@@ -135,6 +135,13 @@ def test_index_builds_then_is_up_to_date(run, uk_data, tmp_path):
     assert again.exit_code == 0, again.output
     assert again.stdout.strip() == f"Index at {out} is up to date; nothing to do."
 
+    # The same file in another folder: nothing embedded again (the machine's vector cache).
+    elsewhere = run("index", "--out", tmp_path / "elsewhere", "--json", uk_data / WMS_27)
+    assert elsewhere.exit_code == 0, elsewhere.output
+    report = json.loads(elsewhere.stdout)
+    assert (report["contributions"], report["embedded"]) == (5, 0)
+    assert report["reused"] == report["chunks"] > 0 and report["seconds"]["total"] > 0
+
     stats = json.loads(run("stats", "--index", out).stdout)
     assert stats["contributions"] == 5
     assert stats["by_kind"]["statement"]["contributions"] == 5

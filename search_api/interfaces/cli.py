@@ -74,12 +74,15 @@ def main(ctx: click.Context) -> None:
                    "[default: twfy-xml, or beir-jsonl for a folder with corpus.jsonl].")
 @click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the build report as JSON (and no progress bars).")
 @click.pass_context
-def index(ctx, paths, out, model_path, context, plain_format, force, quiet):
+def index(ctx, paths, out, model_path, context, plain_format, force, quiet, as_json):
     """Build an index from corpus manifests (*.toml) or source files/folders.
 
-    With no PATHS, indexes the default corpus. Unchanged inputs are not rebuilt, and chunks
-    whose text did not change are not re-embedded.
+    With no PATHS, indexes the default corpus. Unchanged inputs are not rebuilt, and no text
+    embedded before on this machine (the vector cache under DEBATE_SEARCH_CACHE_DIR) is
+    embedded again.
     """
     from indexer.build import build_index
     from indexer.chunking import ChunkingParams
@@ -87,13 +90,14 @@ def index(ctx, paths, out, model_path, context, plain_format, force, quiet):
     from indexer.sources import resolve_inputs
 
     settings = _settings(ctx)
-    inputs = resolve_inputs(paths or [settings.corpus], settings.cache_dir, progress=not quiet,
+    progress = not (quiet or as_json)
+    inputs = resolve_inputs(paths or [settings.corpus], settings.cache_dir, progress=progress,
                             plain_format=plain_format)
     embedder = SentenceTransformerEmbedder(model_path or settings.model_path)
     params = ChunkingParams() if context is None else ChunkingParams(context=context)
     report = build_index(inputs, out or settings.index_dir, embedder, params, force=force,
-                         progress=not quiet)
-    click.echo(report.summary())
+                         progress=progress, cache_dir=settings.cache_dir)
+    click.echo(json.dumps(report.as_json(), indent=2) if as_json else report.summary())
 
 
 def _filter_options(command):
