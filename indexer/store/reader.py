@@ -20,6 +20,7 @@ import numpy as np
 from indexer.contribution import Speaker
 from indexer.errors import IndexFormatError, IndexNotFound
 from indexer.store import vectors
+from indexer.store.facets import COLUMNS, Facets
 from indexer.store.keyword import KEYWORD_DIR, KeywordIndex
 from indexer.store.layout import DATABASE_FILE, read_manifest, resolve_build
 from indexer.store.records import (
@@ -56,8 +57,11 @@ class IndexReader:
         # The contribution number of each chunk, by chunk number: kept in memory, as dense
         # retrieval maps every chunk it finds to its contribution.
         self.chunk_owner = np.fromiter((r[0] for r in rows), dtype=np.int64)
-        self.contribution_count: int = self._db.execute(
-            "SELECT count(*) FROM contributions").fetchone()[0]
+        rows = self._db.execute(f"SELECT {', '.join(COLUMNS)}, office IS NOT NULL "
+                                "FROM contributions ORDER BY rowid").fetchall()
+        self.facets = Facets([row[:-1] for row in rows],
+                             np.fromiter((row[-1] for row in rows), dtype=bool, count=len(rows)))
+        self.contribution_count = self.facets.size
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -94,10 +98,12 @@ class IndexReader:
 
     def records(self, filters: SearchFilters) -> Iterator[ContributionRecord]:
         """Every contribution passing `filters` (taken as they are), in record order."""
-        where, args = _where(filters)
-        sql = f"{_SELECT_RECORDS} {'WHERE ' + where if where else ''} ORDER BY rowid"
-        for row in self._db.execute(sql, args):
-            yield _record(row)
+        passing = self.passing(filters)
+        numbers = (np.arange(1, self.contribution_count + 1) if passing is None
+                   else np.flatnonzero(passing) + 1).tolist()
+        for start in range(0, len(numbers), _READ_BATCH):
+            batch = self.contributions(numbers[start : start + _READ_BATCH])
+            yield from (batch[n] for n in numbers[start : start + _READ_BATCH])
 
     # Chunks ----------------------------------------------------------------------------
 
@@ -123,52 +129,48 @@ class IndexReader:
 
     def values(self) -> IndexValues:
         """The values the filterable fields take in this index."""
-        codes = {code: party for party, code in self._db.execute(
-            "SELECT DISTINCT party, party_code FROM contributions WHERE party IS NOT NULL "
-            "AND party_code IS NOT NULL")}
-        return IndexValues(
-            parties=self._distinct("party"), party_codes=codes, houses=self._distinct("house"),
-            kinds=self._distinct("kind"), parliaments=self._distinct("parliament"),
-            corpora=self._distinct("corpus"),
-        )
+        return self.facets.values()
 
     def passing(self, filters: SearchFilters) -> np.ndarray | None:
-        """Numbers of the contributions passing `filters` (taken as they are), or None when
-        nothing is filtered."""
-        where, args = _where(filters)
-        if not where:
-            return None
-        rows = self._db.execute(f"SELECT rowid FROM contributions WHERE {where}", args)
-        return np.fromiter((r[0] for r in rows), dtype=np.int64)
+        """Which contributions pass `filters` (taken as they are): one bool per contribution
+        number - 1; None when nothing is filtered. Read from memory, not the database."""
+        return self.facets.passing(filters)
 
     def has_speaker(self, speaker: str) -> bool:
         """Whether any contribution matches the speaker filter `speaker`."""
-        clause, args = _speaker_clause(speaker)
-        return self._db.execute(f"SELECT 1 FROM contributions WHERE {clause} LIMIT 1",
-                                args).fetchone() is not None
+        return bool(self.facets.speaker(speaker).any())
 
     def office_holders(self, numbers: Sequence[int]) -> set[int]:
         """Which of these contributions were made by someone holding an office."""
-        rows = self._in("SELECT rowid FROM contributions WHERE office IS NOT NULL "
-                        "AND rowid IN ({marks})", numbers)
-        return {row[0] for row in rows}
+        return {n for n in numbers if self.facets.has_office[n - 1]}
 
     # Retrieval -------------------------------------------------------------------------
 
-    def nearest_chunks(self, vector: np.ndarray, n: int, among: np.ndarray | None = None
-                       ) -> list[tuple[int, float]]:
-        """(chunk number, cosine similarity) of the `n` chunks nearest `vector`, best first;
-        only chunks in `among` if given."""
-        return vectors.nearest(self.vectors, vector, n, among)
+    def nearest_contributions(self, vector: np.ndarray, n: int, among: np.ndarray | None = None
+                              ) -> list[tuple[int, float, int]]:
+        """(contribution number, cosine similarity, chunk number) of the `n` contributions
+        whose best chunks lie nearest `vector`, best first; only those `among` selects (one
+        bool per contribution number - 1) if given."""
+        owner = self.chunk_owner
+        chunks = None if among is None else among[owner - 1]
+        available = len(owner) if chunks is None else int(chunks.sum())
+        fetch = min(available, max(n * 4, 50))
+        while fetch:  # widen until `n` contributions, as several chunks may share one
+            best: dict[int, tuple[int, float, int]] = {}
+            for chunk_id, score in vectors.nearest(self.vectors, vector, fetch, chunks):
+                number = int(owner[chunk_id])
+                best.setdefault(number, (number, score, chunk_id))
+            if len(best) >= n or fetch >= available:
+                return list(best.values())[:n]
+            fetch = min(available, fetch * 4)
+        return []
 
     def keyword_matches(self, query: str, n: int, among: np.ndarray | None = None
                         ) -> list[tuple[int, float]]:
         """(contribution number, BM25 score) of up to `n` contributions matching `query`'s
-        words, best first; only contributions in `among` if given."""
-        mask = None
-        if among is not None:  # BM25 documents are contributions in record order
-            mask = np.zeros(self.keyword.size, dtype=np.float32)
-            mask[among - 1] = 1.0
+        words, best first; only those `among` selects if given."""
+        # BM25 documents are contributions in record order: the selection is a weight mask.
+        mask = None if among is None else among.astype(np.float32)
         return [(doc + 1, score) for doc, score in self.keyword.search(query, n, mask)]
 
     # Speakers, links, counts -----------------------------------------------------------
@@ -234,10 +236,6 @@ class IndexReader:
 
     # Helpers ---------------------------------------------------------------------------
 
-    def _distinct(self, column: str) -> tuple[str, ...]:
-        rows = self._db.execute(f"SELECT DISTINCT {column} FROM contributions")
-        return tuple(sorted(r[0] for r in rows if r[0]))
-
     def _counts_by(self, column: str) -> dict[str, int]:
         return dict(self._db.execute(f"SELECT {column}, count(*) FROM contributions "
                                      f"GROUP BY {column} ORDER BY {column}").fetchall())
@@ -266,6 +264,7 @@ def cached_vectors(index_dir: Path, model_fingerprint: str) -> dict[str, np.ndar
 
 
 _SELECT_RECORDS = "SELECT rowid, * FROM contributions"
+_READ_BATCH = 500  # records per query when reading many
 _SELECT_CHUNKS = "SELECT id, ordinal, char_start, char_end FROM chunks"
 
 
@@ -284,43 +283,6 @@ def _from_row(cls, row: sqlite3.Row, columns: dict[str, str], **given):
     stored under another name); `given` fields are not read from the row."""
     read = {f.name: row[columns.get(f.name, f.name)] for f in fields(cls) if f.name not in given}
     return cls(**read, **given)
-
-
-# Filters that match a column of `contributions` of the same name exactly.
-_EXACT = ("party", "house", "kind", "parliament", "corpus")
-
-
-def _where(filters: SearchFilters) -> tuple[str, list]:
-    """A WHERE clause (without the keyword; "" when nothing is filtered) and its arguments."""
-    clauses, args = [], []
-    if filters.speaker:
-        clause, speaker_args = _speaker_clause(filters.speaker)
-        clauses.append(clause)
-        args += speaker_args
-    for name in _EXACT:
-        value = getattr(filters, name)
-        if value:
-            clauses.append(f"{name} = ?")
-            args.append(value)
-    if filters.date_from:
-        clauses.append("date >= ?")
-        args.append(filters.date_from)
-    if filters.date_to:
-        clauses.append("date <= ?")
-        args.append(filters.date_to)
-    if filters.debate:
-        clauses.append("debate_title LIKE ? ESCAPE '\\'")
-        args.append(_contains(filters.debate))
-    return " AND ".join(clauses), args
-
-
-def _speaker_clause(value: str) -> tuple[str, list[str]]:
-    """Matches a person id exactly, or a printed or canonical name containing `value`."""
-    pattern = _contains(value)
-    return (
-        "(person_id = ? OR speaker_name LIKE ? ESCAPE '\\' OR member_name LIKE ? ESCAPE '\\')",
-        [value.strip(), pattern, pattern],
-    )
 
 
 def _contains(value: str) -> str:

@@ -32,11 +32,13 @@ def all_vectors(index: faiss.Index) -> np.ndarray:
 
 def nearest(index: faiss.Index, vector: np.ndarray, n: int, among: np.ndarray | None = None
             ) -> list[tuple[int, float]]:
-    """(chunk number, inner product) of the `n` nearest chunks, best first; only chunks in
-    `among` if given."""
+    """(chunk number, inner product) of the `n` nearest chunks, best first; only the chunks
+    `among` selects (one bool per chunk) if given."""
     params = None
-    if among is not None:
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(among))
+    if among is not None:  # a bitmap: a set of ids costs far more to build at a million
+        bits = np.packbits(among, bitorder="little")
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(among),
+                                                                    faiss.swig_ptr(bits)))
     faiss.omp_set_num_threads(1)  # per thread; parallelism only hurts single queries
     scores, ids = index.search(vector.reshape(1, -1), n, params=params)
     return [(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]

@@ -126,7 +126,7 @@ class SearchIndex:
             raise InvalidRequest("speaker", f"no speaker matches {filters.speaker!r}; look "
                                             "names up with /speakers?q=...")
         allowed = self.store.passing(check_filters(filters, self.values))
-        total = self.store.contribution_count if allowed is None else len(allowed)
+        total = self.store.contribution_count if allowed is None else int(allowed.sum())
         results = SearchResults(query, k, offset, total, filters.active(), config.mode,
                                 understood)
         if total == 0:
@@ -236,21 +236,9 @@ class SearchIndex:
 
     def _dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None
                ) -> list[_Candidate]:
-        """Nearest chunks, one candidate per contribution, until `n` contributions."""
-        owner = self.store.chunk_owner
-        chunks = None if allowed is None else np.flatnonzero(np.isin(owner, allowed))
-        available = len(owner) if chunks is None else len(chunks)
-        fetch = min(available, max(n * 4, 50))
-        while fetch:
-            best: dict[int, _Candidate] = {}
-            for chunk_id, score in self.store.nearest_chunks(vector, fetch, chunks):
-                number = int(owner[chunk_id])
-                if number not in best:
-                    best[number] = _Candidate(number, score, chunk_id)
-            if len(best) >= n or fetch >= available:
-                return list(best.values())[:n]
-            fetch = min(available, fetch * 4)
-        return []
+        """The `n` contributions with the nearest chunks, each with its best chunk."""
+        return [_Candidate(number, score, chunk_id) for number, score, chunk_id
+                in self.store.nearest_contributions(vector, n, allowed)]
 
     def _keyword(self, query: str, n: int, allowed: np.ndarray | None) -> list[_Candidate]:
         return [_Candidate(number, score, None)

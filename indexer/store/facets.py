@@ -1,0 +1,105 @@
+"""The values filters test, per contribution, in memory: a query's filters never read the
+database.
+
+Each filtered field is a column of codes, one per contribution in record order, into its
+sorted vocabulary (-1 where the contribution has no value). An exact filter is one code
+compared with the column; a date range is a range of codes (ISO dates sort as text); a
+substring filter (speaker, debate title) scans the vocabulary, which is much shorter than the
+column, and compares the codes it matches.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+import numpy as np
+
+from indexer.store.records import IndexValues, SearchFilters
+
+# The columns of `contributions` kept in memory, in this order.
+COLUMNS = ("party", "party_code", "house", "kind", "corpus", "parliament", "date", "person_id",
+           "speaker_name", "member_name", "debate_title")
+EXACT = ("party", "house", "kind", "parliament", "corpus")  # filters that match a value whole
+
+
+class Column:
+    """One field of every contribution: codes into its sorted vocabulary."""
+
+    def __init__(self, values: Sequence[str | None]):
+        self.vocabulary = sorted({v for v in values if v is not None})
+        index = {v: i for i, v in enumerate(self.vocabulary)}
+        self.codes = np.fromiter((-1 if v is None else index[v] for v in values),
+                                 dtype=np.int32, count=len(values))
+        self._lowered = [v.lower() for v in self.vocabulary]
+        self._found: dict[str, list[int]] = {}  # substring -> vocabulary entries holding it
+
+    def equal(self, value: str) -> np.ndarray:
+        """Which contributions have exactly `value`."""
+        i = bisect.bisect_left(self.vocabulary, value)
+        found = i < len(self.vocabulary) and self.vocabulary[i] == value
+        return self.codes == (i if found else -2)
+
+    def containing(self, needle: str) -> np.ndarray:
+        """Which contributions have a value containing `needle`, in any case."""
+        needle = needle.strip().lower()
+        if needle not in self._found:
+            if len(self._found) > 256:  # a bound on what one server remembers
+                self._found.clear()
+            self._found[needle] = [i for i, v in enumerate(self._lowered) if needle in v]
+        wanted = np.zeros(len(self.vocabulary) + 1, dtype=bool)  # the last: no value (-1)
+        wanted[self._found[needle]] = True
+        return wanted[self.codes]
+
+    def between(self, low: str | None, high: str | None) -> np.ndarray:
+        """Which contributions have a value from `low` to `high` (inclusive), as text sorts."""
+        first = bisect.bisect_left(self.vocabulary, low) if low else 0
+        last = bisect.bisect_right(self.vocabulary, high) if high else len(self.vocabulary)
+        return (self.codes >= first) & (self.codes < last)
+
+
+class Facets:
+    """The filtered fields of every contribution of a build, and whether each speaker held an
+    office (for favouring office-holders)."""
+
+    def __init__(self, rows: Sequence[tuple], has_office: np.ndarray):
+        """`rows`: one tuple of COLUMNS per contribution, in record order."""
+        self.columns = {name: Column([row[i] for row in rows])
+                        for i, name in enumerate(COLUMNS)}
+        self.has_office = has_office
+        self.size = len(rows)
+
+    def passing(self, filters: SearchFilters) -> np.ndarray | None:
+        """Which contributions pass `filters` (taken as they are), or None when nothing is
+        filtered."""
+        masks = [self.columns[name].equal(getattr(filters, name))
+                 for name in EXACT if getattr(filters, name)]
+        if filters.speaker:
+            masks.append(self.speaker(filters.speaker))
+        if filters.date_from or filters.date_to:
+            masks.append(self.columns["date"].between(filters.date_from, filters.date_to))
+        if filters.debate:
+            masks.append(self.columns["debate_title"].containing(filters.debate))
+        return np.logical_and.reduce(masks) if masks else None
+
+    def speaker(self, value: str) -> np.ndarray:
+        """A person id exactly, or a printed or canonical name containing `value`."""
+        return (self.columns["person_id"].equal(value.strip())
+                | self.columns["speaker_name"].containing(value)
+                | self.columns["member_name"].containing(value))
+
+    def values(self) -> IndexValues:
+        """The values the filterable fields take."""
+        party, code = self.columns["party"], self.columns["party_code"]
+        both = (party.codes >= 0) & (code.codes >= 0)
+        pairs = set(zip(party.codes[both].tolist(), code.codes[both].tolist(), strict=True))
+        return IndexValues(
+            parties=self._named("party"),
+            party_codes={code.vocabulary[c]: party.vocabulary[p] for p, c in sorted(pairs)},
+            houses=self._named("house"), kinds=self._named("kind"),
+            parliaments=self._named("parliament"), corpora=self._named("corpus"),
+        )
+
+    def _named(self, name: str) -> tuple[str, ...]:
+        """The field's values, blank ones aside."""
+        return tuple(v for v in self.columns[name].vocabulary if v)
