@@ -23,6 +23,7 @@ from indexer.sources import import_corpus, members_files, parser_version
 from indexer.store.layout import FORMAT_VERSION, build_lock, read_manifest
 from indexer.store.reader import cached_vectors
 from indexer.store.vector_cache import open_vector_cache
+from indexer.store.vectors import EXACT_BELOW
 from indexer.store.writer import text_hash, write_index
 from indexer.tokens import count_tokens
 
@@ -61,7 +62,8 @@ class BuildReport:
 
 
 def input_fingerprint(
-    inputs: Sequence[CorpusInput], embedder: Embedder, params: ChunkingParams
+    inputs: Sequence[CorpusInput], embedder: Embedder, params: ChunkingParams,
+    exact_below: int = EXACT_BELOW,
 ) -> dict:
     """Everything a build's output depends on; equal fingerprints mean an equal index."""
     corpora = []
@@ -78,6 +80,7 @@ def input_fingerprint(
         "format_version": FORMAT_VERSION,
         "model": embedder.fingerprint,
         "chunking": asdict(params),
+        "exact_below": exact_below,
         "corpora": corpora,
     }
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
@@ -101,19 +104,21 @@ def build_index(
     force: bool = False,
     progress: bool = True,
     cache_dir: Path | None = None,
+    exact_below: int = EXACT_BELOW,
 ) -> BuildReport:
     """Build (or refresh) the index at `index_dir` from `inputs`.
 
     Skips the work when the inputs, model and chunking are unchanged (unless `force`).
     Embeds only the chunk texts that neither the vector cache under `cache_dir` (shared by
-    every index of the machine; none if None) nor the previous build holds.
+    every index of the machine; none if None) nor the previous build holds. From
+    `exact_below` chunks up, the vector index is approximate.
     """
     params = params or ChunkingParams()
     index_dir = Path(index_dir)
     report = BuildReport(index_dir=str(index_dir))
     started = time.perf_counter()
     with build_lock(index_dir):
-        fingerprint = input_fingerprint(inputs, embedder, params)
+        fingerprint = input_fingerprint(inputs, embedder, params, exact_below)
         if not force and is_up_to_date(index_dir, fingerprint):
             report.up_to_date = True
             return report
@@ -132,11 +137,12 @@ def build_index(
         report.seconds["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        manifest = _manifest(inputs, embedder, params, fingerprint, contributions, chunks, issues)
+        manifest = _manifest(inputs, embedder, params, fingerprint, contributions, chunks, issues,
+                             exact_below)
         keyword_texts = [f"{context_line(c)}\n{c.text}" if params.context else c.text
                          for c in contributions]
         write_index(index_dir, contributions, tokens, chunks, vectors, issues, manifest,
-                          keyword_texts)
+                    keyword_texts, exact_below)
         report.seconds["write"] = time.perf_counter() - t
 
     report.contributions, report.chunks = len(contributions), len(chunks)
@@ -218,7 +224,7 @@ def _embed_all(
 def _manifest(
     inputs: Sequence[CorpusInput], embedder: Embedder, params: ChunkingParams,
     fingerprint: dict, contributions: Sequence[Contribution], chunks: Sequence[Chunk],
-    issues: Sequence[ParseIssue],
+    issues: Sequence[ParseIssue], exact_below: int,
 ) -> dict:
     corpora = []
     for corpus, files in zip(inputs, fingerprint["corpora"], strict=True):
@@ -244,6 +250,8 @@ def _manifest(
             "max_tokens": embedder.max_tokens,
         },
         "chunking": asdict(params),
+        "vectors": {"exact_below": exact_below,
+                    "search": "exact" if len(chunks) < max(exact_below, 1) else "approximate"},
         "corpora": corpora,
         "counts": {
             "contributions": len(contributions),

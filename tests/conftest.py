@@ -88,15 +88,27 @@ def embedder():
 
 
 @pytest.fixture(scope="session")
-def small_index_dir(uk_data: Path, embedder, tmp_path_factory) -> Path:
-    """Folder of the session's small real index (read-only for tests: copy to modify)."""
-    from indexer.build import build_index
+def session_cache(tmp_path_factory) -> Path:
+    """The session's cache folder (downloads and the vector cache): another build of the small
+    index's files embeds nothing."""
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="session")
+def small_index_inputs(uk_data: Path, session_cache: Path):
     from indexer.sources import resolve_inputs
 
+    return resolve_inputs([uk_data / f for f in SMALL_INDEX_FILES], session_cache,
+                          progress=False)
+
+
+@pytest.fixture(scope="session")
+def small_index_dir(small_index_inputs, embedder, session_cache, tmp_path_factory) -> Path:
+    """Folder of the session's small real index (read-only for tests: copy to modify)."""
+    from indexer.build import build_index
+
     out = tmp_path_factory.mktemp("small-index")
-    cache = tmp_path_factory.mktemp("cache")
-    inputs = resolve_inputs([uk_data / f for f in SMALL_INDEX_FILES], cache, progress=False)
-    build_index(inputs, out, embedder, progress=False)
+    build_index(small_index_inputs, out, embedder, progress=False, cache_dir=session_cache)
     return out
 
 

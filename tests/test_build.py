@@ -22,7 +22,7 @@ from indexer.errors import IndexNotFound
 from indexer.sources import resolve_inputs
 from indexer.store import layout
 from indexer.store.reader import IndexReader
-from indexer.store.vectors import VECTORS_FILE
+from indexer.store.vectors import EXACT_FILE, VECTORS_FILE
 from search_api.engine.search_index import SearchIndex
 
 WMS_27 = "wms/ministerial2009-10-27a.xml"
@@ -53,7 +53,9 @@ def test_index_layout_and_manifest(small_index_dir):
         "SELECT (SELECT count(*) FROM chunks), (SELECT count(*) FROM contributions)").fetchone()
     assert index.ntotal == n_chunks == manifest["counts"]["chunks"]
     assert n_contributions == manifest["counts"]["contributions"]
-    vectors = index.reconstruct_n(0, index.ntotal)
+    assert manifest["vectors"]["search"] == "exact"  # a small index: below EXACT_BELOW
+    vectors = np.load(build / EXACT_FILE)
+    assert np.array_equal(vectors, index.reconstruct_n(0, index.ntotal))
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     # Every contribution has at least one chunk, and token counts are stored for both.
     assert conn.execute(
@@ -105,8 +107,8 @@ def test_the_vector_cache_is_shared_by_every_index_on_the_machine(uk_data, tmp_p
     for number, contribution_id in _ids(one).items():
         mine = [c.id for c in one.chunks_of(number)]
         theirs = [c.id for c in two.chunks_of(number_in_two[contribution_id])]
-        assert np.array_equal(one.vectors.reconstruct_batch(mine),
-                              two.vectors.reconstruct_batch(theirs))
+        assert np.array_equal(one.vectors.exact.rows(mine),
+                              two.vectors.exact.rows(theirs))
 
 
 def _ids(reader: IndexReader) -> dict[int, str]:
@@ -121,7 +123,7 @@ def test_reused_vectors_equal_fresh_ones(uk_data, tmp_path, embedder):
     build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, bare, force=True,
                 progress=False)
     reader = IndexReader(out)
-    vectors = reader.vectors.reconstruct_n(0, 3)
+    vectors = reader.vectors.exact.rows(np.arange(3))
     owners = reader.chunk_owner[:3].tolist()
     records = reader.contributions(owners)
     chunks = [reader.chunk(chunk_id) for chunk_id in range(3)]

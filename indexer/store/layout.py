@@ -1,7 +1,8 @@
 """Where a build lives on disk, and how it is published atomically.
 
     INDEX/current -> builds/<build id>      symlink, swapped atomically by rename
-    INDEX/builds/<build id>/vectors.faiss   chunk vectors (store/vectors.py)
+    INDEX/builds/<build id>/vectors.npy     chunk vectors (store/vectors.py)
+    INDEX/builds/<build id>/vectors.faiss   their search index, exact or approximate
     INDEX/builds/<build id>/bm25/           keyword index (store/keyword.py)
     INDEX/builds/<build id>/index.sqlite    contributions, chunks, speakers, links, issues
     INDEX/builds/<build id>/manifest.json   format, model, chunking, inputs, counts
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from indexer.errors import IndexFormatError, IndexNotFound
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: exact vectors in vectors.npy, an approximate index above a size
 DATABASE_FILE = "index.sqlite"
 MANIFEST_FILE = "manifest.json"
 

@@ -15,14 +15,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from indexer.contribution import Speaker
-from indexer.errors import IndexFormatError, IndexNotFound
-from indexer.store import vectors
+from indexer.errors import IndexNotFound
 from indexer.store.facets import COLUMNS, Facets
 from indexer.store.keyword import KEYWORD_DIR, KeywordIndex
-from indexer.store.layout import DATABASE_FILE, read_manifest, resolve_build
+from indexer.store.layout import DATABASE_FILE, MANIFEST_FILE, read_manifest, resolve_build
 from indexer.store.records import (
     ChunkSpan,
     ContributionRecord,
@@ -32,6 +32,13 @@ from indexer.store.records import (
     IndexValues,
     SearchFilters,
     SpeakerSummary,
+)
+from indexer.store.vectors import (
+    EXACT_FILE,
+    NPROBE,
+    VECTORS_FILE,
+    ExactVectors,
+    VectorIndex,
 )
 
 
@@ -50,7 +57,7 @@ class IndexReader:
     def __init__(self, index_dir: Path):
         self.build = resolve_build(index_dir)
         self.manifest = read_manifest(index_dir)
-        self.vectors = vectors.read_vectors(self.build)
+        self.vectors = VectorIndex(self.build)
         self.keyword = KeywordIndex(self.build / KEYWORD_DIR)
         self._local = threading.local()
         rows = self._db.execute("SELECT contribution_rowid FROM chunks ORDER BY id")
@@ -72,7 +79,7 @@ class IndexReader:
 
     @property
     def chunk_count(self) -> int:
-        return int(self.vectors.ntotal)
+        return self.vectors.count
 
     # Contributions ---------------------------------------------------------------------
 
@@ -146,18 +153,19 @@ class IndexReader:
 
     # Retrieval -------------------------------------------------------------------------
 
-    def nearest_contributions(self, vector: np.ndarray, n: int, among: np.ndarray | None = None
-                              ) -> list[tuple[int, float, int]]:
+    def nearest_contributions(self, vector: np.ndarray, n: int, among: np.ndarray | None = None,
+                              nprobe: int = NPROBE) -> list[tuple[int, float, int]]:
         """(contribution number, cosine similarity, chunk number) of the `n` contributions
         whose best chunks lie nearest `vector`, best first; only those `among` selects (one
-        bool per contribution number - 1) if given."""
+        bool per contribution number - 1) if given. `nprobe`: how many lists an approximate
+        vector index visits (more: slower, nearer exact)."""
         owner = self.chunk_owner
         chunks = None if among is None else among[owner - 1]
         available = len(owner) if chunks is None else int(chunks.sum())
         fetch = min(available, max(n * 4, 50))
         while fetch:  # widen until `n` contributions, as several chunks may share one
             best: dict[int, tuple[int, float, int]] = {}
-            for chunk_id, score in vectors.nearest(self.vectors, vector, fetch, chunks):
+            for chunk_id, score in self.vectors.nearest(vector, fetch, chunks, nprobe):
                 number = int(owner[chunk_id])
                 best.setdefault(number, (number, score, chunk_id))
             if len(best) >= n or fetch >= available:
@@ -249,17 +257,22 @@ class IndexReader:
 
 
 def cached_vectors(index_dir: Path, model_fingerprint: str) -> dict[str, np.ndarray]:
-    """Vectors of the current build by text hash, if it was made with the same model."""
+    """Vectors of the current build by text hash, if it was made with the same model; a
+    build of an older format counts too (its vectors are as good)."""
     try:
         build = resolve_build(index_dir)
-        manifest = read_manifest(index_dir)
-    except (IndexNotFound, IndexFormatError):
+        manifest = json.loads((build / MANIFEST_FILE).read_text())
+    except (IndexNotFound, OSError, json.JSONDecodeError):
         return {}
     if manifest.get("model", {}).get("fingerprint") != model_fingerprint:
         return {}
-    stored = vectors.all_vectors(vectors.read_vectors(build))
-    with contextlib.closing(connect(build)) as conn:
-        hashes = [row[0] for row in conn.execute("SELECT text_hash FROM chunks ORDER BY id")]
+    try:
+        with contextlib.closing(connect(build)) as conn:
+            hashes = [row[0] for row in conn.execute("SELECT text_hash FROM chunks ORDER BY id")]
+    except sqlite3.Error:
+        return {}
+    stored = (ExactVectors(build / EXACT_FILE).all() if (build / EXACT_FILE).is_file()
+              else faiss.read_index(str(build / VECTORS_FILE)).reconstruct_n())  # format 3
     return dict(zip(hashes, stored, strict=True))
 
 

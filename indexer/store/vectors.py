@@ -1,44 +1,135 @@
-"""Chunk vectors: unit-length embeddings in a FAISS inner-product index (exact search).
+"""Chunk vectors: the exact vectors on disk, and the index that searches them.
 
-A chunk's number is its vector's position, so the index holds nothing but vectors.
+    vectors.npy     every chunk's unit vector (float32), by chunk number: the exact values
+    vectors.faiss   the search index: exact (inner product over all vectors) for up to
+                    EXACT_BELOW chunks; above, approximate (IVF with 8-bit scalar
+                    quantization), whose candidates are re-scored with the exact vectors
+
+An approximate search reads only the exact rows it re-scores, with positioned reads, so a
+server's memory holds the quantized index (a quarter of the vectors' size), not the vectors.
+A filter that selects few chunks is searched exactly among them: an approximate index would
+find few of them in the lists it probes.
 """
 
 from __future__ import annotations
 
+import math
+import os
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 VECTORS_FILE = "vectors.faiss"
+EXACT_FILE = "vectors.npy"
+EXACT_BELOW = 50_000  # chunks; an exact search of 50k vectors takes ~10 ms on one core
+NPROBE = 32  # inverted lists an approximate search visits (of about 4 * sqrt(chunks))
+RESCORED = 4  # candidates re-scored exactly per result wanted
+EXACT_SELECTION = 20_000  # a filter selecting at most this many chunks is searched exactly
 
 
-def write_vectors(matrix: np.ndarray, build: Path) -> None:
-    """Save `matrix` (one row per chunk, L2-normalised) as the build's vector index."""
-    index = faiss.IndexFlatIP(matrix.shape[1])
+def write_vectors(matrix: np.ndarray, build: Path, exact_below: int = EXACT_BELOW) -> None:
+    """Save `matrix` (one row per chunk, L2-normalised) and its search index."""
+    np.save(build / EXACT_FILE, np.ascontiguousarray(matrix, dtype=np.float32))
+    faiss.write_index(_search_index(matrix, exact_below), str(build / VECTORS_FILE))
+
+
+def _search_index(matrix: np.ndarray, exact_below: int) -> faiss.Index:
+    count, dimension = matrix.shape
+    if count < max(exact_below, 1):
+        index = faiss.IndexFlatIP(dimension)
+        index.add(matrix)
+        return index
+    lists = max(1, min(int(4 * math.sqrt(count)), count // 39))  # faiss: >= 39 points a list
+    index = faiss.index_factory(dimension, f"IVF{lists},SQ8", faiss.METRIC_INNER_PRODUCT)
+    sample = np.random.default_rng(0).permutation(count)[: min(count, 64 * lists)]
+    index.train(matrix[np.sort(sample)])
     index.add(matrix)
-    faiss.write_index(index, str(build / VECTORS_FILE))
+    return index
 
 
-def read_vectors(build: Path) -> faiss.Index:
-    """The vector index of a build."""
-    return faiss.read_index(str(build / VECTORS_FILE))
+class VectorIndex:
+    """A build's vectors opened for searching."""
+
+    def __init__(self, build: Path):
+        self.index = faiss.read_index(str(build / VECTORS_FILE))
+        self.exact = ExactVectors(build / EXACT_FILE)
+        self.approximate = not isinstance(self.index, faiss.IndexFlat)
+
+    @property
+    def count(self) -> int:
+        return int(self.index.ntotal)
+
+    def nearest(self, vector: np.ndarray, n: int, among: np.ndarray | None = None,
+                nprobe: int = NPROBE) -> list[tuple[int, float]]:
+        """(chunk number, cosine similarity) of the `n` nearest chunks, best first; only the
+        chunks `among` selects (one bool per chunk) if given."""
+        vector = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
+        faiss.omp_set_num_threads(1)  # per thread; parallelism only hurts single queries
+        bits = None if among is None else np.packbits(among, bitorder="little")
+        # A bitmap selector (a set of ids costs far more to build at a million chunks); it
+        # points into `bits`, which lives as long as this call.
+        selector = None if bits is None else faiss.IDSelectorBitmap(len(among),
+                                                                     faiss.swig_ptr(bits))
+        if not self.approximate:
+            params = None if selector is None else faiss.SearchParameters(sel=selector)
+            return _hits(*self.index.search(vector, n, params=params))
+        if among is not None and among.sum() <= EXACT_SELECTION:
+            return self._exactly(vector, n, np.flatnonzero(among))
+        lists = faiss.extract_index_ivf(self.index).nlist
+        wanted = n * RESCORED
+        while True:  # widen until the lists hold enough candidates (a filter thins them out)
+            params = faiss.SearchParametersIVF(nprobe=min(nprobe, lists))
+            if selector is not None:
+                params.sel = selector
+            candidates = _hits(*self.index.search(vector, wanted, params=params))
+            if len(candidates) >= wanted or nprobe >= lists:
+                return self._exactly(vector, n, np.array([c for c, _ in candidates]))
+            nprobe *= 4
+
+    def _exactly(self, vector: np.ndarray, n: int, chunks: np.ndarray) -> list[tuple[int, float]]:
+        """The `n` best of `chunks` by their exact vectors."""
+        if not len(chunks):
+            return []
+        scores = self.exact.rows(chunks) @ vector[0]
+        best = np.argsort(-scores, kind="stable")[:n]
+        return [(int(chunks[i]), float(scores[i])) for i in best]
 
 
-def all_vectors(index: faiss.Index) -> np.ndarray:
-    """Every vector of `index`, by chunk number."""
-    return index.reconstruct_n(0, index.ntotal)
+class ExactVectors:
+    """vectors.npy, read row by row where it is needed (positioned reads: no mapping that
+    would grow a server's resident memory with every row it ever touched)."""
+
+    def __init__(self, path: Path):
+        header = np.load(path, mmap_mode="r")  # only to read the layout: where rows begin
+        self.count, self.dimension = header.shape
+        self.offset = header.offset
+        del header
+        self.row_bytes = self.dimension * 4  # float32
+        self.path = path
+        self._fd = os.open(path, os.O_RDONLY)
+
+    def __del__(self):
+        if hasattr(self, "_fd"):
+            os.close(self._fd)
+
+    def rows(self, chunks: np.ndarray) -> np.ndarray:
+        """The vectors of `chunks`, in that order (runs of consecutive chunks read at once)."""
+        chunks = np.asarray(chunks, dtype=np.int64)
+        order = np.argsort(chunks, kind="stable")
+        ordered = chunks[order]
+        out = np.empty((len(chunks), self.dimension), dtype=np.float32)
+        starts = np.flatnonzero(np.diff(ordered, prepend=-2) != 1)  # where each run begins
+        for begin, end in zip(starts, [*starts[1:], len(ordered)], strict=True):
+            first, size = int(ordered[begin]), int(end - begin)
+            data = os.pread(self._fd, size * self.row_bytes, self.offset + first * self.row_bytes)
+            out[order[begin:end]] = np.frombuffer(data, dtype=np.float32).reshape(size, -1)
+        return out
+
+    def all(self) -> np.ndarray:
+        """Every vector, by chunk number."""
+        return np.load(self.path)
 
 
-def nearest(index: faiss.Index, vector: np.ndarray, n: int, among: np.ndarray | None = None
-            ) -> list[tuple[int, float]]:
-    """(chunk number, inner product) of the `n` nearest chunks, best first; only the chunks
-    `among` selects (one bool per chunk) if given."""
-    params = None
-    if among is not None:  # a bitmap: a set of ids costs far more to build at a million
-        bits = np.packbits(among, bitorder="little")
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(among),
-                                                                    faiss.swig_ptr(bits)))
-    faiss.omp_set_num_threads(1)  # per thread; parallelism only hurts single queries
-    scores, ids = index.search(vector.reshape(1, -1), n, params=params)
+def _hits(scores: np.ndarray, ids: np.ndarray) -> list[tuple[int, float]]:
     return [(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]

@@ -16,7 +16,7 @@ from indexer.contribution import Contribution, ParseIssue
 from indexer.qa_links import link_questions
 from indexer.store.keyword import KEYWORD_DIR, build_keyword_index
 from indexer.store.layout import DATABASE_FILE, FORMAT_VERSION, MANIFEST_FILE, publish
-from indexer.store.vectors import write_vectors
+from indexer.store.vectors import EXACT_BELOW, write_vectors
 
 _SCHEMA = """
 CREATE TABLE contributions (
@@ -74,16 +74,18 @@ def write_index(
     issues: Sequence[ParseIssue],
     manifest: dict,
     keyword_texts: Sequence[str],
+    exact_below: int = EXACT_BELOW,
 ) -> Path:
     """Write a complete build and make it current in one atomic step; returns its folder.
 
     `tokens[i]` is the (cl100k, o200k) count of `contributions[i]` and `keyword_texts[i]` its
-    text for BM25; `vectors[j]` belongs to `chunks[j]`. The caller holds `build_lock`.
+    text for BM25; `vectors[j]` belongs to `chunks[j]`; the vector index is approximate from
+    `exact_below` chunks up. The caller holds `build_lock`.
     """
 
     def write(folder: Path, build_id: str) -> None:
         _write_database(folder / DATABASE_FILE, contributions, tokens, chunks, issues)
-        write_vectors(vectors, folder)
+        write_vectors(vectors, folder, exact_below)
         build_keyword_index(keyword_texts, folder / KEYWORD_DIR)
         (folder / MANIFEST_FILE).write_text(json.dumps(
             {"format_version": FORMAT_VERSION, "build_id": build_id, **manifest}, indent=2))

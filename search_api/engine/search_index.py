@@ -19,6 +19,7 @@ from indexer.embedding import Embedder, SentenceTransformerEmbedder
 from indexer.errors import EmbedderError
 from indexer.store.reader import IndexReader
 from indexer.store.records import ContributionRecord, SearchFilters
+from indexer.store.vectors import NPROBE
 from search_api.engine.checks import check_filters, validate_page, validate_query
 from search_api.engine.fusion import reciprocal_rank_fusion, weighted_fusion
 from search_api.engine.rescoring import rerank_with_cross_encoder, rescore_by_sentences
@@ -42,6 +43,7 @@ class RetrievalConfig:
     rescore_sentences: bool = False  # re-score the top `rescore_depth` by their best sentence
     cross_encoder: str | None = None  # a local CrossEncoder folder to re-rank the top with
     rescore_depth: int = 20
+    nprobe: int = NPROBE  # lists an approximate vector index visits (large indexes only)
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -182,7 +184,7 @@ class SearchIndex:
             return self._keyword(query, n, allowed)
         if vector is None:
             vector = self.embedder.embed([query])
-        ranked = dense = self._dense(vector, n, allowed)
+        ranked = dense = self._dense(vector, n, allowed, config.nprobe)
         if config.mode == "hybrid":
             keyword = self._keyword(query, n, allowed)
             chunk_of = {c.number: c.chunk_id for c in dense}
@@ -234,11 +236,11 @@ class SearchIndex:
                    if c.number in holders else c for c in ranked]
         return sorted(boosted, key=lambda c: -c.score)
 
-    def _dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None
+    def _dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None, nprobe: int
                ) -> list[_Candidate]:
         """The `n` contributions with the nearest chunks, each with its best chunk."""
         return [_Candidate(number, score, chunk_id) for number, score, chunk_id
-                in self.store.nearest_contributions(vector, n, allowed)]
+                in self.store.nearest_contributions(vector, n, allowed, nprobe)]
 
     def _keyword(self, query: str, n: int, allowed: np.ndarray | None) -> list[_Candidate]:
         return [_Candidate(number, score, None)
