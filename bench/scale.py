@@ -1,0 +1,308 @@
+"""The index at archive scale: synthetic indexes of 10k, 100k and 1M chunks made from the real
+default corpus, measured as `make bench` measures the real one.
+
+    python -m bench.scale --chunks N [--base DIR] [--out DIR]
+
+How an index of N chunks is made, without embedding N texts: the real default corpus index
+(`--base`, built if missing) is copied over and over until there are N chunks. Copy k of a
+contribution keeps its text, speaker and attribution, gets the id "<id>~k" (its debate
+"<debate id>~k"), and is dated k weeks after the original, so dates spread over the years
+like an archive's; each of its chunks keeps the chunk's span, and its vector is the real
+chunk vector plus Gaussian noise (sigma 0.02 a dimension: cosine about 0.93 to the original),
+normalised. The copies are written with the store's own writer (index.write_index), so the
+index is what a real build of that size would be, minus the embedding.
+
+Reported per size (scale.json, `--out`): build seconds (generation and writing, no
+embedding) and peak build RSS (the build runs in a child process), disk bytes per chunk,
+recall@10 of dense search against exact search, in-process and HTTP /search latency for
+hybrid, dense, keyword and two filters (about 30% and about 0.1% of the contributions), and
+the server's peak RSS. The largest index is left at OUT/index.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from bench import DEFAULT_CORPUS, RESULTS, ROOT
+from bench.latency import summarize
+from bench.queries import build_query_set
+from bench.report import table
+from bench.server import Server
+
+SIZES = (10_000, 100_000, 1_000_000)
+NOISE = 0.02
+QUERIES = 100
+VARIANTS = ("hybrid", "dense", "keyword", "filter_30pct", "filter_0_1pct")
+
+
+def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
+    """Write a synthetic index of `chunks` chunks from the index at `base` into `out`."""
+    from indexer.chunking import Chunk, context_line
+    from indexer.contribution import Contribution, Kind
+    from indexer.store.layout import build_lock
+    from indexer.store.reader import IndexReader
+    from indexer.store.records import SearchFilters
+    from indexer.store.vectors import EXACT_BELOW
+    from indexer.store.writer import write_index
+
+    started = time.perf_counter()
+    reader = IndexReader(base)
+    templates = list(reader.records(SearchFilters()))
+    spans = [reader.chunks_of(n) for n in range(1, len(templates) + 1)]
+    exact = reader.vectors.exact.all()
+    rng = np.random.default_rng(seed)
+    contributions, tokens, chunk_rows, vectors, keyword_texts = [], [], [], [], []
+    copy = 0
+    while len(chunk_rows) < chunks:
+        for record, record_spans in zip(templates, spans, strict=True):
+            if len(chunk_rows) >= chunks:
+                break
+            c = _copy(record, copy, Contribution, Kind)
+            contributions.append(c)
+            tokens.append((record.tokens_cl100k, record.tokens_o200k))
+            keyword_texts.append(f"{context_line(c)}\n{c.text}")
+            for span in record_spans[: chunks - len(chunk_rows)]:
+                # Only the spans are written; the "embedded text" just has to be unique.
+                chunk_rows.append(Chunk(c.id, span.ordinal, span.start, span.end, "",
+                                        f"{c.id}#{span.ordinal}", 0, 0, 0))
+                vectors.append(span.id)
+        copy += 1
+    matrix = exact[np.array(vectors)]
+    matrix += NOISE * rng.standard_normal(matrix.shape, dtype=np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    manifest = {k: v for k, v in reader.manifest.items()
+                if k not in ("format_version", "build_id")}
+    manifest["counts"] = {"contributions": len(contributions), "chunks": len(chunk_rows),
+                          "issues": 0}
+    manifest["input_fingerprint"] = f"synthetic:{chunks}:{seed}"
+    manifest["vectors"] = {"exact_below": EXACT_BELOW,
+                           "search": "exact" if len(chunk_rows) < EXACT_BELOW else "approximate"}
+    out.mkdir(parents=True, exist_ok=True)
+    with build_lock(out):
+        write_index(out, contributions, tokens, chunk_rows, matrix, [], manifest, keyword_texts)
+    return {"contributions": len(contributions), "chunks": len(chunk_rows), "copies": copy,
+            "build_seconds": time.perf_counter() - started,
+            "build_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _copy(record, copy: int, Contribution, Kind):
+    shift = dt.timedelta(weeks=copy)
+    date = (dt.date.fromisoformat(record.date) + shift).isoformat() if record.date else ""
+    suffix = f"~{copy}" if copy else ""
+    d = record.debate
+    return Contribution(
+        id=record.id + suffix, corpus=record.corpus, parliament=record.parliament,
+        kind=Kind(record.kind), house=record.house, date=date, text=record.text,
+        speaker=record.speaker, debate_id=d.id + suffix, debate_title=d.title,
+        major_heading=d.major_heading, minor_heading=d.minor_heading, position=d.position,
+        time=record.time, column=record.column, source_url=record.source_url,
+        source_file=record.source_file,
+    )
+
+
+# Measuring ---------------------------------------------------------------------------------
+
+
+def filters_for(reader, fraction: float) -> tuple[dict, float]:
+    """Filters passing about `fraction` of the contributions: a range of sitting days, or for
+    small fractions one day in one house; (filters, the fraction they pass)."""
+    from indexer.store.records import SearchFilters
+
+    dates = reader.facets.columns["date"]
+    counts = np.bincount(dates.codes[dates.codes >= 0], minlength=len(dates.vocabulary))
+    share = np.cumsum(counts) / reader.contribution_count
+    last = min(int(np.searchsorted(share, fraction)), len(share) - 1)
+    candidates = [{"date_from": dates.vocabulary[0], "date_to": dates.vocabulary[last]}]
+    step = max(1, len(dates.vocabulary) // 50)
+    candidates += [{"date_from": day, "date_to": day, "house": house}
+                   for day in dates.vocabulary[::step] for house in reader.values().houses]
+    scored = [(abs(reader.passing(SearchFilters(**f)).mean() - fraction), f) for f in candidates]
+    best = min(scored, key=lambda item: item[0])[1]
+    return best, float(reader.passing(SearchFilters(**best)).mean())
+
+
+def recall_at_10(index, queries: list[str], vectors: np.ndarray) -> float:
+    """Dense search's top ten contributions against exact search's, over all queries."""
+    from search_api.engine.search_index import RetrievalConfig
+
+    store = index.store
+    exact = store.vectors.exact.all()
+    owner = store.chunk_owner
+    found = 0
+    for query, vector in zip(queries, vectors, strict=True):
+        scores = exact @ vector
+        best: dict[int, float] = {}
+        for chunk in np.argsort(-scores)[:2000]:
+            best.setdefault(int(owner[chunk]), float(scores[chunk]))
+            if len(best) == 10:
+                break
+        truth = set(store.ids(list(best)).values())
+        got = {i for i, _ in index.rank(query, 10, None, RetrievalConfig(mode="dense"), vector)}
+        found += len(truth & got)
+    return found / (10 * len(queries))
+
+
+def latency_in_process(index, queries: list[str], filters: dict) -> dict:
+    from indexer.store.records import SearchFilters
+
+    calls = {
+        "hybrid": lambda q: index.search(q, k=10),
+        "dense": lambda q: index.search(q, k=10, mode="dense"),
+        "keyword": lambda q: index.search(q, k=10, mode="keyword"),
+        "filter_30pct": lambda q: index.search(q, k=10, filters=SearchFilters(**filters["30"])),
+        "filter_0_1pct": lambda q: index.search(q, k=10,
+                                                filters=SearchFilters(**filters["0.1"])),
+    }
+    results = {}
+    for name, call in calls.items():
+        for query in queries[:5]:
+            call(query)  # warm up
+        times = []
+        for query in queries:
+            started = time.perf_counter()
+            call(query)
+            times.append(time.perf_counter() - started)
+        results[name] = _percentiles(times)
+    return results
+
+
+def latency_http(base_url: str, queries: list[str], filters: dict) -> dict:
+    params = {"hybrid": {}, "dense": {"mode": "dense"}, "keyword": {"mode": "keyword"},
+              "filter_30pct": filters["30"], "filter_0_1pct": filters["0.1"]}
+    results = {}
+    with httpx.Client(base_url=base_url, timeout=120) as client:
+        for name, extra in params.items():
+            for query in queries[:5]:
+                client.get("/search", params={"q": query, "k": 10, **extra})
+            times = []
+            for query in queries:
+                started = time.perf_counter()
+                client.get("/search", params={"q": query, "k": 10, **extra}).raise_for_status()
+                times.append(time.perf_counter() - started)
+            results[name] = _percentiles(times)
+    return results
+
+
+def _percentiles(times: list[float]) -> dict:
+    s = summarize(times)
+    return {"p50": s["p50_ms"], "p95": s["p95_ms"], "p99": s["p99_ms"]}
+
+
+def measure_size(base: Path, chunks: int, work: Path) -> dict:
+    import torch
+
+    from search_api.engine.search_index import SearchIndex
+
+    index_dir = work / f"index-{chunks}"
+    shutil.rmtree(index_dir, ignore_errors=True)
+    print(f"Building a synthetic index of {chunks:,} chunks ...", flush=True)
+    done = subprocess.run([sys.executable, "-m", "bench.scale", "--build-one", str(chunks),
+                           "--base", str(base), "--out", str(index_dir)],
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode:
+        raise RuntimeError(f"the synthetic build failed:\n{done.stderr[-3000:]}")
+    built = json.loads(done.stdout.strip().splitlines()[-1])
+    disk = sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
+    torch.set_num_threads(1)  # as the server runs: one thread a query
+    index = SearchIndex(index_dir)
+    queries = build_query_set(base, QUERIES)
+    vectors = index.embedder.embed(queries)
+    filters = {}
+    for name, fraction in (("30", 0.30), ("0.1", 0.001)):
+        filters[name], filters[f"{name}_passes"] = filters_for(index.store, fraction)
+    print("  recall and in-process latency ...", flush=True)
+    result = {
+        **built,
+        "disk_bytes_per_chunk": disk / chunks,
+        "recall_at_10": recall_at_10(index, queries, vectors),
+        "filters": filters,
+        "inprocess_ms": latency_in_process(index, queries, filters),
+    }
+    del index
+    print("  HTTP latency ...", flush=True)
+    with Server(index_dir, work / f"server-{chunks}.log") as server:
+        result["http_ms"] = latency_http(server.base_url, queries, filters)
+        result["server_rss_mib"] = server.peak_rss_bytes() / 2**20
+        result["server_startup_seconds"] = server.startup_seconds
+    result["add_day_seconds"] = None  # needs incremental builds: not built yet
+    return result
+
+
+def ensure_base(base: Path) -> Path:
+    """The real default corpus index to copy from, built (as `make index` would) if missing."""
+    from indexer.errors import DebateSearchError
+    from indexer.store.reader import IndexReader
+
+    try:
+        IndexReader(base)
+        return base
+    except DebateSearchError:
+        from indexer.build import build_index
+        from indexer.embedding import SentenceTransformerEmbedder
+        from indexer.sources import resolve_inputs
+        from search_api.settings import Settings
+
+        settings = Settings()
+        inputs = resolve_inputs([DEFAULT_CORPUS], settings.cache_dir)
+        build_index(inputs, base, SentenceTransformerEmbedder(), cache_dir=settings.cache_dir)
+        return base
+
+
+def render(sizes: list[dict]) -> str:
+    rows = [[f"{s['chunks']:,}", s["build_seconds"], s["build_peak_rss_mib"],
+             s["disk_bytes_per_chunk"], s["server_rss_mib"], s["recall_at_10"]] for s in sizes]
+    parts = [table("Synthetic indexes (python -m bench.scale)",
+                   ["chunks", "build s", "build RSS MiB", "disk B/chunk", "server RSS MiB",
+                    "recall@10"], rows)]
+    for where in ("inprocess_ms", "http_ms"):
+        parts.append(table(
+            f"/search {'in-process' if where == 'inprocess_ms' else 'over HTTP'}, k=10: "
+            "p50 / p95 / p99 ms",
+            ["chunks", *VARIANTS],
+            [[f"{s['chunks']:,}", *(f"{s[where][v]['p50']:.0f} / {s[where][v]['p95']:.0f} / "
+                                    f"{s[where][v]['p99']:.0f}" for v in VARIANTS)]
+             for s in sizes]))
+    return "\n\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--chunks", type=int, default=SIZES[-1],
+                        help="the largest size; every size of 10k, 100k, 1M up to it is run")
+    parser.add_argument("--base", type=Path, default=RESULTS / "scale" / "base",
+                        help="an index of the real default corpus (built if missing)")
+    parser.add_argument("--out", type=Path, default=RESULTS / "scale")
+    parser.add_argument("--build-one", type=int, help=argparse.SUPPRESS)  # the child process
+    args = parser.parse_args(argv)
+    if args.build_one:
+        print(json.dumps(synthesize(args.base, args.build_one, args.out)))
+        return 0
+    base = ensure_base(args.base)
+    args.out.mkdir(parents=True, exist_ok=True)
+    sizes = [s for s in SIZES if s < args.chunks] + [args.chunks]
+    results = {"sizes": [measure_size(base, size, args.out) for size in sizes]}
+    largest = args.out / f"index-{sizes[-1]}"
+    for size in sizes[:-1]:
+        shutil.rmtree(args.out / f"index-{size}", ignore_errors=True)
+    shutil.rmtree(args.out / "index", ignore_errors=True)
+    largest.rename(args.out / "index")
+    (args.out / "scale.json").write_text(json.dumps(results, indent=2))
+    print(render(results["sizes"]))
+    print(f"\nWritten {args.out / 'scale.json'}; the largest index is at {args.out / 'index'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
