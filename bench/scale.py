@@ -116,7 +116,7 @@ def _copy(record, copy: int, Contribution, Kind):
 
 def filters_for(reader, fraction: float) -> tuple[dict, float]:
     """Filters passing about `fraction` of the contributions: a range of sitting days, or for
-    small fractions one day in one house; (filters, the fraction they pass)."""
+    small fractions one day in one house (of one kind); (filters, the fraction they pass)."""
     from indexer.store.records import SearchFilters
 
     dates = reader.facets.columns["date"]
@@ -125,10 +125,14 @@ def filters_for(reader, fraction: float) -> tuple[dict, float]:
     last = min(int(np.searchsorted(share, fraction)), len(share) - 1)
     candidates = [{"date_from": dates.vocabulary[0], "date_to": dates.vocabulary[last]}]
     step = max(1, len(dates.vocabulary) // 50)
-    candidates += [{"date_from": day, "date_to": day, "house": house}
-                   for day in dates.vocabulary[::step] for house in reader.values().houses]
-    scored = [(abs(reader.passing(SearchFilters(**f)).mean() - fraction), f) for f in candidates]
-    best = min(scored, key=lambda item: item[0])[1]
+    values = reader.values()
+    candidates += [{"date_from": day, "date_to": day, "house": house, **({"kind": kind} if kind
+                                                                         else {})}
+                   for day in dates.vocabulary[::step] for house in values.houses
+                   for kind in (None, *values.kinds)]
+    shares = [(reader.passing(SearchFilters(**f)).mean(), f) for f in candidates]
+    best = min(((abs(share - fraction), f) for share, f in shares if share > 0),
+               key=lambda item: item[0])[1]
     return best, float(reader.passing(SearchFilters(**best)).mean())
 
 
