@@ -7,11 +7,11 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install index serve test test-fast bench lint clean
+.PHONY: help install index serve test test-fast bench bench-scale lint clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
-	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-12s %s\n", $$1, $$2}'
 
 install: $(STAMP) ## Create the virtualenv and install the project (pinned, CPU-only torch)
 
@@ -35,6 +35,9 @@ test-fast: install ## Run the fast tests only
 
 bench: install ## Benchmarks: build, latency, memory, answers, retrieval quality -> bench-results/
 	$(BIN)/python -m bench; status=$$?; $(BIN)/python -m bench.quality && exit $$status
+
+bench-scale: install ## Synthetic 10k/100k/1M-chunk indexes: build, recall, latency, memory -> bench-results/scale/
+	$(BIN)/python -m bench.scale --chunks 1000000
 
 lint: install ## Lint with ruff, and check the layers' imports (pyproject.toml)
 	$(BIN)/ruff check indexer search_api tests bench
