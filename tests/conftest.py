@@ -87,11 +87,14 @@ def embedder():
     return model
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def session_cache(tmp_path_factory) -> Path:
-    """The session's cache folder (downloads and the vector cache): another build of the small
-    index's files embeds nothing."""
-    return tmp_path_factory.mktemp("cache")
+    """The session's cache folder (downloads and the vector cache), for the library and for
+    every command and server the tests start: nothing is read from or written to the user's
+    own cache, and another build of the small index's files embeds nothing."""
+    cache = tmp_path_factory.mktemp("cache")
+    os.environ["DEBATE_SEARCH_CACHE_DIR"] = str(cache)
+    return cache
 
 
 @pytest.fixture(scope="session")

@@ -57,11 +57,16 @@ class KeywordIndex:
 
         `allowed`, if given, is a 0/1 float mask over documents.
         """
-        tokens = tokenize([query])
-        if not tokens[0]:
+        tokens = tokenize([query])[0]
+        if not tokens:
             return []
+        # All documents' scores at once (sparse postings of the query's words), then the
+        # best: cheaper than bm25s's retrieve, which schedules even one query on a pool.
+        scores = self.retriever.get_scores(tokens)
+        if allowed is not None:
+            scores = scores * allowed
         n = min(n, self.size)
-        docs, scores = self.retriever.retrieve(
-            tokens, k=n, show_progress=False, weight_mask=allowed, n_threads=1
-        )
-        return [(int(d), float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        best = sorted(((float(scores[d]), int(d)) for d in top if scores[d] > 0),
+                      key=lambda item: (-item[0], item[1]))
+        return [(doc, score) for score, doc in best]

@@ -8,7 +8,9 @@
     INDEX/builds/<build id>/manifest.json   format, model, chunking, inputs, counts
 
 A build is written into a temporary folder and only becomes `current` once complete, so an
-interrupted or failed build leaves the previous index serving and intact.
+interrupted or failed build leaves the previous index serving and intact. The build it
+replaces stays on disk until the next one is published: servers (replicas too) move to a new
+build within seconds and finish the requests they started on the old one.
 """
 
 from __future__ import annotations
@@ -102,8 +104,9 @@ def _switch_current(index_dir: Path, build: Path) -> None:
     link.symlink_to(build.relative_to(index_dir))
     os.replace(link, current)  # atomic: readers see the old build or the new, never neither
     _fsync(index_dir)
-    if previous and previous != build.resolve():
-        shutil.rmtree(previous, ignore_errors=True)
+    for older in build.parent.iterdir():  # all but the new build and the one it replaced
+        if older.name[0] != "." and older.resolve() not in (build.resolve(), previous):
+            shutil.rmtree(older, ignore_errors=True)
 
 
 def _fsync(path: Path) -> None:

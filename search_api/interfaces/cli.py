@@ -229,11 +229,12 @@ def context(ctx, question, max_tokens, encoding, as_json, **filters):
 @click.pass_context
 def mcp(ctx):
     """Serve the chatbot tools over MCP on stdin/stdout (for MCP clients such as Claude)."""
+    from search_api.engine.live_index import LiveIndex
     from search_api.interfaces.mcp import build_mcp_server
 
-    index = _open_index(ctx)  # no index: one line on stderr, exit 1
-    index.warm_up()
-    build_mcp_server(lambda: index).run("stdio")
+    live = LiveIndex(_settings(ctx).index_dir)  # serves each build as it is published
+    live.get()  # no index: one line on stderr, exit 1
+    build_mcp_server(live.get).run("stdio")
 
 
 @main.command()

@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.errors import DebateSearchError, IndexNotFound
+from search_api.engine.live_index import LiveIndex
 from search_api.engine.search_index import SearchIndex
 from search_api.interfaces.http.errors import ERROR_RESPONSES, add_error_handlers
 from search_api.interfaces.http.openapi import index_openapi
@@ -37,7 +38,8 @@ def get_settings() -> Settings:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """The API over the index named by `settings` (opened at start-up, once)."""
+    """The API over the index named by `settings`: its current build is opened at start-up,
+    and each build published later replaces it without a restart (engine/live_index.py)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -48,11 +50,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             embedder = (SentenceTransformerEmbedder(settings.model_path)
                         if settings.model_path else None)
-            app.state.index = SearchIndex(settings.index_dir, embedder=embedder)
-            app.state.index.warm_up()  # load the model now: /health means ready to answer
-            app.state.index_error = None
+            # Opens the current build now (/health means ready to answer), later ones as
+            # they are published; a missing or unreadable index is every route's answer
+            # until one can be opened.
+            app.state.live, app.state.model_error = LiveIndex(settings.index_dir, embedder), None
         except DebateSearchError as exc:  # serve the error on every route, not a crash
-            app.state.index, app.state.index_error = None, exc
+            app.state.live, app.state.model_error = None, exc
         async with app.state.mcp.run():  # the /mcp endpoint's session manager
             yield
 
@@ -68,16 +71,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_routes(app)
     _add_page(app)
     _add_chatbot(app)
-    app.openapi = index_openapi(
-        app, lambda: getattr(app.state, "index", None) and app.state.index.values)
+    app.openapi = index_openapi(app, lambda: _serving(app))
     return app
 
 
 def loaded_index(app: FastAPI) -> SearchIndex:
-    """The index the app serves, or the error that kept it from loading."""
-    if app.state.index is None:
-        raise app.state.index_error or IndexNotFound("the index is not loaded")
-    return app.state.index
+    """The index the app serves now, or the error that keeps one from loading."""
+    live = getattr(app.state, "live", None)
+    if live is None:
+        raise getattr(app.state, "model_error", None) or IndexNotFound("not started yet")
+    return live.get()
+
+
+def _serving(app: FastAPI) -> SearchIndex | None:
+    try:
+        return loaded_index(app)
+    except DebateSearchError:
+        return None
 
 
 def get_index(request: Request) -> SearchIndex:

@@ -7,27 +7,33 @@ the valid values, and schema fuzzers send them.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 from fastapi import FastAPI
 
 from indexer.store.records import IndexValues
+from search_api.engine.search_index import SearchIndex
 from search_api.operations.fields import BLANK
 
 
-def index_openapi(app: FastAPI, values: Callable[[], IndexValues | None]) -> Callable[[], dict]:
-    """`app.openapi` with the filters' values of the index `values()` describes (none when
-    no index is loaded: the document is then the plain one)."""
+def index_openapi(app: FastAPI, serving: Callable[[], SearchIndex | None]
+                  ) -> Callable[[], dict]:
+    """`app.openapi` with the filters' values of the index `serving()` returns (none when no
+    index is loaded: the document is then the plain one), made again for each new build."""
     plain = app.openapi
+    documents: dict[str | None, dict] = {}
 
     def openapi() -> dict:
-        if app.openapi_schema is None:
-            document = plain()
-            held = values()
-            if held is not None:
-                _enumerate(document, _accepted(held))
-            app.openapi_schema = document
-        return app.openapi_schema
+        index = serving()
+        build = index.store.build.name if index is not None else None
+        if build not in documents:
+            document = copy.deepcopy(plain())
+            if index is not None:
+                _enumerate(document, _accepted(index.values))
+            documents.clear()
+            documents[build] = document
+        return documents[build]
 
     return openapi
 
