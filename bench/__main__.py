@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -13,7 +12,7 @@ from bench import DEFAULT_CORPUS, DEFAULT_OUT
 from bench.build import index_sizes, run_build_benchmark
 from bench.latency import run_in_process
 from bench.queries import FILTERED, HAND_WRITTEN, build_query_set
-from bench.report import CpuWatch, machine_info, render
+from bench.report import CpuWatch, machine_info, render, write_json
 from bench.server import run_http
 
 
@@ -106,8 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.answers import render_answers
 
     text = render(results) + "\n\n" + render_answers(results["answers"])
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    write_json(args.out, results)
     args.out.with_suffix(".txt").write_text(text + "\n")
     print("\n" + text + "\n")
     print(f"Results: {args.out} (tables: {args.out.with_suffix('.txt')})")

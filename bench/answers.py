@@ -25,7 +25,7 @@ from pathlib import Path
 from bench import RESULTS, SCIFACT, calibration
 from bench.latency import summarize
 from bench.queries import HAND_WRITTEN
-from bench.report import table
+from bench.report import table, write_json
 from search_api.answering.answers import ANSWERABLE_THRESHOLD
 from search_api.engine.checks import query_text
 from search_api.operations.answer_schemas import AnswerRequest, ContextRequest
@@ -169,8 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         latency_queries=args.latency_queries, max_seconds=args.max_seconds, http=args.http)
     print(render_answers(results))
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2))
+        write_json(args.out, results)
     return 0
 
 

@@ -9,13 +9,13 @@ the dense baseline, and p50/p95 in-process latency of the same configurations.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 
 from bench import RESULTS, ROOT, SCIFACT, SHARED_DATA
+from bench.report import write_json
 from indexer.build import build_index
 from indexer.chunking import ChunkingParams
 from indexer.embedding import SentenceTransformerEmbedder
@@ -93,8 +93,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=RESULTS / "quality.json")
     args = parser.parse_args()
     results = run(args.sets, CONFIGS, args.latency_queries, context=not args.bare)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2))
+    write_json(args.out, results)
     print(f"Written to {args.out}")
 
 

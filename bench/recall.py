@@ -13,14 +13,13 @@ latency is the approximate search's, in-process, one thread, query vectors given
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
 from bench.latency import summarize
 from bench.queries import HAND_WRITTEN
-from bench.report import table
+from bench.report import table, write_json
 from indexer.store.records import SearchFilters
 from search_api.engine.checks import query_text
 from search_api.engine.search_index import RetrievalConfig, SearchIndex
@@ -75,8 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                     [[r["nprobe"], r["recall_at_10"], r["latency"]["p50_ms"],
                       r["latency"]["p95_ms"]] for r in results[name]]))
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2))
+        write_json(args.out, results)
     return 0
 
 

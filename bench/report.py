@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
 import subprocess
 import time
 from collections.abc import Sequence
 from importlib import metadata
+from pathlib import Path
 
 import psutil
 
@@ -213,3 +215,9 @@ def render(results: dict) -> str:
 def _warnings(results: dict) -> list[str]:
     return [*(f"NOTE: {n}" for n in results.get("notes", [])),
             *(f"WARNING: {w}" for w in results["warnings"])]
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write benchmark results as JSON, making the folder if needed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2) + "\n")

@@ -37,7 +37,7 @@ import numpy as np
 from bench import DEFAULT_CORPUS, RESULTS, ROOT
 from bench.latency import summarize
 from bench.queries import build_query_set
-from bench.report import table
+from bench.report import table, write_json
 from bench.server import Server
 
 SIZES = (10_000, 100_000, 1_000_000)
@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(args.out / f"index-{size}", ignore_errors=True)
     shutil.rmtree(args.out / "index", ignore_errors=True)
     largest.rename(args.out / "index")
-    (args.out / "scale.json").write_text(json.dumps(results, indent=2))
+    write_json(args.out / "scale.json", results)
     print(render(results["sizes"]))
     print(f"\nWritten {args.out / 'scale.json'}; the largest index is at {args.out / 'index'}")
     return 0
