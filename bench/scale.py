@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -47,59 +48,100 @@ VARIANTS = ("hybrid", "dense", "keyword", "filter_30pct", "filter_0_1pct")
 
 
 def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
-    """Write a synthetic index of `chunks` chunks from the index at `base` into `out`."""
-    from indexer.chunking import Chunk, context_line
+    """Write a synthetic index of `chunks` chunks from the index at `base` into `out`, a
+    copy at a time (one synthetic source file each), as a build streams files."""
+    from indexer.chunking import Chunk
     from indexer.contribution import Contribution, Kind
-    from indexer.store.layout import build_lock
+    from indexer.store.layout import (
+        FORMAT_VERSION,
+        MANIFEST_FILE,
+        SEGMENTS_DIR,
+        build_lock,
+        publish,
+    )
     from indexer.store.reader import IndexReader
     from indexer.store.records import SearchFilters
-    from indexer.store.vectors import EXACT_BELOW
-    from indexer.store.writer import write_index
+    from indexer.store.writer import SegmentWriter, SourceFile, parsed_file_rows
+    from indexer.updates import SEGMENT_CHUNKS, new_segment_id
 
     started = time.perf_counter()
     reader = IndexReader(base)
     templates = list(reader.records(SearchFilters()))
     spans = [reader.chunks_of(n) for n in range(1, len(templates) + 1)]
-    exact = reader.vectors.exact.all()
+    exact = reader.chunk_vectors(np.arange(reader.chunk_count))
+    exact_below = reader.manifest["vectors"]["exact_below"]
     rng = np.random.default_rng(seed)
-    contributions, tokens, chunk_rows, vectors, keyword_texts = [], [], [], [], []
-    copy = 0
-    while len(chunk_rows) < chunks:
-        for record, record_spans in zip(templates, spans, strict=True):
-            if len(chunk_rows) >= chunks:
-                break
-            c = _copy(record, copy, Contribution, Kind)
-            contributions.append(c)
-            tokens.append((record.tokens_cl100k, record.tokens_o200k))
-            keyword_texts.append(f"{context_line(c)}\n{c.text}")
-            for span in record_spans[: chunks - len(chunk_rows)]:
+
+    def copies():
+        """FileRows of copy 0, 1, ... until `chunks` chunks."""
+        written, copy = 0, 0
+        while written < chunks:
+            contributions, tokens, own_chunks, rows = [], [], [], []
+            for record, record_spans in zip(templates, spans, strict=True):
+                if written >= chunks:
+                    break
+                c = _copy(record, copy, Contribution, Kind)
+                contributions.append(c)
+                tokens.append((record.tokens_cl100k, record.tokens_o200k))
+                taken = record_spans[: chunks - written]
                 # Only the spans are written; the "embedded text" just has to be unique.
-                chunk_rows.append(Chunk(c.id, span.ordinal, span.start, span.end, "",
-                                        f"{c.id}#{span.ordinal}", 0, 0, 0))
-                vectors.append(span.id)
-        copy += 1
-    matrix = exact[np.array(vectors)]
-    matrix += NOISE * rng.standard_normal(matrix.shape, dtype=np.float32)
-    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-    manifest = {k: v for k, v in reader.manifest.items()
-                if k not in ("format_version", "build_id")}
-    manifest["counts"] = {"contributions": len(contributions), "chunks": len(chunk_rows),
-                          "issues": 0}
-    manifest["input_fingerprint"] = f"synthetic:{chunks}:{seed}"
-    manifest["vectors"] = {"exact_below": EXACT_BELOW,
-                           "search": "exact" if len(chunk_rows) < EXACT_BELOW else "approximate"}
+                own_chunks.append([Chunk(c.id, sp.ordinal, sp.start, sp.end, "",
+                                         f"{c.id}#{sp.ordinal}", 0, 0, 0) for sp in taken])
+                rows += [sp.id for sp in taken]
+                written += len(taken)
+            matrix = exact[np.array(rows)]
+            matrix += NOISE * rng.standard_normal(matrix.shape, dtype=np.float32)
+            matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+            file = SourceFile(SYNTHETIC, f"copy-{copy:05d}", "synthetic")
+            yield parsed_file_rows(file, contributions, tokens, own_chunks, matrix, [])
+            copy += 1
+
+    def write(folder: Path, build_id: str) -> None:
+        segments, writer = [], None
+        for rows in copies():
+            if writer and writer.chunk_count + rows.chunk_count > SEGMENT_CHUNKS:
+                segments.append(_finish(writer, exact_below))
+                writer = None
+            writer = writer or SegmentWriter(folder / SEGMENTS_DIR / new_segment_id(),
+                                             exact.shape[1],
+                                             reader.manifest["chunking"]["context"], exact_below)
+            writer.add(rows)
+        segments.append(_finish(writer, exact_below))
+        manifest = {k: v for k, v in reader.manifest.items() if k not in ("build_id",)}
+        manifest.update({
+            "format_version": FORMAT_VERSION, "build_id": build_id, "segments": segments,
+            "input_fingerprint": None, "corpus_issues": [],
+            "corpora": [{"name": SYNTHETIC, "title": "Synthetic copies of the default corpus",
+                         "format": "synthetic", "files": {}}],
+            "counts": {"contributions": sum(s["contributions"] for s in segments),
+                       "chunks": sum(s["chunks"] for s in segments)},
+            "vectors": {"exact_below": exact_below,
+                        "search": "approximate" if any(s["search"] == "approximate"
+                                                       for s in segments) else "exact"},
+        })
+        (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2))
+
     out.mkdir(parents=True, exist_ok=True)
     with build_lock(out):
-        write_index(out, contributions, tokens, chunk_rows, matrix, [], manifest, keyword_texts)
-    return {"contributions": len(contributions), "chunks": len(chunk_rows), "copies": copy,
-            "build_seconds": time.perf_counter() - started,
+        publish(out, write)
+    counts = IndexReader(out).manifest["counts"]
+    return {**counts, "build_seconds": time.perf_counter() - started,
             "build_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+SYNTHETIC = "scale-synthetic"  # the corpus the synthetic copies' files belong to
+
+
+def _finish(writer, exact_below: int) -> dict:
+    summary = writer.finish()
+    summary["search"] = "exact" if summary["chunks"] < max(exact_below, 1) else "approximate"
+    return summary
 
 
 def _copy(record, copy: int, Contribution, Kind):
     shift = dt.timedelta(weeks=copy)
     date = (dt.date.fromisoformat(record.date) + shift).isoformat() if record.date else ""
-    suffix = f"~{copy}" if copy else ""
+    suffix = f"~{copy}"  # every copy's ids differ from the real ones (a real day may be added)
     d = record.debate
     return Contribution(
         id=record.id + suffix, corpus=record.corpus, parliament=record.parliament,
@@ -141,7 +183,7 @@ def recall_at_10(index, queries: list[str], vectors: np.ndarray) -> float:
     from search_api.engine.search_index import RetrievalConfig
 
     store = index.store
-    exact = store.vectors.exact.all()
+    exact = store.chunk_vectors(np.arange(store.chunk_count))
     owner = store.chunk_owner
     found = 0
     for query, vector in zip(queries, vectors, strict=True):
@@ -239,8 +281,35 @@ def measure_size(base: Path, chunks: int, work: Path) -> dict:
         result["http_ms"] = latency_http(server.base_url, queries, filters)
         result["server_rss_mib"] = server.peak_rss_bytes() / 2**20
         result["server_startup_seconds"] = server.startup_seconds
-    result["add_day_seconds"] = None  # needs incremental builds: not built yet
     return result
+
+
+# A sitting day of the default corpus: every file of 28 October 2009 (Commons, Lords,
+# Westminster Hall, statements, written answers; about 2,600 chunks).
+DAY = "2009-10-28"
+
+
+def add_day(index_dir: Path, work: Path) -> dict:
+    """Add a real sitting day to the index at `index_dir` (`debate-search index --add`),
+    embedding it for real (an empty vector cache); its build report, timed in a child
+    process from start to publication, the model's loading included."""
+    from indexer.corpus import load_manifest
+
+    manifest = load_manifest(DEFAULT_CORPUS)
+    files = [str(manifest.mirror / f.path) for f in manifest.files if DAY in f.path]
+    cache = work / "add-day-cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    print(f"  adding {DAY} ({len(files)} files) ...", flush=True)
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "search_api.interfaces.cli", "index", "--out", str(index_dir),
+         "--add", "--json", *files], capture_output=True, text=True, cwd=ROOT,
+        env={**os.environ, "DEBATE_SEARCH_CACHE_DIR": str(cache)})
+    if done.returncode:
+        raise RuntimeError(f"adding a day failed:\n{done.stderr[-3000:]}")
+    report = json.loads(done.stdout)
+    shutil.rmtree(cache, ignore_errors=True)
+    return {"wall_seconds": time.perf_counter() - started, **report}
 
 
 def ensure_base(base: Path) -> Path:
@@ -277,6 +346,14 @@ def render(sizes: list[dict]) -> str:
             [[f"{s['chunks']:,}", *(f"{s[where][v]['p50']:.0f} / {s[where][v]['p95']:.0f} / "
                                     f"{s[where][v]['p99']:.0f}" for v in VARIANTS)]
              for s in sizes]))
+    day = sizes[-1].get("add_day")
+    if day:
+        parts.append(
+            f"Adding a sitting day ({DAY}) to the {sizes[-1]['chunks']:,}-chunk index: "
+            f"{day['wall_seconds']:.0f} s ({day['chunks'] - sizes[-1]['chunks']:,} chunks, "
+            f"{day['embedded']:,} embedded; files parsed {day['files']['parsed']}, "
+            f"kept {day['files']['kept']}, rewritten {day['files']['copied']}; "
+            f"segments kept {day['segments']['kept']}, written {day['segments']['written']})")
     return "\n\n".join(parts)
 
 
@@ -297,6 +374,9 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     sizes = [s for s in SIZES if s < args.chunks] + [args.chunks]
     results = {"sizes": [measure_size(base, size, args.out) for size in sizes]}
+    largest = results["sizes"][-1]
+    largest["add_day"] = add_day(args.out / f"index-{sizes[-1]}", args.out)
+    largest["add_day_seconds"] = largest["add_day"]["wall_seconds"]
     largest = args.out / f"index-{sizes[-1]}"
     for size in sizes[:-1]:
         shutil.rmtree(args.out / f"index-{size}", ignore_errors=True)

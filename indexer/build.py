@@ -6,7 +6,6 @@ import hashlib
 import json
 import platform
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -14,20 +13,49 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from indexer.chunking import Chunk, ChunkingParams, chunk_contribution, context_line
+from indexer.chunking import Chunk, ChunkingParams, chunk_contribution
 from indexer.contribution import Contribution, ParseIssue
 from indexer.corpus import CorpusInput, sha256_file
 from indexer.embedding import Embedder
 from indexer.errors import IndexFormatError, IndexNotFound
-from indexer.sources import import_corpus, members_files, parser_version
-from indexer.store.layout import FORMAT_VERSION, build_lock, read_manifest
-from indexer.store.reader import cached_vectors
+from indexer.sources import members_files, parser_version, source_format
+from indexer.store.layout import (
+    FORMAT_VERSION,
+    MANIFEST_FILE,
+    SEGMENTS_DIR,
+    build_lock,
+    publish,
+    read_manifest,
+)
+from indexer.store.reader import stored_vectors
 from indexer.store.vector_cache import open_vector_cache
-from indexer.store.vectors import EXACT_BELOW
-from indexer.store.writer import text_hash, write_index
+from indexer.store.vectors import EXACT_BELOW, EXACT_FILE, ExactVectors
+from indexer.store.writer import (
+    FileRows,
+    SegmentWriter,
+    SourceFile,
+    contribution_ids_among,
+    link_segment,
+    parsed_file_rows,
+    stored_file_rows,
+    text_hash,
+)
 from indexer.tokens import count_tokens
+from indexer.updates import (
+    SEGMENT_CHUNKS,
+    Previous,
+    StoredFile,
+    Unit,
+    UpdatePlan,
+    lookups_digest,
+    new_segment_id,
+    plan_update,
+    previous_build,
+    wanted_files,
+)
 
 EMBED_BATCH = 256
+EMBED_WINDOW = 4096  # chunks read before their vectors are looked up or computed, and written
 
 
 @dataclass
@@ -39,7 +67,9 @@ class BuildReport:
     contributions: int = 0
     chunks: int = 0
     embedded: int = 0  # distinct chunk texts whose vectors were computed
-    reused: int = 0  # chunks whose vectors came from the vector cache or the previous build
+    reused: int = 0  # chunks whose vectors were not computed: cache, previous build, segments
+    files: dict[str, int] = field(default_factory=dict)  # parsed, kept, copied, removed
+    segments: dict[str, int] = field(default_factory=dict)  # kept, written
     issues: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -102,16 +132,21 @@ def build_index(
     params: ChunkingParams | None = None,
     *,
     force: bool = False,
+    add: bool = False,
     progress: bool = True,
     cache_dir: Path | None = None,
     exact_below: int = EXACT_BELOW,
 ) -> BuildReport:
-    """Build (or refresh) the index at `index_dir` from `inputs`.
+    """Build or update the index at `index_dir` so that it holds `inputs`.
 
-    Skips the work when the inputs, model and chunking are unchanged (unless `force`).
-    Embeds only the chunk texts that neither the vector cache under `cache_dir` (shared by
-    every index of the machine; none if None) nor the previous build holds. From
-    `exact_below` chunks up, the vector index is approximate.
+    Only what changed is parsed, chunked, embedded and written: source files new or changed
+    since the current build go into new segments; the segments of unchanged files are kept
+    as they are; a segment that lost files (removed or changed) is written again from its
+    stored rows, without them (updates.py decides). With `add`, files the index holds that
+    `inputs` do not name are kept rather than removed. `force` rebuilds everything. Nothing
+    already embedded is embedded again: vectors come from the vector cache under `cache_dir`
+    (shared by every index of the machine; none if None) or the previous build. From
+    `exact_below` chunks up, a segment's vector index is approximate.
     """
     params = params or ChunkingParams()
     index_dir = Path(index_dir)
@@ -119,117 +154,233 @@ def build_index(
     started = time.perf_counter()
     with build_lock(index_dir):
         fingerprint = input_fingerprint(inputs, embedder, params, exact_below)
-        if not force and is_up_to_date(index_dir, fingerprint):
+        if not force and not add and is_up_to_date(index_dir, fingerprint):
             report.up_to_date = True
             return report
+        settings = build_settings(embedder, params, exact_below)
+        previous = None if force else previous_build(index_dir, settings)
+        corpora = _corpora(inputs, fingerprint, previous if add else None)
+        plan = plan_update(previous, wanted_files(inputs, corpora, previous if add else None))
+        if previous and plan.unchanged():
+            report.up_to_date = True
+            return report
+        writer = _BuildWriter(plan, embedder, params, exact_below, index_dir, cache_dir,
+                              report, progress)
 
-        t = time.perf_counter()
-        contributions, issues = _import_all(inputs, progress)
-        report.seconds["import"] = time.perf_counter() - t
+        def write(folder: Path, build_id: str) -> None:
+            segments = writer.write(folder)
+            manifest = _manifest(embedder, params, settings, fingerprint, corpora, segments,
+                                 inputs, exact_below, None if add else fingerprint["digest"])
+            (folder / MANIFEST_FILE).write_text(json.dumps(
+                {"format_version": FORMAT_VERSION, "build_id": build_id, **manifest}, indent=2))
 
-        t = time.perf_counter()
-        chunks, tokens = _chunk_all(contributions, embedder, params, progress)
-        report.seconds["chunk"] = time.perf_counter() - t
-
-        t = time.perf_counter()
-        vectors, report.embedded, report.reused = _embed_all(chunks, embedder, index_dir,
-                                                             cache_dir, progress)
-        report.seconds["embed"] = time.perf_counter() - t
-
-        t = time.perf_counter()
-        manifest = _manifest(inputs, embedder, params, fingerprint, contributions, chunks, issues,
-                             exact_below)
-        keyword_texts = [f"{context_line(c)}\n{c.text}" if params.context else c.text
-                         for c in contributions]
-        write_index(index_dir, contributions, tokens, chunks, vectors, issues, manifest,
-                    keyword_texts, exact_below)
-        report.seconds["write"] = time.perf_counter() - t
-
-    report.contributions, report.chunks = len(contributions), len(chunks)
-    report.issues = [str(i) for i in issues]
+        publish(index_dir, write)
+    report.issues = [str(i) for corpus in inputs for i in corpus.issues] + report.issues
     report.seconds["total"] = time.perf_counter() - started
     return report
 
 
-def _import_all(
-    inputs: Sequence[CorpusInput], progress: bool
-) -> tuple[list[Contribution], list[ParseIssue]]:
-    contributions: list[Contribution] = []
-    issues: list[ParseIssue] = []
-    seen: set[str] = set()
-    for corpus in inputs:
-        issues.extend(corpus.issues)
-        found, problems = import_corpus(corpus, progress=progress)
-        issues.extend(problems)
+class _BuildWriter:
+    """Carries out a plan: keeps segments, writes new ones from stored and parsed files, in
+    windows of EMBED_WINDOW chunks so that memory stays bounded."""
+
+    def __init__(self, plan: UpdatePlan, embedder: Embedder, params: ChunkingParams,
+                 exact_below: int, index_dir: Path, cache_dir: Path | None,
+                 report: BuildReport, progress: bool):
+        self.plan, self.embedder, self.params = plan, embedder, params
+        self.exact_below, self.index_dir, self.cache_dir = exact_below, index_dir, cache_dir
+        self.report, self.progress = report, progress
+        self.lookups: dict[str, object] = {}
+
+    def write(self, folder: Path) -> list[dict]:
+        """Write the build's segments under `folder`; returns their summaries, in order."""
+        plan, report = self.plan, self.report
+        self.root = folder / SEGMENTS_DIR
+        self.root.mkdir()
+        self.done: list[dict] = []
+        t = time.perf_counter()
+        for segment in plan.kept:
+            link_segment(plan.previous / SEGMENTS_DIR / segment["id"], self.root / segment["id"])
+            self.done.append(segment)
+        report.seconds["write"] = time.perf_counter() - t
+        self.segment: SegmentWriter | None = None
+        window: list[_Pending] = []
+        with open_vector_cache(self.cache_dir, self.embedder.fingerprint,
+                               self.embedder.dimension) as cache, \
+                tqdm(total=len(plan.units), desc="Indexing", unit="file",
+                     disable=not self.progress) as bar:
+            self.cache = cache
+            self.embedding_bar: tqdm | None = None
+            try:
+                for unit in plan.units:
+                    window.append(self._read(unit, window))
+                    bar.update()
+                    if sum(p.chunk_count for p in window) >= EMBED_WINDOW:
+                        self._flush(window)
+                        window = []
+                self._flush(window)
+                if self.segment is not None:
+                    self._finish_segment()
+            except BaseException:
+                if self.segment is not None:
+                    self.segment.abandon()
+                raise
+            finally:
+                if self.embedding_bar is not None:
+                    self.embedding_bar.close()
+        report.contributions = sum(s["contributions"] for s in self.done)
+        report.chunks = sum(s["chunks"] for s in self.done)
+        report.reused = report.chunks - report.embedded
+        report.files = {"parsed": plan.parsed, "kept": plan.kept_files,
+                        "copied": plan.copied, "removed": plan.removed}
+        report.segments = {"kept": len(plan.kept), "written": len(self.done) - len(plan.kept)}
+        return self.done
+
+    def _read(self, unit: Unit, window: list[_Pending]) -> _Pending:
+        """A file of the plan, parsed and chunked, or as a segment stores it."""
+        t = time.perf_counter()
+        if isinstance(unit, StoredFile):
+            folder = unit.segment
+            rows = stored_file_rows(folder, unit.number, ExactVectors(folder / EXACT_FILE).rows)
+            rows = self._without_duplicates(rows, window)
+            self.report.seconds["write"] = (self.report.seconds.get("write", 0)
+                                            + time.perf_counter() - t)
+            return _Pending(rows=rows)
+        corpus = unit.corpus
+        if corpus.name not in self.lookups:
+            self.lookups[corpus.name] = source_format(corpus.format).load_lookups(
+                corpus.root, corpus.manifest.members if corpus.manifest else None)
+        found, issues = source_format(corpus.format).parse_file(
+            unit.path, self.lookups[corpus.name], corpus.name, corpus.root)
+        taken = self._taken([c.id for c in found], window)
+        contributions, seen = [], set()
         for c in found:
-            if c.id in seen:
+            if c.id in taken or c.id in seen:
                 issues.append(ParseIssue(c.source_file or corpus.name, None,
                                          f"duplicate contribution id {c.id}; kept the first"))
                 continue
             seen.add(c.id)
             contributions.append(c)
-    return contributions, issues
+        self.report.issues += [str(i) for i in issues]
+        self._add_seconds("import", t)
+        t = time.perf_counter()
+        chunks = [chunk_contribution(c, self.embedder, self.params) for c in contributions]
+        tokens = [(count_tokens(c.text, "cl100k_base"), count_tokens(c.text, "o200k_base"))
+                  for c in contributions]
+        self._add_seconds("chunk", t)
+        return _Pending(file=unit.file, contributions=contributions, chunks=chunks,
+                        tokens=tokens, issues=issues)
 
+    def _taken(self, ids: list[str], window: list[_Pending]) -> set[str]:
+        """Which of `ids` an earlier file of this build already holds."""
+        taken = {i for pending in window for i in pending.ids() if i in set(ids)}
+        for segment in self.done:
+            taken |= contribution_ids_among(self.root / segment["id"], ids)
+        if self.segment is not None:
+            taken |= self.segment.holds(ids)
+        return taken
 
-def _chunk_all(
-    contributions: Sequence[Contribution], embedder: Embedder, params: ChunkingParams,
-    progress: bool,
-) -> tuple[list[Chunk], list[tuple[int, int]]]:
-    chunks: list[Chunk] = []
-    tokens: list[tuple[int, int]] = []
-    for c in tqdm(contributions, desc="Chunking", unit="contribution", disable=not progress):
-        chunks.extend(chunk_contribution(c, embedder, params))
-        tokens.append((count_tokens(c.text, "cl100k_base"), count_tokens(c.text, "o200k_base")))
-    return chunks, tokens
+    def _without_duplicates(self, rows: FileRows, window: list[_Pending]) -> FileRows:
+        taken = self._taken([row[0] for row in rows.contributions], window)
+        return rows.without(taken) if taken else rows
 
+    def _flush(self, window: list[_Pending]) -> None:
+        """Embed what the window's parsed files need, then write them all, in order."""
+        t = time.perf_counter()
+        texts = {text_hash(ch.embed_text): ch.embed_text
+                 for p in window if p.rows is None for own in p.chunks for ch in own}
+        vectors = self._vectors(texts)
+        self._add_seconds("embed", t)
+        t = time.perf_counter()
+        for pending in window:
+            rows = pending.rows or parsed_file_rows(
+                pending.file, pending.contributions, pending.tokens, pending.chunks,
+                np.array([vectors[text_hash(ch.embed_text)] for own in pending.chunks
+                          for ch in own], dtype=np.float32).reshape(-1, self.embedder.dimension),
+                pending.issues)
+            if (self.segment is not None and self.segment.chunk_count
+                    and self.segment.chunk_count + rows.chunk_count > SEGMENT_CHUNKS):
+                self._finish_segment()
+            if self.segment is None:
+                self.segment = SegmentWriter(self.root / new_segment_id(), self.embedder.dimension,
+                                             self.params.context, self.exact_below)
+            self.segment.add(rows)
+        self._add_seconds("write", t)
 
-def _embed_all(
-    chunks: Sequence[Chunk], embedder: Embedder, index_dir: Path, cache_dir: Path | None,
-    progress: bool,
-) -> tuple[np.ndarray, int, int]:
-    """Vectors for all chunks, computing only those that neither the machine's vector cache
-    (under `cache_dir`, when given) nor the previous build holds.
+    def _finish_segment(self) -> None:
+        t = time.perf_counter()
+        summary = self.segment.finish()
+        self._add_seconds("write", t)
+        summary["search"] = ("exact" if summary["chunks"] < max(self.exact_below, 1)
+                             else "approximate")
+        self.done.append(summary)
+        self.segment = None
 
-    Returns the vectors, the number of distinct texts embedded, and the number of chunks
-    whose vector was reused.
-    """
-    hashes = [text_hash(ch.embed_text) for ch in chunks]
-    with open_vector_cache(cache_dir, embedder.fingerprint, embedder.dimension) as shared:
-        known = shared.get(hashes) if shared else {}
-        if len(known) < len(set(hashes)):  # an index built before the cache was shared
-            previous = cached_vectors(index_dir, embedder.fingerprint)
-            found = {h: previous[h] for h in hashes if h in previous and h not in known}
-            if shared:
-                shared.put(found.items())
+    def _vectors(self, texts: dict[str, str]) -> dict[str, np.ndarray]:
+        """Vectors of these texts (by hash): from the cache, the previous build, or embedded
+        now, in batches of similar length."""
+        known = self.cache.get(list(texts)) if self.cache else {}
+        if len(known) < len(texts):  # an index built before the cache was shared
+            found = stored_vectors(self.index_dir, self.embedder.fingerprint,
+                                   set(texts) - set(known))
+            if self.cache:
+                self.cache.put(found.items())
             known.update(found)
-        reused = sum(1 for h in hashes if h in known)
-        missing = sorted({h: ch.embed_text for h, ch in zip(hashes, chunks, strict=True)
-                          if h not in known}.items(), key=lambda item: len(item[1]))
-        with tqdm(total=len(missing), desc="Embedding", unit="chunk",
-                  disable=not progress) as bar:
-            for start in range(0, len(missing), EMBED_BATCH):
-                batch = missing[start : start + EMBED_BATCH]
-                embedded = list(zip((h for h, _ in batch),
-                                    embedder.embed([text for _, text in batch]), strict=True))
-                known.update(embedded)
-                if shared:
-                    shared.put(embedded)
-                bar.update(len(batch))
-    matrix = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
-    for i, h in enumerate(hashes):
-        matrix[i] = known[h]
-    return matrix, len(missing), reused
+        missing = sorted(((h, t) for h, t in texts.items() if h not in known),
+                         key=lambda item: len(item[1]))
+        if missing and self.embedding_bar is None:  # shown once there is something to embed
+            self.embedding_bar = tqdm(desc="Embedding", unit="chunk", disable=not self.progress)
+        for start in range(0, len(missing), EMBED_BATCH):
+            batch = missing[start : start + EMBED_BATCH]
+            embedded = list(zip((h for h, _ in batch),
+                                self.embedder.embed([text for _, text in batch]), strict=True))
+            known.update(embedded)
+            if self.cache:
+                self.cache.put(embedded)
+            self.embedding_bar.update(len(batch))
+        self.report.embedded += len(missing)
+        return known
+
+    def _add_seconds(self, phase: str, since: float) -> None:
+        self.report.seconds[phase] = (self.report.seconds.get(phase, 0)
+                                      + time.perf_counter() - since)
 
 
-def _manifest(
-    inputs: Sequence[CorpusInput], embedder: Embedder, params: ChunkingParams,
-    fingerprint: dict, contributions: Sequence[Contribution], chunks: Sequence[Chunk],
-    issues: Sequence[ParseIssue], exact_below: int,
-) -> dict:
-    corpora = []
+@dataclass
+class _Pending:
+    """A file read and waiting for its vectors: parsed (contributions, chunks) or stored."""
+
+    rows: FileRows | None = None
+    file: SourceFile | None = None
+    contributions: list[Contribution] = field(default_factory=list)
+    chunks: list[list[Chunk]] = field(default_factory=list)
+    tokens: list[tuple[int, int]] = field(default_factory=list)
+    issues: list[ParseIssue] = field(default_factory=list)
+
+    @property
+    def chunk_count(self) -> int:
+        return self.rows.chunk_count if self.rows else sum(len(own) for own in self.chunks)
+
+    def ids(self) -> list[str]:
+        return ([row[0] for row in self.rows.contributions] if self.rows
+                else [c.id for c in self.contributions])
+
+
+def build_settings(embedder: Embedder, params: ChunkingParams, exact_below: int) -> str:
+    """What every segment of an index must share: a build with other settings starts over."""
+    spec = {"format_version": FORMAT_VERSION, "model": embedder.fingerprint,
+            "chunking": asdict(params), "exact_below": exact_below}
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+
+
+def _corpora(inputs: Sequence[CorpusInput], fingerprint: dict, previous: Previous | None
+             ) -> list[dict]:
+    """The manifest's corpora: those of `inputs`, after (with `add`) those the previous
+    build holds, their files joined."""
+    corpora = {c["name"]: c for c in (previous.manifest["corpora"] if previous else [])}
     for corpus, files in zip(inputs, fingerprint["corpora"], strict=True):
         manifest = corpus.manifest
-        corpora.append({
+        entry = {
             "name": corpus.name,
             "title": manifest.title if manifest else corpus.name,
             "format": corpus.format,
@@ -237,11 +388,24 @@ def _manifest(
             "root": str(corpus.root),
             "licence": asdict(manifest.licence) if manifest else None,
             "parser_version": files["parser_version"],
+            "lookups": lookups_digest(corpus, files["files"]),
             "files": files["files"],
-        })
+        }
+        if corpus.name in corpora and previous:
+            entry["files"] = {**corpora[corpus.name]["files"], **entry["files"]}
+        corpora[corpus.name] = entry
+    return list(corpora.values())
+
+
+def _manifest(
+    embedder: Embedder, params: ChunkingParams, settings: str, fingerprint: dict,
+    corpora: list[dict], segments: list[dict], inputs: Sequence[CorpusInput], exact_below: int,
+    input_digest: str | None,
+) -> dict:
     return {
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "input_fingerprint": fingerprint["digest"],
+        "input_fingerprint": input_digest,
+        "settings": settings,
         "model": {
             "name": embedder.name,
             "path": str(getattr(embedder, "model_path", "")),
@@ -251,14 +415,14 @@ def _manifest(
         },
         "chunking": asdict(params),
         "vectors": {"exact_below": exact_below,
-                    "search": "exact" if len(chunks) < max(exact_below, 1) else "approximate"},
+                    "search": ("approximate" if any(s.get("search") == "approximate"
+                                                    for s in segments) else "exact")},
         "corpora": corpora,
+        "corpus_issues": [[i.file, i.line, i.message] for c in inputs for i in c.issues],
+        "segments": segments,
         "counts": {
-            "contributions": len(contributions),
-            "chunks": len(chunks),
-            "issues": len(issues),
-            "by_kind": dict(Counter(str(c.kind) for c in contributions)),
-            "by_house": dict(Counter(c.house for c in contributions)),
+            "contributions": sum(s["contributions"] for s in segments),
+            "chunks": sum(s["chunks"] for s in segments),
         },
         "built_with": {"python": platform.python_version()},
     }

@@ -50,8 +50,14 @@ def context_line(contribution: Contribution) -> str:
     ("My Department's spend ...") carries its topic and its minister.
     """
     s = contribution.speaker
-    who = ", ".join(x for x in (s.name, s.office, s.party) if x)
-    return " — ".join(x for x in (contribution.debate_title, who) if x)
+    return context_line_of(contribution.debate_title, s.name, s.office, s.party)
+
+
+def context_line_of(debate_title: str | None, name: str | None, office: str | None,
+                    party: str | None) -> str:
+    """`context_line` from the stored fields it is made of."""
+    who = ", ".join(x for x in (name, office, party) if x)
+    return " — ".join(x for x in (debate_title, who) if x)
 
 
 def chunk_contribution(

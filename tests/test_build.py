@@ -47,14 +47,17 @@ def test_index_layout_and_manifest(small_index_dir):
     assert any(name.startswith("members/") for name in corpus["files"])  # attribution inputs
     assert all(len(sha) == 64 for sha in corpus["files"].values())
 
-    index = faiss.read_index(str(build / VECTORS_FILE))
-    conn = sqlite3.connect(build / layout.DATABASE_FILE)
+    # A small index is one segment.
+    [segment] = manifest["segments"]
+    folder = build / layout.SEGMENTS_DIR / segment["id"]
+    index = faiss.read_index(str(folder / VECTORS_FILE))
+    conn = sqlite3.connect(folder / layout.DATABASE_FILE)
     n_chunks, n_contributions = conn.execute(
         "SELECT (SELECT count(*) FROM chunks), (SELECT count(*) FROM contributions)").fetchone()
-    assert index.ntotal == n_chunks == manifest["counts"]["chunks"]
-    assert n_contributions == manifest["counts"]["contributions"]
+    assert index.ntotal == n_chunks == manifest["counts"]["chunks"] == segment["chunks"]
+    assert n_contributions == manifest["counts"]["contributions"] == segment["contributions"]
     assert manifest["vectors"]["search"] == "exact"  # a small index: below EXACT_BELOW
-    vectors = np.load(build / EXACT_FILE)
+    vectors = np.load(folder / EXACT_FILE)
     assert np.array_equal(vectors, index.reconstruct_n(0, index.ntotal))
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
     # Every contribution has at least one chunk, and token counts are stored for both.
@@ -63,6 +66,9 @@ def test_index_layout_and_manifest(small_index_dir):
         "(SELECT contribution_rowid FROM chunks)").fetchone()[0] == 0
     assert conn.execute(
         "SELECT min(tokens_cl100k), min(tokens_o200k) FROM contributions").fetchone() > (0, 0)
+    # The segment knows its source files, as the manifest does.
+    files = {path: sha for path, sha in conn.execute("SELECT path, sha256 FROM files")}
+    assert files == {p: sha for p, sha in corpus["files"].items() if not p.startswith("members/")}
 
 
 @pytest.mark.slow
@@ -109,8 +115,7 @@ def test_the_vector_cache_is_shared_by_every_index_on_the_machine(uk_data, tmp_p
     for number, contribution_id in _ids(one).items():
         mine = [c.id for c in one.chunks_of(number)]
         theirs = [c.id for c in two.chunks_of(number_in_two[contribution_id])]
-        assert np.array_equal(one.vectors.exact.rows(mine),
-                              two.vectors.exact.rows(theirs))
+        assert np.array_equal(one.chunk_vectors(mine), two.chunk_vectors(theirs))
 
 
 def _ids(reader: IndexReader) -> dict[int, str]:
@@ -125,7 +130,7 @@ def test_reused_vectors_equal_fresh_ones(uk_data, tmp_path, embedder):
     build_index(_inputs(uk_data, tmp_path, WMS_27), out, embedder, bare, force=True,
                 progress=False)
     reader = IndexReader(out)
-    vectors = reader.vectors.exact.rows(np.arange(3))
+    vectors = reader.chunk_vectors(np.arange(3))
     owners = reader.chunk_owner[:3].tolist()
     records = reader.contributions(owners)
     chunks = [reader.chunk(chunk_id) for chunk_id in range(3)]

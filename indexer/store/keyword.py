@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import bm25s
@@ -34,11 +34,14 @@ def tokenize(texts: Sequence[str]) -> list[list[str]]:
     )
 
 
-def build_keyword_index(texts: Sequence[str], folder: Path) -> None:
-    """Index `texts` (one per contribution, in rowid order) into `folder`."""
+def build_keyword_index(texts: Iterable[str], folder: Path) -> None:
+    """Index `texts` (one per contribution, in rowid order) into `folder`; no folder when
+    there are none."""
+    texts = list(texts)
+    if not texts:
+        return
     retriever = bm25s.BM25(**BM25_PARAMS)
-    tokens = bm25s.tokenize(list(texts), stopwords="en", stemmer=_stemmer(),
-                            show_progress=False)
+    tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
     retriever.index(tokens, show_progress=False)
     retriever.save(str(folder))
 
@@ -47,8 +50,8 @@ class KeywordIndex:
     """A saved BM25 index, loaded for querying."""
 
     def __init__(self, folder: Path):
-        self.retriever = bm25s.BM25.load(str(folder))
-        self.size = int(self.retriever.scores["num_docs"])
+        self.retriever = bm25s.BM25.load(str(folder)) if folder.is_dir() else None
+        self.size = int(self.retriever.scores["num_docs"]) if self.retriever else 0
 
     def search(
         self, query: str, n: int, allowed: np.ndarray | None = None
@@ -58,7 +61,7 @@ class KeywordIndex:
         `allowed`, if given, is a 0/1 float mask over documents.
         """
         tokens = tokenize([query])[0]
-        if not tokens:
+        if not tokens or self.retriever is None:
             return []
         # All documents' scores at once (sparse postings of the query's words), then the
         # best: cheaper than bm25s's retrieve, which schedules even one query on a pool.

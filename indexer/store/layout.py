@@ -1,16 +1,18 @@
 """Where a build lives on disk, and how it is published atomically.
 
-    INDEX/current -> builds/<build id>      symlink, swapped atomically by rename
-    INDEX/builds/<build id>/vectors.npy     chunk vectors (store/vectors.py)
-    INDEX/builds/<build id>/vectors.faiss   their search index, exact or approximate
-    INDEX/builds/<build id>/bm25/           keyword index (store/keyword.py)
-    INDEX/builds/<build id>/index.sqlite    contributions, chunks, speakers, links, issues
-    INDEX/builds/<build id>/manifest.json   format, model, chunking, inputs, counts
+    INDEX/current -> builds/<build id>        symlink, swapped atomically by rename
+    INDEX/builds/<build id>/manifest.json     format, model, chunking, inputs, its segments
+    INDEX/builds/<build id>/segments/<id>/    one segment (store/writer.py): whole source files
+        index.sqlite   contributions, chunks, speakers, links, issues, the files it holds
+        vectors.npy    chunk vectors; vectors.faiss their search index (store/vectors.py)
+        bm25/          keyword index (store/keyword.py)
 
 A build is written into a temporary folder and only becomes `current` once complete, so an
-interrupted or failed build leaves the previous index serving and intact. The build it
-replaces stays on disk until the next one is published: servers (replicas too) move to a new
-build within seconds and finish the requests they started on the old one.
+interrupted or failed build leaves the previous index serving and intact. Segments are never
+changed once written: a build keeps the previous build's unchanged segments as hard links (no
+copy, no rewrite) and writes new ones only for what changed. The build it replaces stays on
+disk until the next one is published: servers (replicas too) move to a new build within
+seconds and finish the requests they started on the old one.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from pathlib import Path
 
 from indexer.errors import IndexFormatError, IndexNotFound
 
-FORMAT_VERSION = 4  # 4: exact vectors in vectors.npy, an approximate index above a size
+FORMAT_VERSION = 5  # 5: segments; 4: exact vectors in vectors.npy, approximate above a size
 DATABASE_FILE = "index.sqlite"
+SEGMENTS_DIR = "segments"
 MANIFEST_FILE = "manifest.json"
 
 

@@ -1,8 +1,8 @@
 """Reading a published build: the one interface search_api and bench use to read an index.
 
-Contributions are numbered 1..N in record order within a build (SQLite's rowid); chunks
-0..M-1 (their vectors' positions). Those numbers are how retrieval refers to them in one
-build; anything a user or a file sees uses the source's ids.
+Contributions are numbered 1..N in record order within a build, segment after segment (in a
+segment, SQLite's rowid); chunks 0..M-1 (their vectors' positions). Those numbers are how
+retrieval refers to them in one build; anything a user or a file sees uses the source's ids.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import contextlib
 import json
 import sqlite3
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from pathlib import Path
@@ -22,7 +23,13 @@ from indexer.contribution import Speaker
 from indexer.errors import IndexNotFound
 from indexer.store.facets import COLUMNS, Facets
 from indexer.store.keyword import KEYWORD_DIR, KeywordIndex
-from indexer.store.layout import DATABASE_FILE, MANIFEST_FILE, read_manifest, resolve_build
+from indexer.store.layout import (
+    DATABASE_FILE,
+    MANIFEST_FILE,
+    SEGMENTS_DIR,
+    read_manifest,
+    resolve_build,
+)
 from indexer.store.records import (
     ChunkSpan,
     ContributionRecord,
@@ -42,66 +49,117 @@ from indexer.store.vectors import (
 )
 
 
-def connect(build: Path) -> sqlite3.Connection:
-    """A read-only connection to a build's metadata."""
-    conn = sqlite3.connect(f"file:{build / DATABASE_FILE}?mode=ro", uri=True,
+def connect(segment: Path) -> sqlite3.Connection:
+    """A read-only connection to a segment's metadata."""
+    conn = sqlite3.connect(f"file:{segment / DATABASE_FILE}?mode=ro", uri=True,
                            check_same_thread=False)
     conn.row_factory = sqlite3.Row
     return conn
 
 
+class Segment:
+    """One segment of a build: its vectors and keyword index in memory, its metadata in
+    SQLite; `first_contribution` and `first_chunk` place its numbers among the build's."""
+
+    def __init__(self, folder: Path, first_contribution: int, first_chunk: int):
+        self.folder = folder
+        self.vectors = VectorIndex(folder)
+        self.keyword = KeywordIndex(folder / KEYWORD_DIR)
+        self.first_contribution = first_contribution  # contribution number of its rowid 1
+        self.first_chunk = first_chunk  # chunk number of its chunk 0
+
+
 class IndexReader:
-    """A published build opened for reading: its vectors and keyword index in memory, its
-    metadata in SQLite (one connection per thread: FastAPI answers on a thread pool)."""
+    """A published build opened for reading: its segments' vectors and keyword indexes and
+    every contribution's filtered fields in memory, their metadata in SQLite (a connection
+    per segment and thread: FastAPI answers on a thread pool)."""
 
     def __init__(self, index_dir: Path):
         self.build = resolve_build(index_dir)
         self.manifest = read_manifest(index_dir)
-        self.vectors = VectorIndex(self.build)
-        self.keyword = KeywordIndex(self.build / KEYWORD_DIR)
         self._local = threading.local()
-        rows = self._db.execute("SELECT contribution_rowid FROM chunks ORDER BY id")
-        # The contribution number of each chunk, by chunk number: kept in memory, as dense
-        # retrieval maps every chunk it finds to its contribution.
-        self.chunk_owner = np.fromiter((r[0] for r in rows), dtype=np.int64)
-        rows = self._db.execute(f"SELECT {', '.join(COLUMNS)}, office IS NOT NULL "
-                                "FROM contributions ORDER BY rowid").fetchall()
-        self.facets = Facets([row[:-1] for row in rows],
-                             np.fromiter((row[-1] for row in rows), dtype=bool, count=len(rows)))
+        self.segments: list[Segment] = []
+        owners, rows, offices = [], [], []
+        contributions = chunks = 0
+        for entry in self.manifest["segments"]:
+            segment = Segment(self.build / SEGMENTS_DIR / entry["id"], contributions + 1, chunks)
+            self.segments.append(segment)
+            db = self._db(segment)
+            # The contribution number of each chunk, by chunk number: kept in memory, as
+            # dense retrieval maps every chunk it finds to its contribution.
+            owners.append(np.fromiter(
+                (r[0] for r in db.execute("SELECT contribution_rowid FROM chunks ORDER BY id")),
+                dtype=np.int64) + contributions)
+            found = db.execute(f"SELECT {', '.join(COLUMNS)}, office IS NOT NULL "
+                               "FROM contributions ORDER BY rowid").fetchall()
+            rows += [row[:-1] for row in found]
+            offices += [row[-1] for row in found]
+            contributions += len(found)
+            chunks += segment.vectors.count
+        self.chunk_owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
+        self.facets = Facets(rows, np.array(offices, dtype=bool))
         self.contribution_count = self.facets.size
+        self.chunk_count = chunks
+        self._contribution_starts = np.array([s.first_contribution for s in self.segments])
+        self._chunk_starts = np.array([s.first_chunk for s in self.segments])
 
-    @property
-    def _db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+    def _db(self, segment: Segment) -> sqlite3.Connection:
+        conns = self._local.__dict__.setdefault("conns", {})
+        conn = conns.get(segment.folder)
         if conn is None:
-            conn = self._local.conn = connect(self.build)
+            conn = conns[segment.folder] = connect(segment.folder)
         return conn
 
-    @property
-    def chunk_count(self) -> int:
-        return self.vectors.count
+    def _segment_of(self, number: int) -> Segment:
+        """The segment holding contribution `number`."""
+        return self.segments[int(np.searchsorted(self._contribution_starts, number, "right")) - 1]
+
+    def _by_segment(self, numbers: Sequence[int]) -> Iterator[tuple[Segment, list[int]]]:
+        """`numbers` (contribution numbers) grouped by segment, as the segment's rowids."""
+        groups: dict[int, list[int]] = {}
+        for n in numbers:
+            i = int(np.searchsorted(self._contribution_starts, n, "right")) - 1
+            groups.setdefault(i, []).append(int(n) - self.segments[i].first_contribution + 1)
+        for i, rowids in groups.items():
+            yield self.segments[i], rowids
 
     # Contributions ---------------------------------------------------------------------
 
     def contribution(self, contribution_id: str) -> ContributionRecord | None:
         """The contribution with this source id, or None."""
-        row = self._db.execute(f"{_SELECT_RECORDS} WHERE id = ?", (contribution_id,)).fetchone()
-        return _record(row) if row else None
+        for segment in self.segments:
+            row = self._db(segment).execute(f"{_SELECT_RECORDS} WHERE id = ?",
+                                            (contribution_id,)).fetchone()
+            if row:
+                return _record(row)
+        return None
 
     def contributions(self, numbers: Sequence[int]) -> dict[int, ContributionRecord]:
         """Records by contribution number."""
-        rows = self._in(f"{_SELECT_RECORDS} WHERE rowid IN ({{marks}})", numbers)
-        return {row["rowid"]: _record(row) for row in rows}
+        found = {}
+        for segment, rowids in self._by_segment(numbers):
+            for row in self._in(segment, f"{_SELECT_RECORDS} WHERE rowid IN ({{marks}})",
+                                rowids):
+                found[row["rowid"] + segment.first_contribution - 1] = _record(row)
+        return found
 
     def contributions_by_id(self, ids: Iterable[str]) -> dict[str, ContributionRecord]:
         """Records by source id (ids not in the index are left out)."""
-        rows = self._in(f"{_SELECT_RECORDS} WHERE id IN ({{marks}})", list(set(ids)))
-        return {row["id"]: _record(row) for row in rows}
+        wanted, found = list(set(ids)), {}
+        for segment in self.segments:
+            for row in self._in(segment, f"{_SELECT_RECORDS} WHERE id IN ({{marks}})", wanted):
+                found[row["id"]] = _record(row)
+        return found
 
     def ids(self, numbers: Sequence[int]) -> dict[int, str]:
         """Source ids by contribution number."""
-        rows = self._in("SELECT rowid, id FROM contributions WHERE rowid IN ({marks})", numbers)
-        return {row[0]: row[1] for row in rows}
+        found = {}
+        for segment, rowids in self._by_segment(numbers):
+            for rowid, cid in self._in(
+                    segment, "SELECT rowid, id FROM contributions WHERE rowid IN ({marks})",
+                    rowids):
+                found[rowid + segment.first_contribution - 1] = cid
+        return found
 
     def records(self, filters: SearchFilters) -> Iterator[ContributionRecord]:
         """Every contribution passing `filters` (taken as they are), in record order."""
@@ -116,21 +174,40 @@ class IndexReader:
 
     def chunks_of(self, number: int) -> list[ChunkSpan]:
         """A contribution's chunks, in order."""
-        rows = self._db.execute(f"{_SELECT_CHUNKS} WHERE contribution_rowid = ? ORDER BY ordinal",
-                                (number,))
-        return [ChunkSpan(*row) for row in rows]
+        segment = self._segment_of(number)
+        rows = self._db(segment).execute(
+            f"{_SELECT_CHUNKS} WHERE contribution_rowid = ? ORDER BY ordinal",
+            (number - segment.first_contribution + 1,))
+        return [_span(segment, row) for row in rows]
 
     def chunk(self, chunk_id: int) -> ChunkSpan:
-        return ChunkSpan(*self._db.execute(f"{_SELECT_CHUNKS} WHERE id = ?",
-                                           (chunk_id,)).fetchone())
+        segment = self.segments[int(np.searchsorted(self._chunk_starts, chunk_id, "right")) - 1]
+        return _span(segment, self._db(segment).execute(
+            f"{_SELECT_CHUNKS} WHERE id = ?", (chunk_id - segment.first_chunk,)).fetchone())
 
     def chunk_of(self, contribution_id: str, ordinal: int) -> ChunkSpan | None:
         """Chunk `ordinal` of the contribution with this source id, or None."""
-        row = self._db.execute(
-            "SELECT chunks.id, ordinal, char_start, char_end FROM chunks JOIN contributions "
-            "ON contributions.rowid = chunks.contribution_rowid "
-            "WHERE contributions.id = ? AND ordinal = ?", (contribution_id, ordinal)).fetchone()
-        return ChunkSpan(*row) if row else None
+        for segment in self.segments:
+            row = self._db(segment).execute(
+                "SELECT chunks.id, ordinal, char_start, char_end FROM chunks JOIN contributions "
+                "ON contributions.rowid = chunks.contribution_rowid "
+                "WHERE contributions.id = ? AND ordinal = ?",
+                (contribution_id, ordinal)).fetchone()
+            if row:
+                return _span(segment, row)
+        return None
+
+    def chunk_vectors(self, chunks: Sequence[int]) -> np.ndarray:
+        """The exact vectors of these chunk numbers, in that order."""
+        chunks = np.asarray(chunks, dtype=np.int64)
+        out = np.empty((len(chunks), self.segments[0].vectors.exact.dimension if self.segments
+                        else 0), dtype=np.float32)
+        which = np.searchsorted(self._chunk_starts, chunks, "right") - 1
+        for i, segment in enumerate(self.segments):
+            mine = np.flatnonzero(which == i)
+            if len(mine):
+                out[mine] = segment.vectors.exact.rows(chunks[mine] - segment.first_chunk)
+        return out
 
     # Filtering -------------------------------------------------------------------------
 
@@ -165,7 +242,7 @@ class IndexReader:
         fetch = min(available, max(n * 4, 50))
         while fetch:  # widen until `n` contributions, as several chunks may share one
             best: dict[int, tuple[int, float, int]] = {}
-            for chunk_id, score in self.vectors.nearest(vector, fetch, chunks, nprobe):
+            for chunk_id, score in self._nearest_chunks(vector, fetch, chunks, nprobe):
                 number = int(owner[chunk_id])
                 best.setdefault(number, (number, score, chunk_id))
             if len(best) >= n or fetch >= available:
@@ -173,13 +250,34 @@ class IndexReader:
             fetch = min(available, fetch * 4)
         return []
 
+    def _nearest_chunks(self, vector: np.ndarray, n: int, among: np.ndarray | None,
+                        nprobe: int) -> list[tuple[int, float]]:
+        """(chunk number, similarity) of the `n` nearest chunks of all segments."""
+        found = []
+        for segment in self.segments:
+            end = segment.first_chunk + segment.vectors.count
+            mine = None if among is None else among[segment.first_chunk : end]
+            if mine is not None and not mine.any():
+                continue
+            found += [(chunk + segment.first_chunk, score) for chunk, score
+                      in segment.vectors.nearest(vector, n, mine, nprobe)]
+        return sorted(found, key=lambda hit: (-hit[1], hit[0]))[:n]
+
     def keyword_matches(self, query: str, n: int, among: np.ndarray | None = None
                         ) -> list[tuple[int, float]]:
         """(contribution number, BM25 score) of up to `n` contributions matching `query`'s
-        words, best first; only those `among` selects if given."""
-        # BM25 documents are contributions in record order: the selection is a weight mask.
-        mask = None if among is None else among.astype(np.float32)
-        return [(doc + 1, score) for doc, score in self.keyword.search(query, n, mask)]
+        words, best first; only those `among` selects if given. Scores use each segment's
+        own term statistics (as Elasticsearch's shards do by default)."""
+        found = []
+        for segment in self.segments:
+            # BM25 documents are a segment's contributions in rowid order: the selection is
+            # a weight mask.
+            first = segment.first_contribution - 1
+            mask = (None if among is None else
+                    among[first : first + segment.keyword.size].astype(np.float32))
+            found += [(doc + segment.first_contribution, score)
+                      for doc, score in segment.keyword.search(query, n, mask)]
+        return sorted(found, key=lambda hit: (-hit[1], hit[0]))[:n]
 
     # Speakers, links, counts -----------------------------------------------------------
 
@@ -192,19 +290,29 @@ class IndexReader:
             sql += (" WHERE name LIKE ? ESCAPE '\\' OR printed_names LIKE ? ESCAPE '\\'"
                     " OR person_id = ?")
             args = [pattern, pattern, q.strip()]
-        sql += " ORDER BY contributions DESC, name"
-        if limit is not None:
-            sql += " LIMIT ?"
-            args.append(limit)
+        merged: dict[str, dict] = {}
+        for segment in self.segments:  # a speaker's rows of several segments add up
+            for r in self._db(segment).execute(sql, args):
+                m = merged.get(r["key"])
+                if m is None:
+                    merged[r["key"]] = m = {**dict(r), "printed_names": set(), "houses": set(),
+                                            "by_kind": Counter(), "contributions": 0}
+                elif r["latest_date"] > m["latest_date"]:  # who they were when last heard
+                    m.update({k: r[k] for k in _LATEST_FIELDS})
+                m["printed_names"].update(json.loads(r["printed_names"]))
+                m["houses"].update(json.loads(r["houses"]))
+                m["by_kind"].update(json.loads(r["by_kind"]))
+                m["contributions"] += r["contributions"]
+        ordered = sorted(merged.values(), key=lambda m: (-m["contributions"], m["name"]))
         return [
             SpeakerSummary(
-                key=r["key"], person_id=r["person_id"], name=r["name"],
-                printed_names=json.loads(r["printed_names"]), party=r["party"],
-                constituency=r["constituency"], peerage=r["peerage"],
-                houses=json.loads(r["houses"]), contributions=r["contributions"],
-                by_kind=json.loads(r["by_kind"]),
+                key=m["key"], person_id=m["person_id"], name=m["name"],
+                printed_names=sorted(m["printed_names"]), party=m["party"],
+                constituency=m["constituency"], peerage=m["peerage"],
+                houses=sorted(m["houses"]), contributions=m["contributions"],
+                by_kind=dict(m["by_kind"]),
             )
-            for r in self._db.execute(sql, args)
+            for m in ordered[:limit]
         ]
 
     def question_answer_links(self, ids: Iterable[str]) -> list[tuple[str, str]]:
@@ -214,71 +322,96 @@ class IndexReader:
         if not ids:
             return []
         marks = ", ".join("?" * len(ids))
-        return [tuple(row) for row in self._db.execute(
+        return [tuple(row) for segment in self.segments for row in self._db(segment).execute(
             f"SELECT question_id, answer_id FROM qa_links WHERE question_id IN ({marks}) "
             f"OR answer_id IN ({marks})", [*ids, *ids])]
 
     def counts(self) -> IndexCounts:
-        """Counts by kind, house, parliament and corpus, with attribution coverage."""
-        db = self._db
-        by_kind = {kind: Coverage(total, named, party) for kind, total, named, party in db.execute(
-            "SELECT kind, count(*), count(speaker_name), count(party) FROM contributions "
-            "GROUP BY kind ORDER BY kind")}
-        by_corpus = {corpus: Coverage(total, named, party)
-                     for corpus, total, named, party in db.execute(
-                         "SELECT corpus, count(*), count(speaker_name), count(party) "
-                         "FROM contributions GROUP BY corpus ORDER BY corpus")}
-        first, last = db.execute("SELECT min(date), max(date) FROM contributions").fetchone()
+        """Counts by kind, house, parliament and corpus, with attribution coverage (from the
+        filtered fields in memory)."""
+        columns = self.facets.columns
+        named, party = columns["speaker_name"].codes >= 0, columns["party"].codes >= 0
+        dates = columns["date"].vocabulary
+        issues = sum(self._db(s).execute("SELECT count(*) FROM issues").fetchone()[0]
+                     for s in self.segments)
         return IndexCounts(
             contributions=self.contribution_count,
             chunks=self.chunk_count,
-            speakers=db.execute("SELECT count(*) FROM speakers").fetchone()[0],
-            import_issues=db.execute("SELECT count(*) FROM issues").fetchone()[0],
-            by_kind=by_kind,
-            by_house=self._counts_by("house"),
-            by_parliament=self._counts_by("parliament"),
-            by_corpus=by_corpus,
-            first_date=first,
-            last_date=last,
+            speakers=len(self.speakers()),
+            import_issues=issues + len(self.manifest.get("corpus_issues", [])),
+            by_kind={kind: Coverage(int(mask.sum()), int(named[mask].sum()),
+                                    int(party[mask].sum()))
+                     for kind, mask in self._groups("kind")},
+            by_house={house: int(mask.sum()) for house, mask in self._groups("house")},
+            by_parliament={p: int(mask.sum()) for p, mask in self._groups("parliament")},
+            by_corpus={corpus: Coverage(int(mask.sum()), int(named[mask].sum()),
+                                        int(party[mask].sum()))
+                       for corpus, mask in self._groups("corpus")},
+            first_date=dates[0] if dates else None,
+            last_date=dates[-1] if dates else None,
         )
 
     # Helpers ---------------------------------------------------------------------------
 
-    def _counts_by(self, column: str) -> dict[str, int]:
-        return dict(self._db.execute(f"SELECT {column}, count(*) FROM contributions "
-                                     f"GROUP BY {column} ORDER BY {column}").fetchall())
+    def _groups(self, column: str) -> Iterator[tuple[str, np.ndarray]]:
+        """Each value of a filtered field, with which contributions have it."""
+        field = self.facets.columns[column]
+        for code, value in enumerate(field.vocabulary):
+            yield value, field.codes == code
 
-    def _in(self, sql: str, values: Sequence) -> list[sqlite3.Row]:
+    def _in(self, segment: Segment, sql: str, values: Sequence) -> list[sqlite3.Row]:
         """`sql` with its "{marks}" placeholder bound to `values` (none: no rows)."""
         if not len(values):
             return []
         marks = ", ".join("?" * len(values))
-        return self._db.execute(sql.format(marks=marks), [*values]).fetchall()
+        return self._db(segment).execute(sql.format(marks=marks), [*values]).fetchall()
 
 
-def cached_vectors(index_dir: Path, model_fingerprint: str) -> dict[str, np.ndarray]:
-    """Vectors of the current build by text hash, if it was made with the same model; a
-    build of an older format counts too (its vectors are as good)."""
+def stored_segments(build: Path) -> list[Path]:
+    """The segment folders of a build, in order (a build older than segments is one)."""
+    if (build / DATABASE_FILE).is_file():  # formats 3 and 4
+        return [build]
+    manifest = json.loads((build / MANIFEST_FILE).read_text())
+    return [build / SEGMENTS_DIR / entry["id"] for entry in manifest["segments"]]
+
+
+def stored_vectors(index_dir: Path, model_fingerprint: str, hashes: set[str]
+                   ) -> dict[str, np.ndarray]:
+    """Vectors of these text hashes in the current build, if it was made with the same
+    model; a build of an older format counts too (its vectors are as good)."""
     try:
         build = resolve_build(index_dir)
         manifest = json.loads((build / MANIFEST_FILE).read_text())
-    except (IndexNotFound, OSError, json.JSONDecodeError):
+        if manifest.get("model", {}).get("fingerprint") != model_fingerprint or not hashes:
+            return {}
+        found: dict[str, np.ndarray] = {}
+        for segment in stored_segments(build):
+            with contextlib.closing(connect(segment)) as conn:
+                rows = [(number, h) for number, h in
+                        conn.execute("SELECT id, text_hash FROM chunks ORDER BY id")
+                        if h in hashes and h not in found]
+            if not rows:
+                continue
+            numbers = np.array([number for number, _ in rows])
+            if (segment / EXACT_FILE).is_file():
+                vectors = ExactVectors(segment / EXACT_FILE).rows(numbers)
+            else:  # format 3
+                vectors = faiss.read_index(str(segment / VECTORS_FILE)).reconstruct_n()[numbers]
+            found.update(zip((h for _, h in rows), vectors, strict=True))
+        return found
+    except (IndexNotFound, OSError, json.JSONDecodeError, KeyError, sqlite3.Error):
         return {}
-    if manifest.get("model", {}).get("fingerprint") != model_fingerprint:
-        return {}
-    try:
-        with contextlib.closing(connect(build)) as conn:
-            hashes = [row[0] for row in conn.execute("SELECT text_hash FROM chunks ORDER BY id")]
-    except sqlite3.Error:
-        return {}
-    stored = (ExactVectors(build / EXACT_FILE).all() if (build / EXACT_FILE).is_file()
-              else faiss.read_index(str(build / VECTORS_FILE)).reconstruct_n())  # format 3
-    return dict(zip(hashes, stored, strict=True))
 
 
+_LATEST_FIELDS = ("person_id", "name", "party", "constituency", "peerage", "latest_date")
 _SELECT_RECORDS = "SELECT rowid, * FROM contributions"
 _READ_BATCH = 500  # records per query when reading many
 _SELECT_CHUNKS = "SELECT id, ordinal, char_start, char_end FROM chunks"
+
+
+def _span(segment: Segment, row: sqlite3.Row) -> ChunkSpan:
+    chunk, ordinal, start, end = row
+    return ChunkSpan(chunk + segment.first_chunk, ordinal, start, end)
 
 
 def _record(row: sqlite3.Row) -> ContributionRecord:

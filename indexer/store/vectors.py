@@ -30,24 +30,25 @@ RESCORED = 2
 EXACT_SELECTION = 20_000  # a filter selecting at most this many chunks is searched exactly
 
 
-def write_vectors(matrix: np.ndarray, build: Path, exact_below: int = EXACT_BELOW) -> None:
-    """Save `matrix` (one row per chunk, L2-normalised) and its search index."""
-    np.save(build / EXACT_FILE, np.ascontiguousarray(matrix, dtype=np.float32))
-    faiss.write_index(_search_index(matrix, exact_below), str(build / VECTORS_FILE))
-
-
-def _search_index(matrix: np.ndarray, exact_below: int) -> faiss.Index:
+def write_search_index(build: Path, exact_below: int = EXACT_BELOW) -> None:
+    """The search index of the vectors in `build`'s vectors.npy (one L2-normalised row per
+    chunk), added in batches from the file: memory holds the index, not the vectors."""
+    matrix = np.load(build / EXACT_FILE, mmap_mode="r")
     count, dimension = matrix.shape
     if count < max(exact_below, 1):
         index = faiss.IndexFlatIP(dimension)
-        index.add(matrix)
-        return index
-    lists = max(1, min(int(4 * math.sqrt(count)), count // 39))  # faiss: >= 39 points a list
-    index = faiss.index_factory(dimension, f"IVF{lists},SQ8", faiss.METRIC_INNER_PRODUCT)
-    sample = np.random.default_rng(0).permutation(count)[: min(count, 64 * lists)]
-    index.train(matrix[np.sort(sample)])
-    index.add(matrix)
-    return index
+    else:
+        lists = max(1, min(int(4 * math.sqrt(count)), count // 39))  # faiss: >= 39 a list
+        index = faiss.index_factory(dimension, f"IVF{lists},SQ8", faiss.METRIC_INNER_PRODUCT)
+        sample = np.random.default_rng(0).permutation(count)[: min(count, 64 * lists)]
+        index.train(np.ascontiguousarray(matrix[np.sort(sample)]))
+    for start in range(0, count, _ADD_BATCH):
+        index.add(np.ascontiguousarray(matrix[start : start + _ADD_BATCH]))
+    del matrix
+    faiss.write_index(index, str(build / VECTORS_FILE))
+
+
+_ADD_BATCH = 65_536  # vectors added to a search index at once
 
 
 class VectorIndex:

@@ -1,24 +1,36 @@
-"""Writing a build: metadata to SQLite, vectors to FAISS, BM25, manifest; then publishing."""
+"""Writing segments: one SQLite database, vectors, FAISS and BM25 index per segment.
+
+A segment holds whole source files. It is written in a stream, file by file, so a build's
+memory depends on the segment size (SEGMENT_CHUNKS), not on the corpus: rows go to SQLite and
+vectors to disk as they come; only finishing a segment (its BM25 and FAISS indexes) holds the
+segment's texts or vectors at once. Once finished a segment is never changed: a later build
+keeps it whole (hard links) or writes a new one.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from indexer.chunking import Chunk
+from indexer.chunking import Chunk, context_line_of
 from indexer.contribution import Contribution, ParseIssue
 from indexer.qa_links import link_questions
 from indexer.store.keyword import KEYWORD_DIR, build_keyword_index
-from indexer.store.layout import DATABASE_FILE, FORMAT_VERSION, MANIFEST_FILE, publish
-from indexer.store.vectors import EXACT_BELOW, write_vectors
+from indexer.store.layout import DATABASE_FILE
+from indexer.store.vectors import EXACT_BELOW, EXACT_FILE, write_search_index
 
 _SCHEMA = """
+CREATE TABLE files (
+    number INTEGER PRIMARY KEY, corpus TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL
+);
 CREATE TABLE contributions (
     rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, corpus TEXT NOT NULL,
     parliament TEXT NOT NULL, kind TEXT NOT NULL, house TEXT NOT NULL, date TEXT NOT NULL,
@@ -27,7 +39,8 @@ CREATE TABLE contributions (
     source_file TEXT, text TEXT NOT NULL, speaker_name TEXT, person_id TEXT, member_id TEXT,
     member_name TEXT, party TEXT, party_code TEXT, constituency TEXT, peerage TEXT,
     office TEXT, office_source TEXT, speaker_chair INTEGER, tokens_cl100k INTEGER NOT NULL,
-    tokens_o200k INTEGER NOT NULL, prev_id TEXT, next_id TEXT
+    tokens_o200k INTEGER NOT NULL, prev_id TEXT, next_id TEXT,
+    file_number INTEGER NOT NULL REFERENCES files
 );
 CREATE TABLE chunks (
     id INTEGER PRIMARY KEY, contribution_rowid INTEGER NOT NULL REFERENCES contributions,
@@ -38,17 +51,22 @@ CREATE TABLE chunks (
 CREATE TABLE speakers (
     key TEXT PRIMARY KEY, person_id TEXT, name TEXT NOT NULL, printed_names TEXT NOT NULL,
     party TEXT, constituency TEXT, peerage TEXT, houses TEXT NOT NULL,
-    contributions INTEGER NOT NULL, by_kind TEXT NOT NULL
+    contributions INTEGER NOT NULL, by_kind TEXT NOT NULL, latest_date TEXT NOT NULL
 );
-CREATE TABLE issues (file TEXT NOT NULL, line INTEGER, message TEXT NOT NULL);
+CREATE TABLE issues (
+    file TEXT NOT NULL, line INTEGER, message TEXT NOT NULL,
+    file_number INTEGER NOT NULL REFERENCES files
+);
 CREATE TABLE qa_links (
-    question_id TEXT NOT NULL, answer_id TEXT NOT NULL, rule TEXT NOT NULL  -- indexer/qa_links.py
+    question_id TEXT NOT NULL, answer_id TEXT NOT NULL, rule TEXT NOT NULL,  -- qa_links.py
+    file_number INTEGER NOT NULL REFERENCES files
 );
 CREATE INDEX qa_links_question ON qa_links(question_id);
 CREATE INDEX qa_links_answer ON qa_links(answer_id);
 CREATE INDEX contributions_date ON contributions(date);
 CREATE INDEX contributions_person ON contributions(person_id);
 CREATE INDEX contributions_debate ON contributions(debate_id);
+CREATE INDEX contributions_file ON contributions(file_number);
 CREATE INDEX chunks_contribution ON chunks(contribution_rowid);
 """
 
@@ -58,6 +76,7 @@ CONTRIBUTION_COLUMNS = (
     "member_name party party_code constituency peerage office office_source speaker_chair "
     "tokens_cl100k tokens_o200k prev_id next_id"
 ).split()
+CHUNK_COLUMNS = "ordinal char_start char_end pieces tokens_cl100k tokens_o200k text_hash".split()
 
 
 def text_hash(text: str) -> str:
@@ -65,88 +84,221 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def write_index(
-    index_dir: Path,
-    contributions: Sequence[Contribution],
-    tokens: Sequence[tuple[int, int]],
-    chunks: Sequence[Chunk],
-    vectors: np.ndarray,
-    issues: Sequence[ParseIssue],
-    manifest: dict,
-    keyword_texts: Sequence[str],
-    exact_below: int = EXACT_BELOW,
-) -> Path:
-    """Write a complete build and make it current in one atomic step; returns its folder.
+@dataclass(frozen=True)
+class SourceFile:
+    """A source file as an index knows it: which corpus, where in it, which content."""
 
-    `tokens[i]` is the (cl100k, o200k) count of `contributions[i]` and `keyword_texts[i]` its
-    text for BM25; `vectors[j]` belongs to `chunks[j]`; the vector index is approximate from
-    `exact_below` chunks up. The caller holds `build_lock`.
-    """
+    corpus: str
+    path: str  # relative to the corpus root
+    sha256: str
 
-    def write(folder: Path, build_id: str) -> None:
-        _write_database(folder / DATABASE_FILE, contributions, tokens, chunks, issues)
-        write_vectors(vectors, folder, exact_below)
-        build_keyword_index(keyword_texts, folder / KEYWORD_DIR)
-        (folder / MANIFEST_FILE).write_text(json.dumps(
-            {"format_version": FORMAT_VERSION, "build_id": build_id, **manifest}, indent=2))
-
-    return publish(index_dir, write)
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.corpus, self.path)
 
 
-def _write_database(
-    path: Path,
-    contributions: Sequence[Contribution],
-    tokens: Sequence[tuple[int, int]],
-    chunks: Sequence[Chunk],
-    issues: Sequence[ParseIssue],
-) -> None:
+@dataclass
+class FileRows:
+    """One source file's part of a segment, as rows: what a segment writer takes."""
+
+    file: SourceFile
+    contributions: list[tuple]  # CONTRIBUTION_COLUMNS values, in record order
+    chunks: list[list[tuple]]  # CHUNK_COLUMNS values of each contribution's chunks
+    vectors: np.ndarray  # one row per chunk, in order
+    links: list[tuple[str, str, str]]
+    issues: list[tuple[str, int | None, str]]
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self.vectors)
+
+    def without(self, ids: set[str]) -> FileRows:
+        """These rows less the contributions with these ids (their chunks, vectors, links)."""
+        keep = [i for i, row in enumerate(self.contributions) if row[0] not in ids]
+        starts = np.cumsum([0] + [len(own) for own in self.chunks])
+        vector_rows = [j for i in keep for j in range(starts[i], starts[i + 1])]
+        return FileRows(self.file, [self.contributions[i] for i in keep],
+                        [self.chunks[i] for i in keep], self.vectors[vector_rows],
+                        [link for link in self.links if not {link[0], link[1]} & ids],
+                        self.issues)
+
+
+def parsed_file_rows(
+    file: SourceFile, contributions: Sequence[Contribution], tokens: Sequence[tuple[int, int]],
+    chunks: Sequence[Sequence[Chunk]], vectors: np.ndarray, issues: Sequence[ParseIssue],
+) -> FileRows:
+    """The rows of a freshly parsed file: `tokens[i]` is the (cl100k, o200k) count and
+    `chunks[i]` the chunks of `contributions[i]`; `vectors` those chunks' vectors."""
     neighbours = _debate_neighbours(contributions)
-    conn = sqlite3.connect(path)
+    rows = []
+    for c, (cl100k, o200k) in zip(contributions, tokens, strict=True):
+        s = c.speaker
+        prev_id, next_id = neighbours[c.id]
+        rows.append((
+            c.id, c.corpus, c.parliament, str(c.kind), c.house, c.date, c.time, c.column,
+            c.debate_id, c.debate_title, c.major_heading, c.minor_heading, c.position,
+            c.source_url, c.source_file, c.text, s.name, s.person_id, s.member_id,
+            s.member_name, s.party, s.party_code, s.constituency, s.peerage, s.office,
+            s.office_source, s.chair, cl100k, o200k, prev_id, next_id,
+        ))
+    chunk_rows = [[(ch.ordinal, ch.char_start, ch.char_end, ch.pieces, ch.tokens_cl100k,
+                    ch.tokens_o200k, text_hash(ch.embed_text)) for ch in own]
+                  for own in chunks]
+    return FileRows(file, rows, chunk_rows, vectors, link_questions(contributions),
+                    [(i.file, i.line, i.message) for i in issues])
+
+
+def stored_file_rows(segment: Path, file_number: int, exact: Callable) -> FileRows:
+    """A file's rows as segment `segment` stores them (to write them into another segment
+    without parsing or embedding them again); `exact(chunk numbers)` reads their vectors."""
+    conn = sqlite3.connect(f"file:{segment / DATABASE_FILE}?mode=ro", uri=True)
     try:
-        conn.executescript(_SCHEMA)
-        rows = []
-        for c, (cl100k, o200k) in zip(contributions, tokens, strict=True):
-            s = c.speaker
-            prev_id, next_id = neighbours[c.id]
-            rows.append((
-                c.id, c.corpus, c.parliament, str(c.kind), c.house, c.date, c.time, c.column,
-                c.debate_id, c.debate_title, c.major_heading, c.minor_heading, c.position,
-                c.source_url, c.source_file, c.text, s.name, s.person_id, s.member_id,
-                s.member_name, s.party, s.party_code, s.constituency, s.peerage, s.office,
-                s.office_source, s.chair, cl100k, o200k, prev_id, next_id,
-            ))
-        placeholders = ", ".join("?" * len(CONTRIBUTION_COLUMNS))
-        conn.executemany(
-            f"INSERT INTO contributions ({', '.join(CONTRIBUTION_COLUMNS)}) "
-            f"VALUES ({placeholders})",
-            rows,
-        )
-        rowid_of = {c.id: i + 1 for i, c in enumerate(contributions)}
-        conn.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (j, rowid_of[ch.contribution_id], ch.ordinal, ch.char_start, ch.char_end,
-                 ch.pieces, ch.tokens_cl100k, ch.tokens_o200k, text_hash(ch.embed_text))
-                for j, ch in enumerate(chunks)
-            ],
-        )
-        conn.executemany("INSERT INTO speakers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         _speaker_rows(contributions))
-        conn.executemany("INSERT INTO issues VALUES (?, ?, ?)",
-                         [(i.file, i.line, i.message) for i in issues])
-        conn.executemany("INSERT INTO qa_links VALUES (?, ?, ?)", link_questions(contributions))
-        conn.commit()
+        corpus, path, sha = conn.execute("SELECT corpus, path, sha256 FROM files WHERE number = ?",
+                                         (file_number,)).fetchone()
+        rowids, rows = [], []
+        for row in conn.execute(f"SELECT rowid, {', '.join(CONTRIBUTION_COLUMNS)} FROM "
+                                "contributions WHERE file_number = ? ORDER BY rowid",
+                                (file_number,)):
+            rowids.append(row[0])
+            rows.append(tuple(row[1:]))
+        chunks: dict[int, list[tuple]] = {r: [] for r in rowids}
+        numbers = []
+        for row in conn.execute(
+                f"SELECT chunks.id, contribution_rowid, "
+                f"{', '.join('chunks.' + c for c in CHUNK_COLUMNS)} FROM chunks "
+                "JOIN contributions ON contributions.rowid = contribution_rowid "
+                "WHERE file_number = ? ORDER BY chunks.id", (file_number,)):
+            numbers.append(row[0])
+            chunks[row[1]].append(tuple(row[2:]))
+        links = conn.execute("SELECT question_id, answer_id, rule FROM qa_links "
+                             "WHERE file_number = ?", (file_number,)).fetchall()
+        issues = conn.execute("SELECT file, line, message FROM issues WHERE file_number = ?",
+                              (file_number,)).fetchall()
     finally:
         conn.close()
+    return FileRows(SourceFile(corpus, path, sha), rows, [chunks[r] for r in rowids],
+                    exact(np.array(numbers, dtype=np.int64)), links, issues)
+
+
+class SegmentWriter:
+    """Writes one segment into `folder`, file by file; `finish` completes it."""
+
+    def __init__(self, folder: Path, dimension: int, keyword_context: bool,
+                 exact_below: int = EXACT_BELOW):
+        folder.mkdir(parents=True)
+        self.folder = folder
+        self.dimension = dimension
+        self.keyword_context = keyword_context
+        self.exact_below = exact_below
+        self.contribution_count = 0
+        self.chunk_count = 0
+        self.files: list[SourceFile] = []
+        self._conn = sqlite3.connect(folder / DATABASE_FILE)
+        self._conn.executescript(_SCHEMA)
+        self._raw = open(folder / "vectors.f32", "wb")  # noqa: SIM115 - closed by finish
+
+    def holds(self, ids: Sequence[str]) -> set[str]:
+        """Which of these contribution ids the segment already has."""
+        return _ids_among(self._conn, ids)
+
+    def add(self, rows: FileRows) -> None:
+        """Append one file's contributions, chunks, vectors, links and issues."""
+        conn = self._conn
+        number = len(self.files) + 1
+        conn.execute("INSERT INTO files VALUES (?, ?, ?, ?)",
+                     (number, rows.file.corpus, rows.file.path, rows.file.sha256))
+        self.files.append(rows.file)
+        marks = ", ".join("?" * (len(CONTRIBUTION_COLUMNS) + 1))
+        conn.executemany(
+            f"INSERT INTO contributions ({', '.join(CONTRIBUTION_COLUMNS)}, file_number) "
+            f"VALUES ({marks})", [(*row, number) for row in rows.contributions])
+        first_rowid = self.contribution_count + 1
+        conn.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (
+            (self.chunk_count + j, rowid, *chunk)
+            for j, (rowid, chunk) in enumerate(
+                (first_rowid + i, chunk)
+                for i, own in enumerate(rows.chunks) for chunk in own)))
+        conn.executemany("INSERT INTO qa_links VALUES (?, ?, ?, ?)",
+                         [(*link, number) for link in rows.links])
+        conn.executemany("INSERT INTO issues VALUES (?, ?, ?, ?)",
+                         [(*issue, number) for issue in rows.issues])
+        self._raw.write(np.ascontiguousarray(rows.vectors, dtype=np.float32).tobytes())
+        self.contribution_count += len(rows.contributions)
+        self.chunk_count += rows.chunk_count
+
+    def finish(self) -> dict:
+        """Write the segment's speakers, vectors and keyword index; returns its summary."""
+        conn = self._conn
+        conn.executemany("INSERT INTO speakers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         _speaker_rows(conn))
+        conn.commit()
+        self._raw.close()
+        raw = self.folder / "vectors.f32"
+        matrix = np.lib.format.open_memmap(self.folder / EXACT_FILE, mode="w+", dtype=np.float32,
+                                           shape=(self.chunk_count, self.dimension))
+        matrix[:] = np.fromfile(raw, dtype=np.float32).reshape(self.chunk_count, self.dimension)
+        matrix.flush()
+        del matrix
+        raw.unlink()
+        write_search_index(self.folder, self.exact_below)
+        build_keyword_index(self._keyword_texts(), self.folder / KEYWORD_DIR)
+        conn.close()
+        return {"id": self.folder.name, "contributions": self.contribution_count,
+                "chunks": self.chunk_count}
+
+    def abandon(self) -> None:
+        self._raw.close()
+        self._conn.close()
+
+    def _keyword_texts(self) -> Iterator[str]:
+        """One BM25 text per contribution, in rowid order: with its context line when the
+        chunks are embedded with one."""
+        for title, name, office, party, text in self._conn.execute(
+                "SELECT debate_title, speaker_name, office, party, text FROM contributions "
+                "ORDER BY rowid"):
+            yield (f"{context_line_of(title, name, office, party)}\n{text}"
+                   if self.keyword_context else text)
+
+
+def contribution_ids_among(segment: Path, ids: Sequence[str]) -> set[str]:
+    """Which of these contribution ids segment `segment` holds."""
+    conn = sqlite3.connect(f"file:{segment / DATABASE_FILE}?mode=ro", uri=True)
+    try:
+        return _ids_among(conn, ids)
+    finally:
+        conn.close()
+
+
+def link_segment(source: Path, target: Path) -> None:
+    """Make `target` the same segment as `source` without copying: hard links to its files
+    (segments are never changed, so two builds may share them)."""
+    for path in source.rglob("*"):
+        to = target / path.relative_to(source)
+        if path.is_dir():
+            to.mkdir(parents=True, exist_ok=True)
+        else:
+            to.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, to)
+
+
+def _ids_among(conn: sqlite3.Connection, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    ids = list(ids)
+    for start in range(0, len(ids), 500):
+        batch = ids[start : start + 500]
+        marks = ", ".join("?" * len(batch))
+        found.update(r[0] for r in conn.execute(
+            f"SELECT id FROM contributions WHERE id IN ({marks})", batch))
+    return found
 
 
 def _debate_neighbours(
     contributions: Sequence[Contribution],
 ) -> dict[str, tuple[str | None, str | None]]:
     """Previous and next contribution ids within the same debate section."""
-    by_debate: dict[str, list[str]] = defaultdict(list)
+    by_debate: dict[str, list[str]] = {}
     for c in contributions:
-        by_debate[c.debate_id].append(c.id)
+        by_debate.setdefault(c.debate_id, []).append(c.id)
     result = {}
     for ids in by_debate.values():
         for i, cid in enumerate(ids):
@@ -154,23 +306,25 @@ def _debate_neighbours(
     return result
 
 
-def _speaker_rows(contributions: Sequence[Contribution]) -> list[tuple]:
-    """One row per person (or per printed name where the person is unknown)."""
-    groups: dict[str, list[Contribution]] = defaultdict(list)
-    for c in contributions:
-        if c.speaker.name is None:
-            continue
-        key = c.speaker.person_id or f"name:{c.speaker.name}"
-        groups[key].append(c)
-    rows = []
-    for key, items in groups.items():
-        latest = max(items, key=lambda c: c.date).speaker
-        printed = Counter(c.speaker.name for c in items)
-        name = latest.member_name or printed.most_common(1)[0][0]
-        rows.append((
-            key, latest.person_id, name, json.dumps(sorted(printed)), latest.party,
-            latest.constituency, latest.peerage,
-            json.dumps(sorted({c.house for c in items})), len(items),
-            json.dumps(dict(Counter(str(c.kind) for c in items))),
-        ))
-    return rows
+def _speaker_rows(conn: sqlite3.Connection) -> Iterable[tuple]:
+    """One row per person (or per printed name where the person is unknown), with the
+    latest date they spoke: the reader combines segments' rows by it."""
+    groups: dict[str, dict] = {}
+    for name, person, member, party, constituency, peerage, house, kind, date in conn.execute(
+            "SELECT speaker_name, person_id, member_name, party, constituency, peerage, house, "
+            "kind, date FROM contributions WHERE speaker_name IS NOT NULL ORDER BY rowid"):
+        key = person or f"name:{name}"
+        group = groups.setdefault(key, {"printed": Counter(), "houses": set(), "kinds": Counter(),
+                                        "count": 0, "latest": None})
+        group["printed"][name] += 1
+        group["houses"].add(house)
+        group["kinds"][kind] += 1
+        group["count"] += 1
+        if group["latest"] is None or date > group["latest"][0]:
+            group["latest"] = (date, person, member, party, constituency, peerage)
+    for key, g in groups.items():
+        date, person, member, party, constituency, peerage = g["latest"]
+        name = member or g["printed"].most_common(1)[0][0]
+        yield (key, person, name, json.dumps(sorted(g["printed"])), party, constituency,
+               peerage, json.dumps(sorted(g["houses"])), g["count"], json.dumps(dict(g["kinds"])),
+               date)

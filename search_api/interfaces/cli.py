@@ -73,14 +73,18 @@ def main(ctx: click.Context) -> None:
               help="Source format of plain PATHS, as manifests name it, e.g. ca-hansard-xml "
                    "[default: twfy-xml, or beir-jsonl for a folder with corpus.jsonl].")
 @click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
+@click.option("--add", is_flag=True,
+              help="Add (or replace) PATHS' files and keep the rest of the index, instead of "
+                   "making the index hold PATHS only.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print the build report as JSON (and no progress bars).")
 @click.pass_context
-def index(ctx, paths, out, model_path, context, plain_format, force, quiet, as_json):
-    """Build an index from corpus manifests (*.toml) or source files/folders.
+def index(ctx, paths, out, model_path, context, plain_format, force, add, quiet, as_json):
+    """Build or update an index from corpus manifests (*.toml) or source files/folders.
 
-    With no PATHS, indexes the default corpus. Unchanged inputs are not rebuilt, and no text
+    With no PATHS, indexes the default corpus. Only files new or changed since the last build
+    are parsed and embedded; files no longer given are removed (kept, with --add). No text
     embedded before on this machine (the vector cache under DEBATE_SEARCH_CACHE_DIR) is
     embedded again.
     """
@@ -96,7 +100,7 @@ def index(ctx, paths, out, model_path, context, plain_format, force, quiet, as_j
     embedder = SentenceTransformerEmbedder(model_path or settings.model_path)
     params = ChunkingParams() if context is None else ChunkingParams(context=context)
     report = build_index(inputs, out or settings.index_dir, embedder, params, force=force,
-                         progress=progress, cache_dir=settings.cache_dir)
+                         add=add, progress=progress, cache_dir=settings.cache_dir)
     click.echo(json.dumps(report.as_json(), indent=2) if as_json else report.summary())
 
 
