@@ -3,37 +3,43 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from indexer.build import BuildReport, build_index
 from indexer.embedding import SentenceTransformerEmbedder
 from indexer.sources import resolve_inputs
 from indexer.store.keyword import KEYWORD_DIR
 from indexer.store.layout import DATABASE_FILE, MANIFEST_FILE, read_manifest, resolve_build
-from indexer.store.vectors import VECTORS_FILE
+from indexer.store.vectors import EXACT_FILE, VECTORS_FILE
 
 
 def index_sizes(index_dir: Path) -> dict:
-    """Bytes on disk of the current build, and per chunk."""
+    """Bytes on disk of the current build (all its segments), and per chunk."""
     build = resolve_build(index_dir)
     counts = read_manifest(index_dir)["counts"]
     files = {p.relative_to(build).as_posix(): p.stat().st_size
              for p in build.rglob("*") if p.is_file()}
+
+    def total_of(named) -> int:  # over every segment
+        return sum(n for name, n in files.items() if named(PurePosixPath(name)))
+
     total = sum(files.values())
     chunks = counts["chunks"]
+    faiss_bytes = total_of(lambda p: p.name == VECTORS_FILE)
     return {
         "build": str(build),
         "contributions": counts["contributions"],
         "chunks": chunks,
+        "segments": len(read_manifest(index_dir)["segments"]),
         "files": files,
-        "faiss_bytes": files.get(VECTORS_FILE, 0),
-        "sqlite_bytes": files.get(DATABASE_FILE, 0),
-        "keyword_bytes": sum(n for name, n in files.items()
-                             if name.startswith(f"{KEYWORD_DIR}/")),
+        "faiss_bytes": faiss_bytes,
+        "exact_vectors_bytes": total_of(lambda p: p.name == EXACT_FILE),
+        "sqlite_bytes": total_of(lambda p: p.name == DATABASE_FILE),
+        "keyword_bytes": total_of(lambda p: KEYWORD_DIR in p.parts),
         "manifest_bytes": files.get(MANIFEST_FILE, 0),
         "total_bytes": total,
         "bytes_per_chunk": total / chunks if chunks else None,
-        "faiss_bytes_per_chunk": files.get(VECTORS_FILE, 0) / chunks if chunks else None,
+        "faiss_bytes_per_chunk": faiss_bytes / chunks if chunks else None,
     }
 
 
@@ -48,6 +54,7 @@ def _report(report: BuildReport, wall: float) -> dict:
         "chunks": report.chunks,
         "embedded": report.embedded,
         "reused": report.reused,
+        "files": report.files,
         "issues": len(report.issues),
         "seconds": {**report.seconds, "wall": wall},
     }

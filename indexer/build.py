@@ -17,7 +17,7 @@ from indexer.chunking import Chunk, ChunkingParams, chunk_contribution
 from indexer.contribution import Contribution, ParseIssue
 from indexer.corpus import CorpusInput, sha256_file
 from indexer.embedding import Embedder
-from indexer.errors import IndexFormatError, IndexNotFound
+from indexer.errors import IndexFormatError, IndexNotFound, UpdateError
 from indexer.sources import members_files, parser_version, source_format
 from indexer.store.layout import (
     FORMAT_VERSION,
@@ -159,6 +159,8 @@ def build_index(
             return report
         settings = build_settings(embedder, params, exact_below)
         previous = None if force else previous_build(index_dir, settings)
+        if add and previous is None:
+            _check_nothing_to_lose(index_dir, force)
         corpora = _corpora(inputs, fingerprint, previous if add else None)
         plan = plan_update(previous, wanted_files(inputs, corpora, previous if add else None))
         if previous and plan.unchanged():
@@ -178,6 +180,19 @@ def build_index(
     report.issues = [str(i) for corpus in inputs for i in corpus.issues] + report.issues
     report.seconds["total"] = time.perf_counter() - started
     return report
+
+
+def _check_nothing_to_lose(index_dir: Path, force: bool) -> None:
+    """An `add` keeps what the index holds: it cannot start over (`force`, or settings other
+    than the index's) without losing the files it is not given."""
+    try:
+        read_manifest(index_dir)
+    except (IndexNotFound, IndexFormatError):
+        return  # nothing there (or unreadable): an add is a first build
+    why = ("--force rebuilds from the inputs alone" if force else
+           "the index was built with another model, chunking or format version")
+    raise UpdateError(f"cannot add to the index at {index_dir}: {why}; rebuild it from all "
+                      "its sources without --add")
 
 
 class _BuildWriter:

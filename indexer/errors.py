@@ -19,3 +19,7 @@ class IndexFormatError(DebateSearchError):
 
 class EmbedderError(DebateSearchError):
     """The embedding model cannot be loaded or does not fit the index."""
+
+
+class UpdateError(DebateSearchError):
+    """An update an index cannot take as asked (it would lose what it holds)."""

@@ -259,7 +259,7 @@ def test_snippet_from_a_later_chunk(small_index):
              if hit.contribution.id == contribution_id]
     # The snippet comes from the chunk nearest the query (each chunk is embedded with its
     # context line, so that need not be the one holding the sentence), and lies inside it.
-    vectors = small_index.store.vectors.exact.rows([c.id for c in chunks])
+    vectors = small_index.store.chunk_vectors([c.id for c in chunks])
     nearest = int(np.argmax(vectors @ small_index.embedder.embed([sentence])[0]))
     assert hit.snippet.chunk == nearest
     chunk_start, chunk_end = chunks[nearest].start, chunks[nearest].end

@@ -5,6 +5,7 @@ files."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -221,8 +222,16 @@ def test_an_update_killed_mid_build_leaves_the_last_index_serving(uk_data, tree,
 
     after = IndexReader(out)
     assert after.build == build and after.counts() == counts
-    # The next update cleans up what the killed one left, and works.
-    shutil.copy(uk_data / WMS_28, tree / "wms")
-    report = _build(tree, out, embedder, tmp_path / "cache")
-    assert report.files["parsed"] == 1
+    # Run again to the end, the same update embeds only the new files' texts (none that the
+    # killed one paid for), keeps what the index held, and cleans up what the killed one left.
+    done = subprocess.run(
+        [str(cli), "index", "--add", "--json", "--out", str(out), str(uk_data / "lords")],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1",
+             "DEBATE_SEARCH_CACHE_DIR": str(tmp_path / "killed-cache")})
+    report = json.loads(done.stdout)
+    assert report["files"]["parsed"] == len(list((uk_data / "lords").glob("*.xml")))
+    assert report["files"]["kept"] + report["files"]["copied"] == 1  # the statements' file
+    assert report["embedded"] <= report["chunks"] - counts.chunks  # nothing twice
+    assert IndexReader(out).contribution_count == report["contributions"] > counts.contributions
     assert not list((out / "builds").glob(".tmp-*"))

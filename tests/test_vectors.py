@@ -48,7 +48,7 @@ def test_the_approximate_index_is_what_the_manifest_says(approximate_index):
     manifest = json.loads((resolve_build(approximate_index.store.build) / MANIFEST_FILE)
                           .read_text())
     assert manifest["vectors"] == {"exact_below": 0, "search": "approximate"}
-    assert approximate_index.store.vectors.approximate
+    assert all(segment.vectors.approximate for segment in approximate_index.store.segments)
 
 
 def test_approximate_agrees_with_exact(small_index, approximate_index, queries):
@@ -75,5 +75,6 @@ def test_a_narrow_filter_is_searched_exactly(small_index, approximate_index):
 def test_exact_rows_are_the_stored_vectors(small_index):
     store = small_index.store
     ids = np.array([5, 3, 4, 0, 9, 10])  # out of order, with runs
-    flat = store.vectors.index
-    assert np.array_equal(store.vectors.exact.rows(ids), flat.reconstruct_batch(ids))
+    [segment] = store.segments  # a small index is one segment, its chunks numbered from 0
+    flat = segment.vectors.index
+    assert np.array_equal(store.chunk_vectors(ids), flat.reconstruct_batch(ids))

@@ -2,9 +2,9 @@
 `IndexReader`. The one place that knows how a build is stored (SQLite, FAISS, bm25s files):
 swapping a storage touches this package only.
 
-    layout.py    where a build lives, atomic publication, the build lock
-    writer.py    writing a build (schema, rows, vectors, keyword index, manifest)
-    reader.py    IndexReader: typed reads of a published build
+    layout.py    where a build and its segments live, atomic publication, the build lock
+    writer.py    writing a segment (schema, rows, vectors, keyword index), streamed
+    reader.py    IndexReader: typed reads of a published build, across its segments
     records.py   the types reads return
     vectors.py   the FAISS vector index
     keyword.py   the BM25 keyword index

@@ -1,7 +1,8 @@
-"""Keyword retrieval: a BM25 index (bm25s, Snowball-stemmed, English stop words) per build.
+"""Keyword retrieval: a BM25 index (bm25s, Snowball-stemmed, English stop words) per segment.
 
-One BM25 document per contribution, in the order of the `contributions` table (document i is
-the contribution with rowid i + 1), so filters translate into a weight mask.
+One BM25 document per contribution, in the order of the segment's `contributions` table
+(document i is the contribution with rowid i + 1), so filters translate into a weight mask.
+Each segment scores with its own term statistics; a small index is one segment.
 """
 
 from __future__ import annotations
