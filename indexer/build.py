@@ -187,10 +187,13 @@ def _check_nothing_to_lose(index_dir: Path, force: bool) -> None:
     than the index's) without losing the files it is not given."""
     try:
         read_manifest(index_dir)
-    except (IndexNotFound, IndexFormatError):
-        return  # nothing there (or unreadable): an add is a first build
-    why = ("--force rebuilds from the inputs alone" if force else
-           "the index was built with another model, chunking or format version")
+    except IndexNotFound:
+        return  # nothing there: an add is a first build
+    except IndexFormatError as exc:
+        why = str(exc)
+    else:
+        why = ("--force rebuilds from the inputs alone" if force else
+               "the index was built with another model, chunking or vector settings")
     raise UpdateError(f"cannot add to the index at {index_dir}: {why}; rebuild it from all "
                       "its sources without --add")
 

@@ -54,16 +54,13 @@ class KeywordIndex:
         self.retriever = bm25s.BM25.load(str(folder)) if folder.is_dir() else None
         self.size = int(self.retriever.scores["num_docs"]) if self.retriever else 0
 
-    def search(
-        self, query: str, n: int, allowed: np.ndarray | None = None
-    ) -> list[tuple[int, float]]:
-        """Up to `n` (document index, score) pairs with a positive score, best first.
-
-        `allowed`, if given, is a 0/1 float mask over documents.
-        """
-        tokens = tokenize([query])[0]
+    def search(self, tokens: list[str], n: int, allowed: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Document indexes and scores of up to `n` documents with a positive score for the
+        query `tokens` (tokenize's), best first. `allowed`, if given, is a 0/1 float mask over
+        documents."""
         if not tokens or self.retriever is None:
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         # All documents' scores at once (sparse postings of the query's words), then the
         # best: cheaper than bm25s's retrieve, which schedules even one query on a pool.
         scores = self.retriever.get_scores(tokens)
@@ -71,6 +68,6 @@ class KeywordIndex:
             scores = scores * allowed
         n = min(n, self.size)
         top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-        best = sorted(((float(scores[d]), int(d)) for d in top if scores[d] > 0),
-                      key=lambda item: (-item[0], item[1]))
-        return [(doc, score) for score, doc in best]
+        top = top[scores[top] > 0]
+        top = top[np.lexsort((top, -scores[top]))]
+        return top, scores[top]

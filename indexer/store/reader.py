@@ -22,7 +22,7 @@ import numpy as np
 from indexer.contribution import Speaker
 from indexer.errors import IndexNotFound
 from indexer.store.facets import COLUMNS, Facets
-from indexer.store.keyword import KEYWORD_DIR, KeywordIndex
+from indexer.store.keyword import KEYWORD_DIR, KeywordIndex, tokenize
 from indexer.store.layout import (
     DATABASE_FILE,
     MANIFEST_FILE,
@@ -43,6 +43,7 @@ from indexer.store.records import (
 from indexer.store.vectors import (
     EXACT_FILE,
     NPROBE,
+    RESCORED,
     VECTORS_FILE,
     ExactVectors,
     VectorIndex,
@@ -252,32 +253,55 @@ class IndexReader:
 
     def _nearest_chunks(self, vector: np.ndarray, n: int, among: np.ndarray | None,
                         nprobe: int) -> list[tuple[int, float]]:
-        """(chunk number, similarity) of the `n` nearest chunks of all segments."""
-        found = []
-        for segment in self.segments:
+        """(chunk number, similarity) of the `n` nearest chunks of all segments: the best
+        candidates of every segment, of which those scored approximately are re-scored
+        exactly, RESCORED per result wanted."""
+        chunks, scores, exact, owners = [], [], [], []
+        for i, segment in enumerate(self.segments):
             end = segment.first_chunk + segment.vectors.count
             mine = None if among is None else among[segment.first_chunk : end]
             if mine is not None and not mine.any():
                 continue
-            found += [(chunk + segment.first_chunk, score) for chunk, score
-                      in segment.vectors.nearest(vector, n, mine, nprobe)]
-        return sorted(found, key=lambda hit: (-hit[1], hit[0]))[:n]
+            found, similarity, is_exact = segment.vectors.candidates(vector, n * RESCORED,
+                                                                     mine, nprobe)
+            chunks.append(found + segment.first_chunk)
+            scores.append(similarity)
+            exact.append(np.full(len(found), is_exact))
+            owners.append(np.full(len(found), i))
+        if not chunks:
+            return []
+        chunks, scores = np.concatenate(chunks), np.concatenate(scores)
+        exact, owners = np.concatenate(exact), np.concatenate(owners)
+        pool = np.lexsort((chunks, -scores))[: n * RESCORED]
+        chunks, scores, exact, owners = chunks[pool], scores[pool], exact[pool], owners[pool]
+        for i in np.unique(owners[~exact]):
+            segment, rows = self.segments[i], np.flatnonzero((owners == i) & ~exact)
+            local = chunks[rows] - segment.first_chunk
+            scores[rows] = segment.vectors.exact.rows(local) @ np.asarray(vector).reshape(-1)
+        best = np.lexsort((chunks, -scores))[:n]
+        return list(zip(chunks[best].tolist(), scores[best].tolist(), strict=True))
 
     def keyword_matches(self, query: str, n: int, among: np.ndarray | None = None
                         ) -> list[tuple[int, float]]:
         """(contribution number, BM25 score) of up to `n` contributions matching `query`'s
         words, best first; only those `among` selects if given. Scores use each segment's
         own term statistics (as Elasticsearch's shards do by default)."""
-        found = []
+        tokens = tokenize([query])[0]
+        numbers, scores = [], []
         for segment in self.segments:
             # BM25 documents are a segment's contributions in rowid order: the selection is
             # a weight mask.
             first = segment.first_contribution - 1
             mask = (None if among is None else
                     among[first : first + segment.keyword.size].astype(np.float32))
-            found += [(doc + segment.first_contribution, score)
-                      for doc, score in segment.keyword.search(query, n, mask)]
-        return sorted(found, key=lambda hit: (-hit[1], hit[0]))[:n]
+            docs, found = segment.keyword.search(tokens, n, mask)
+            numbers.append(docs + segment.first_contribution)
+            scores.append(found)
+        if not numbers:
+            return []
+        numbers, scores = np.concatenate(numbers), np.concatenate(scores)
+        best = np.lexsort((numbers, -scores))[:n]
+        return list(zip(numbers[best].tolist(), scores[best].tolist(), strict=True))
 
     # Speakers, links, counts -----------------------------------------------------------
 

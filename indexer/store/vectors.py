@@ -24,8 +24,9 @@ VECTORS_FILE = "vectors.faiss"
 EXACT_FILE = "vectors.npy"
 EXACT_BELOW = 50_000  # chunks; an exact search of 50k vectors takes ~10 ms on one core
 NPROBE = 32  # inverted lists an approximate search visits (of about 4 * sqrt(chunks))
-# Candidates re-scored exactly per result wanted. At 1M chunks 1, 2 and 4 all give recall@10
-# 0.993 against exact search (bench/scale.py's recall_at_10); 2 leaves a margin.
+# Approximate candidates re-scored exactly per result wanted (over all segments). At 1M chunks
+# 1, 2 and 4 all give recall@10 0.993 against exact search (bench/scale.py's recall_at_10); 2
+# leaves a margin.
 RESCORED = 2
 EXACT_SELECTION = 20_000  # a filter selecting at most this many chunks is searched exactly
 
@@ -63,10 +64,11 @@ class VectorIndex:
     def count(self) -> int:
         return int(self.index.ntotal)
 
-    def nearest(self, vector: np.ndarray, n: int, among: np.ndarray | None = None,
-                nprobe: int = NPROBE) -> list[tuple[int, float]]:
-        """(chunk number, cosine similarity) of the `n` nearest chunks, best first; only the
-        chunks `among` selects (one bool per chunk) if given."""
+    def candidates(self, vector: np.ndarray, n: int, among: np.ndarray | None = None,
+                   nprobe: int = NPROBE) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Chunk numbers and similarities of up to `n` chunks nearest `vector`, best first,
+        only of the chunks `among` selects (one bool per chunk) if given; and whether the
+        similarities are exact (else the approximate index's, to be re-scored: `exactly`)."""
         vector = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
         faiss.omp_set_num_threads(1)  # per thread; parallelism only hurts single queries
         bits = None if among is None else np.packbits(among, bitorder="little")
@@ -76,27 +78,25 @@ class VectorIndex:
                                                                      faiss.swig_ptr(bits))
         if not self.approximate:
             params = None if selector is None else faiss.SearchParameters(sel=selector)
-            return _hits(*self.index.search(vector, n, params=params))
+            return *_hits(*self.index.search(vector, n, params=params)), True
         if among is not None and among.sum() <= EXACT_SELECTION:
-            return self._exactly(vector, n, np.flatnonzero(among))
+            return *self.exactly(vector[0], n, np.flatnonzero(among)), True
         lists = faiss.extract_index_ivf(self.index).nlist
-        wanted = n * RESCORED
         while True:  # widen until the lists hold enough candidates (a filter thins them out)
             params = faiss.SearchParametersIVF(nprobe=min(nprobe, lists))
             if selector is not None:
                 params.sel = selector
-            candidates = _hits(*self.index.search(vector, wanted, params=params))
-            if len(candidates) >= wanted or nprobe >= lists:
-                return self._exactly(vector, n, np.array([c for c, _ in candidates]))
+            chunks, scores = _hits(*self.index.search(vector, n, params=params))
+            if len(chunks) >= n or nprobe >= lists:
+                return chunks, scores, False
             nprobe *= 4
 
-    def _exactly(self, vector: np.ndarray, n: int, chunks: np.ndarray) -> list[tuple[int, float]]:
-        """The `n` best of `chunks` by their exact vectors."""
-        if not len(chunks):
-            return []
-        scores = self.exact.rows(chunks) @ vector[0]
+    def exactly(self, vector: np.ndarray, n: int, chunks: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """The `n` best of `chunks` by their exact vectors: chunk numbers, similarities."""
+        scores = self.exact.rows(chunks) @ np.asarray(vector, dtype=np.float32).reshape(-1)
         best = np.argsort(-scores, kind="stable")[:n]
-        return [(int(chunks[i]), float(scores[i])) for i in best]
+        return np.asarray(chunks)[best], scores[best]
 
 
 class ExactVectors:
@@ -136,5 +136,7 @@ class ExactVectors:
         return np.load(self.path)
 
 
-def _hits(scores: np.ndarray, ids: np.ndarray) -> list[tuple[int, float]]:
-    return [(int(i), float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
+def _hits(scores: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A FAISS search's chunk numbers and similarities, without its padding (-1)."""
+    found = ids[0] >= 0
+    return ids[0][found], scores[0][found]
