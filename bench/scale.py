@@ -9,14 +9,17 @@ contribution keeps its text, speaker and attribution, gets the id "<id>~k" (its 
 "<debate id>~k"), and is dated k weeks after the original, so dates spread over the years
 like an archive's; each of its chunks keeps the chunk's span, and its vector is the real
 chunk vector plus Gaussian noise (sigma 0.02 a dimension: cosine about 0.93 to the original),
-normalised. The copies are written with the store's own writer (index.write_index), so the
-index is what a real build of that size would be, minus the embedding.
+normalised. Each copy is one synthetic source file, streamed into segments by the store's own
+SegmentWriter as a build streams files, so the index is what a real build of that size would
+be, minus the embedding.
 
 Reported per size (scale.json, `--out`): build seconds (generation and writing, no
 embedding) and peak build RSS (the build runs in a child process), disk bytes per chunk,
 recall@10 of dense search against exact search, in-process and HTTP /search latency for
 hybrid, dense, keyword and two filters (about 30% and about 0.1% of the contributions), and
-the server's peak RSS. The largest index is left at OUT/index.
+the server's peak RSS; for the largest size, the time to add a real sitting day
+(`debate-search index --add`, embedded for real with an empty vector cache). The largest
+index is left at OUT/index.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
         SEGMENTS_DIR,
         build_lock,
         publish,
+        read_manifest,
     )
     from indexer.store.reader import IndexReader
     from indexer.store.records import SearchFilters
@@ -124,7 +128,7 @@ def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     with build_lock(out):
         publish(out, write)
-    counts = IndexReader(out).manifest["counts"]
+    counts = read_manifest(out)["counts"]  # (opening the index would measure a server)
     return {**counts, "build_seconds": time.perf_counter() - started,
             "build_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 

@@ -20,6 +20,8 @@ import pytest
 
 from indexer import updates
 from indexer.build import build_index
+from indexer.chunking import ChunkingParams
+from indexer.errors import UpdateError
 from indexer.sources import resolve_inputs
 from indexer.store import layout
 from indexer.store.reader import IndexReader
@@ -135,6 +137,11 @@ def test_add_replace_and_remove_equal_a_build_from_scratch(uk_data, tree, tmp_pa
 
     # Unchanged: nothing to do.
     assert _build(tree, out, embedder, cache).up_to_date
+    # An add cannot start over: it would lose the files it is not given.
+    with pytest.raises(UpdateError, match="without --add"):
+        _build(tree, out, embedder, cache, add=True, params=ChunkingParams(context=False))
+    with pytest.raises(UpdateError, match="--force"):
+        _build(tree, out, embedder, cache, add=True, force=True)
 
 
 @pytest.mark.slow

@@ -256,20 +256,26 @@ class IndexReader:
         """(chunk number, similarity) of the `n` nearest chunks of all segments: the best
         candidates of every segment, of which those scored approximately are re-scored
         exactly, RESCORED per result wanted."""
+        wanted = n * RESCORED
+        searched = {}  # segment -> what it found
+        for widen in (False, True):  # widen only if the segments together found too few
+            for i, segment in enumerate(self.segments):
+                end = segment.first_chunk + segment.vectors.count
+                mine = None if among is None else among[segment.first_chunk : end]
+                if (mine is not None and not mine.any()) or (
+                        widen and len(searched[i][0]) >= wanted):
+                    continue
+                searched[i] = segment.vectors.candidates(vector, wanted, mine, nprobe, widen)
+            if sum(len(found) for found, _, _ in searched.values()) >= wanted:
+                break
+        if not searched:
+            return []
         chunks, scores, exact, owners = [], [], [], []
-        for i, segment in enumerate(self.segments):
-            end = segment.first_chunk + segment.vectors.count
-            mine = None if among is None else among[segment.first_chunk : end]
-            if mine is not None and not mine.any():
-                continue
-            found, similarity, is_exact = segment.vectors.candidates(vector, n * RESCORED,
-                                                                     mine, nprobe)
-            chunks.append(found + segment.first_chunk)
+        for i, (found, similarity, is_exact) in searched.items():
+            chunks.append(found + self.segments[i].first_chunk)
             scores.append(similarity)
             exact.append(np.full(len(found), is_exact))
             owners.append(np.full(len(found), i))
-        if not chunks:
-            return []
         chunks, scores = np.concatenate(chunks), np.concatenate(scores)
         exact, owners = np.concatenate(exact), np.concatenate(owners)
         pool = np.lexsort((chunks, -scores))[: n * RESCORED]

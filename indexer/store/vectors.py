@@ -7,8 +7,10 @@
 
 An approximate search reads only the exact rows it re-scores, with positioned reads, so a
 server's memory holds the quantized index (a quarter of the vectors' size), not the vectors.
-A filter that selects few chunks is searched exactly among them: an approximate index would
-find few of them in the lists it probes.
+A filter that selects few chunks is searched exactly among them; one that selects more, but
+of which the lists a search probes would hold too few, is searched in every list (by the
+quantized codes in memory, only its chunks compared), then re-scored: either way it returns
+its best matches, however selective.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ NPROBE = 32  # inverted lists an approximate search visits (of about 4 * sqrt(ch
 # 1, 2 and 4 all give recall@10 0.993 against exact search (bench/scale.py's recall_at_10); 2
 # leaves a margin.
 RESCORED = 2
-EXACT_SELECTION = 20_000  # a filter selecting at most this many chunks is searched exactly
+# A filter selecting at most this many chunks is searched exactly (their vectors read from
+# disk); one of which the probed lists would hold too few is searched in every list.
+EXACT_SELECTION = 2_000
 
 
 def write_search_index(build: Path, exact_below: int = EXACT_BELOW) -> None:
@@ -65,10 +69,13 @@ class VectorIndex:
         return int(self.index.ntotal)
 
     def candidates(self, vector: np.ndarray, n: int, among: np.ndarray | None = None,
-                   nprobe: int = NPROBE) -> tuple[np.ndarray, np.ndarray, bool]:
+                   nprobe: int = NPROBE, widen: bool = True
+                   ) -> tuple[np.ndarray, np.ndarray, bool]:
         """Chunk numbers and similarities of up to `n` chunks nearest `vector`, best first,
         only of the chunks `among` selects (one bool per chunk) if given; and whether the
-        similarities are exact (else the approximate index's, to be re-scored: `exactly`)."""
+        similarities are exact (else the approximate index's, to be re-scored: `exactly`).
+        With `widen`, an approximate search visits more lists until it finds `n` (a filter
+        thins them out); without, it returns what `nprobe` lists hold."""
         vector = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
         faiss.omp_set_num_threads(1)  # per thread; parallelism only hurts single queries
         bits = None if among is None else np.packbits(among, bitorder="little")
@@ -79,15 +86,18 @@ class VectorIndex:
         if not self.approximate:
             params = None if selector is None else faiss.SearchParameters(sel=selector)
             return *_hits(*self.index.search(vector, n, params=params)), True
-        if among is not None and among.sum() <= EXACT_SELECTION:
+        selected = self.count if among is None else int(among.sum())
+        if selected <= EXACT_SELECTION:
             return *self.exactly(vector[0], n, np.flatnonzero(among)), True
         lists = faiss.extract_index_ivf(self.index).nlist
+        if selected * min(nprobe, lists) / lists < n:  # the lists would hold too few of them
+            nprobe = lists
         while True:  # widen until the lists hold enough candidates (a filter thins them out)
             params = faiss.SearchParametersIVF(nprobe=min(nprobe, lists))
             if selector is not None:
                 params.sel = selector
             chunks, scores = _hits(*self.index.search(vector, n, params=params))
-            if len(chunks) >= n or nprobe >= lists:
+            if len(chunks) >= n or nprobe >= lists or not widen:
                 return chunks, scores, False
             nprobe *= 4
 
