@@ -37,19 +37,18 @@ EXACT_SELECTION = 2_000
 
 def write_search_index(build: Path, exact_below: int = EXACT_BELOW) -> None:
     """The search index of the vectors in `build`'s vectors.npy (one L2-normalised row per
-    chunk), added in batches from the file: memory holds the index, not the vectors."""
-    matrix = np.load(build / EXACT_FILE, mmap_mode="r")
-    count, dimension = matrix.shape
+    chunk), read from the file in batches: memory holds the index, not the vectors."""
+    vectors = ExactVectors(build / EXACT_FILE)
+    count, dimension = vectors.count, vectors.dimension
     if count < max(exact_below, 1):
         index = faiss.IndexFlatIP(dimension)
     else:
         lists = max(1, min(int(4 * math.sqrt(count)), count // 39))  # faiss: >= 39 a list
         index = faiss.index_factory(dimension, f"IVF{lists},SQ8", faiss.METRIC_INNER_PRODUCT)
         sample = np.random.default_rng(0).permutation(count)[: min(count, 64 * lists)]
-        index.train(np.ascontiguousarray(matrix[np.sort(sample)]))
+        index.train(vectors.rows(np.sort(sample)))
     for start in range(0, count, _ADD_BATCH):
-        index.add(np.ascontiguousarray(matrix[start : start + _ADD_BATCH]))
-    del matrix
+        index.add(vectors.rows(np.arange(start, min(start + _ADD_BATCH, count))))
     faiss.write_index(index, str(build / VECTORS_FILE))
 
 

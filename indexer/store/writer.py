@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -234,11 +235,12 @@ class SegmentWriter:
         conn.commit()
         self._raw.close()
         raw = self.folder / "vectors.f32"
-        matrix = np.lib.format.open_memmap(self.folder / EXACT_FILE, mode="w+", dtype=np.float32,
-                                           shape=(self.chunk_count, self.dimension))
-        matrix[:] = np.fromfile(raw, dtype=np.float32).reshape(self.chunk_count, self.dimension)
-        matrix.flush()
-        del matrix
+        with open(self.folder / EXACT_FILE, "wb") as out, open(raw, "rb") as vectors:
+            # The .npy header, then the raw rows as they are, copied a block at a time.
+            np.lib.format.write_array_header_1_0(out, {
+                "descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+                "fortran_order": False, "shape": (self.chunk_count, self.dimension)})
+            shutil.copyfileobj(vectors, out, 16 * 2**20)
         raw.unlink()
         write_search_index(self.folder, self.exact_below)
         build_keyword_index(self._keyword_texts(), self.folder / KEYWORD_DIR)
