@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
 import sqlite3
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import faiss
 import numpy as np
 import pytest
+from killing import kill_while_embedding
 
 from indexer.build import build_index
 from indexer.chunking import ChunkingParams
@@ -163,23 +158,8 @@ def test_a_killed_build_leaves_the_previous_index_intact(small_index_dir, uk_dat
     out = tmp_path / "index"
     shutil.copytree(small_index_dir, out, symlinks=True)
     before = SearchIndex(out, embedder=embedder).search("police use of Tasers", k=5)
-    cli = Path(sys.executable).with_name("debate-search")
-    process = subprocess.Popen(
-        [str(cli), "index", "--force", "--out", str(out), str(uk_data / "lords")],
-        stderr=subprocess.PIPE, text=True,
-        # An empty vector cache of its own: the build has to embed, and is killed doing so.
-        env={**os.environ, "HF_HUB_OFFLINE": "1",
-             "DEBATE_SEARCH_CACHE_DIR": str(tmp_path / "cache")},
-    )
-    seen = ""
-    deadline = time.monotonic() + 240
-    while "Embedding:" not in seen and time.monotonic() < deadline:
-        seen += process.stderr.read(1) or ""
-        if process.poll() is not None:
-            break
-    assert "Embedding:" in seen, f"the build never reached embedding: {seen[-500:]}"
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    kill_while_embedding(["--force", "--out", str(out), str(uk_data / "lords")],
+                         tmp_path / "cache")
 
     after = SearchIndex(out, embedder=embedder).search("police use of Tasers", k=5)
     assert [h.contribution.id for h in after.hits] == [h.contribution.id for h in before.hits]

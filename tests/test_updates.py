@@ -9,14 +9,12 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from killing import CLI, kill_while_embedding
 
 from indexer import updates
 from indexer.build import build_index
@@ -210,29 +208,15 @@ def test_an_update_killed_mid_build_leaves_the_last_index_serving(uk_data, tree,
     _build(tree, out, embedder, tmp_path / "cache")
     before = IndexReader(out)
     counts, build = before.counts(), before.build
-    cli = Path(sys.executable).with_name("debate-search")
-    process = subprocess.Popen(
-        [str(cli), "index", "--add", "--out", str(out), str(uk_data / "lords")],
-        stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "HF_HUB_OFFLINE": "1",
-             "DEBATE_SEARCH_CACHE_DIR": str(tmp_path / "killed-cache")},
-    )
-    seen = ""
-    deadline = time.monotonic() + 240
-    while "Embedding:" not in seen and time.monotonic() < deadline:
-        seen += process.stderr.read(1) or ""
-        if process.poll() is not None:
-            break
-    assert "Embedding:" in seen, f"the update never reached embedding: {seen[-500:]}"
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    kill_while_embedding(["--add", "--out", str(out), str(uk_data / "lords")],
+                         tmp_path / "killed-cache")
 
     after = IndexReader(out)
     assert after.build == build and after.counts() == counts
     # Run again to the end, the same update embeds only the new files' texts (none that the
     # killed one paid for), keeps what the index held, and cleans up what the killed one left.
     done = subprocess.run(
-        [str(cli), "index", "--add", "--json", "--out", str(out), str(uk_data / "lords")],
+        [str(CLI), "index", "--add", "--json", "--out", str(out), str(uk_data / "lords")],
         capture_output=True, text=True, check=True,
         env={**os.environ, "HF_HUB_OFFLINE": "1",
              "DEBATE_SEARCH_CACHE_DIR": str(tmp_path / "killed-cache")})
