@@ -18,7 +18,7 @@ from indexer.contribution import Contribution, ParseIssue
 from indexer.corpus import CorpusInput, sha256_file
 from indexer.embedding import Embedder
 from indexer.errors import IndexFormatError, IndexNotFound, UpdateError
-from indexer.sources import members_files, parser_version, source_format
+from indexer.sources import CorpusParser, members_files, parser_version
 from indexer.store.layout import (
     FORMAT_VERSION,
     MANIFEST_FILE,
@@ -208,7 +208,7 @@ class _BuildWriter:
         self.plan, self.embedder, self.params = plan, embedder, params
         self.exact_below, self.index_dir, self.cache_dir = exact_below, index_dir, cache_dir
         self.report, self.progress = report, progress
-        self.lookups: dict[str, object] = {}
+        self.parsers: dict[str, CorpusParser] = {}  # by corpus, made when first needed
 
     def write(self, folder: Path) -> list[dict]:
         """Write the build's segments under `folder`; returns their summaries, in order."""
@@ -265,11 +265,9 @@ class _BuildWriter:
                                             + time.perf_counter() - t)
             return _Pending(rows=rows)
         corpus = unit.corpus
-        if corpus.name not in self.lookups:
-            self.lookups[corpus.name] = source_format(corpus.format).load_lookups(
-                corpus.root, corpus.manifest.members if corpus.manifest else None)
-        found, issues = source_format(corpus.format).parse_file(
-            unit.path, self.lookups[corpus.name], corpus.name, corpus.root)
+        if corpus.name not in self.parsers:
+            self.parsers[corpus.name] = CorpusParser(corpus)
+        found, issues = self.parsers[corpus.name].parse(unit.path)
         taken = self._taken([c.id for c in found], window)
         contributions, seen = [], set()
         for c in found:

@@ -10,7 +10,6 @@ Every chunk's text is an exact slice of its contribution's text.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from indexer.contribution import Contribution
@@ -66,14 +65,6 @@ def chunk_contribution(
     """Chunks of one contribution, with its context line when `params.context`."""
     prefix = context_line(contribution) if params.context else ""
     return chunk_text(contribution.id, contribution.text, embedder, params, prefix=prefix)
-
-
-def chunk_contributions(
-    contributions: Iterable[Contribution], embedder: Embedder, params: ChunkingParams
-) -> Iterator[Chunk]:
-    """All chunks of all `contributions`, in order."""
-    for contribution in contributions:
-        yield from chunk_contribution(contribution, embedder, params)
 
 
 def chunk_text(

@@ -70,17 +70,30 @@ def members_files(corpus: CorpusInput) -> list[Path]:
     return source_format(corpus.format).lookup_files(corpus.root, _members(corpus))
 
 
+class CorpusParser:
+    """A corpus's format with its lookups (members, parties) loaded once: parses its files
+    one at a time."""
+
+    def __init__(self, corpus: CorpusInput):
+        self.corpus = corpus
+        self.module = source_format(corpus.format)
+        self.lookups = self.module.load_lookups(corpus.root, _members(corpus))
+
+    def parse(self, path: Path) -> tuple[list[Contribution], list[ParseIssue]]:
+        """The contributions of one file, and what could not be imported (never raises)."""
+        return self.module.parse_file(path, self.lookups, self.corpus.name, self.corpus.root)
+
+
 def import_corpus(
     corpus: CorpusInput, *, progress: bool = True
 ) -> tuple[list[Contribution], list[ParseIssue]]:
     """Every contribution of a corpus, and what could not be imported."""
-    module = source_format(corpus.format)
-    lookups = module.load_lookups(corpus.root, _members(corpus))
+    parser = CorpusParser(corpus)
     contributions: list[Contribution] = []
     issues: list[ParseIssue] = []
     for path in tqdm(corpus.files, desc=f"Importing {corpus.name}", unit="file",
                      disable=not progress):
-        found, problems = module.parse_file(path, lookups, corpus.name, corpus.root)
+        found, problems = parser.parse(path)
         contributions.extend(found)
         issues.extend(problems)
     return contributions, issues
