@@ -104,13 +104,13 @@ def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
         segments, writer = [], None
         for rows in copies():
             if writer and writer.chunk_count + rows.chunk_count > SEGMENT_CHUNKS:
-                segments.append(_finish(writer, exact_below))
+                segments.append(writer.finish())
                 writer = None
             writer = writer or SegmentWriter(folder / SEGMENTS_DIR / new_segment_id(),
                                              exact.shape[1],
                                              reader.manifest["chunking"]["context"], exact_below)
             writer.add(rows)
-        segments.append(_finish(writer, exact_below))
+        segments.append(writer.finish())
         manifest = {k: v for k, v in reader.manifest.items() if k not in ("build_id",)}
         manifest.update({
             "format_version": FORMAT_VERSION, "build_id": build_id, "segments": segments,
@@ -134,12 +134,6 @@ def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
 
 
 SYNTHETIC = "scale-synthetic"  # the corpus the synthetic copies' files belong to
-
-
-def _finish(writer, exact_below: int) -> dict:
-    summary = writer.finish()
-    summary["search"] = "exact" if summary["chunks"] < max(exact_below, 1) else "approximate"
-    return summary
 
 
 def _copy(record, copy: int, Contribution, Kind):

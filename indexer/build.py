@@ -325,11 +325,8 @@ class _BuildWriter:
 
     def _finish_segment(self) -> None:
         t = time.perf_counter()
-        summary = self.segment.finish()
+        self.done.append(self.segment.finish())
         self._add_seconds("write", t)
-        summary["search"] = ("exact" if summary["chunks"] < max(self.exact_below, 1)
-                             else "approximate")
-        self.done.append(summary)
         self.segment = None
 
     def _vectors(self, texts: dict[str, str]) -> dict[str, np.ndarray]:

@@ -245,8 +245,9 @@ class SegmentWriter:
         write_search_index(self.folder, self.exact_below)
         build_keyword_index(self._keyword_texts(), self.folder / KEYWORD_DIR)
         conn.close()
+        search = "exact" if self.chunk_count < max(self.exact_below, 1) else "approximate"
         return {"id": self.folder.name, "contributions": self.contribution_count,
-                "chunks": self.chunk_count}
+                "chunks": self.chunk_count, "search": search}
 
     def abandon(self) -> None:
         self._raw.close()
