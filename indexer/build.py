@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from indexer.chunking import Chunk, ChunkingParams, chunk_contribution
+from indexer.chunking import Chunk, ChunkingParams
 from indexer.contribution import Contribution, ParseIssue
 from indexer.corpus import CorpusInput, sha256_file
 from indexer.embedding import Embedder
 from indexer.errors import IndexFormatError, IndexNotFound, UpdateError
-from indexer.sources import CorpusParser, members_files, parser_version
+from indexer.sources import members_files, parser_version
 from indexer.store.layout import (
     FORMAT_VERSION,
     MANIFEST_FILE,
@@ -40,9 +40,9 @@ from indexer.store.writer import (
     stored_file_rows,
     text_hash,
 )
-from indexer.tokens import count_tokens
 from indexer.updates import (
     SEGMENT_CHUNKS,
+    ParsedFile,
     Previous,
     StoredFile,
     Unit,
@@ -53,6 +53,7 @@ from indexer.updates import (
     previous_build,
     wanted_files,
 )
+from indexer.workers import LocalWorkers, PreparedFile, Workers
 
 EMBED_BATCH = 256
 EMBED_WINDOW = 4096  # chunks read before their vectors are looked up or computed, and written
@@ -70,6 +71,7 @@ class BuildReport:
     reused: int = 0  # chunks whose vectors were not computed: cache, previous build, segments
     files: dict[str, int] = field(default_factory=dict)  # parsed, kept, copied, removed
     segments: dict[str, int] = field(default_factory=dict)  # kept, written
+    embedder: dict[str, str] = field(default_factory=dict)  # backend, device (and workers)
     issues: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -77,12 +79,18 @@ class BuildReport:
         """The report as `debate-search index --json` prints it."""
         return asdict(self)
 
+    def _embedded_by(self) -> str:
+        if not self.embedded or not self.embedder:
+            return ""
+        by = f" by {self.embedder['backend']} on {self.embedder['device']}"
+        return by + (f", {self.embedder['workers']}" if "workers" in self.embedder else "")
+
     def summary(self) -> str:
         if self.up_to_date:
             return f"Index at {self.index_dir} is up to date; nothing to do."
         lines = [
             f"Indexed {self.contributions:,} contributions as {self.chunks:,} chunks "
-            f"({self.embedded:,} embedded, {self.reused:,} reused) in "
+            f"({self.embedded:,} embedded{self._embedded_by()}, {self.reused:,} reused) in "
             f"{self.seconds.get('total', 0):.1f} s -> {self.index_dir}"
         ]
         if self.issues:
@@ -136,6 +144,7 @@ def build_index(
     progress: bool = True,
     cache_dir: Path | None = None,
     exact_below: int = EXACT_BELOW,
+    workers: Workers | None = None,
 ) -> BuildReport:
     """Build or update the index at `index_dir` so that it holds `inputs`.
 
@@ -146,11 +155,14 @@ def build_index(
     `inputs` do not name are kept rather than removed. `force` rebuilds everything. Nothing
     already embedded is embedded again: vectors come from the vector cache under `cache_dir`
     (shared by every index of the machine; none if None) or the previous build. From
-    `exact_below` chunks up, a segment's vector index is approximate.
+    `exact_below` chunks up, a segment's vector index is approximate. `workers` parse, chunk
+    and embed (default: this process; distributed.RayWorkers: a Ray cluster's).
     """
     params = params or ChunkingParams()
     index_dir = Path(index_dir)
-    report = BuildReport(index_dir=str(index_dir))
+    workers = workers or LocalWorkers(embedder, params)
+    report = BuildReport(index_dir=str(index_dir),
+                         embedder=embedded_with(embedder) | workers.description)
     started = time.perf_counter()
     with build_lock(index_dir):
         fingerprint = input_fingerprint(inputs, embedder, params, exact_below)
@@ -166,8 +178,8 @@ def build_index(
         if previous and plan.unchanged():
             report.up_to_date = True
             return report
-        writer = _BuildWriter(plan, embedder, params, exact_below, index_dir, cache_dir,
-                              report, progress)
+        writer = _BuildWriter(plan, embedder, workers, params, exact_below, index_dir,
+                              cache_dir, report, progress)
 
         def write(folder: Path, build_id: str) -> None:
             segments = writer.write(folder)
@@ -202,13 +214,12 @@ class _BuildWriter:
     """Carries out a plan: keeps segments, writes new ones from stored and parsed files, in
     windows of EMBED_WINDOW chunks so that memory stays bounded."""
 
-    def __init__(self, plan: UpdatePlan, embedder: Embedder, params: ChunkingParams,
-                 exact_below: int, index_dir: Path, cache_dir: Path | None,
-                 report: BuildReport, progress: bool):
-        self.plan, self.embedder, self.params = plan, embedder, params
+    def __init__(self, plan: UpdatePlan, embedder: Embedder, workers: Workers,
+                 params: ChunkingParams, exact_below: int, index_dir: Path,
+                 cache_dir: Path | None, report: BuildReport, progress: bool):
+        self.plan, self.embedder, self.workers, self.params = plan, embedder, workers, params
         self.exact_below, self.index_dir, self.cache_dir = exact_below, index_dir, cache_dir
         self.report, self.progress = report, progress
-        self.parsers: dict[str, CorpusParser] = {}  # by corpus, made when first needed
 
     def write(self, folder: Path) -> list[dict]:
         """Write the build's segments under `folder`; returns their summaries, in order."""
@@ -230,8 +241,10 @@ class _BuildWriter:
             self.cache = cache
             self.embedding_bar: tqdm | None = None
             try:
-                for unit in plan.units:
-                    window.append(self._read(unit, window))
+                prepared = self.workers.prepared(
+                    (u.corpus, u.path) if isinstance(u, ParsedFile) else None for u in plan.units)
+                for unit, ready in zip(plan.units, prepared, strict=True):
+                    window.append(self._read(unit, ready, window))
                     bar.update()
                     if sum(p.chunk_count for p in window) >= EMBED_WINDOW:
                         self._flush(window)
@@ -254,8 +267,9 @@ class _BuildWriter:
         report.segments = {"kept": len(plan.kept), "written": len(self.done) - len(plan.kept)}
         return self.done
 
-    def _read(self, unit: Unit, window: list[_Pending]) -> _Pending:
-        """A file of the plan, parsed and chunked, or as a segment stores it."""
+    def _read(self, unit: Unit, prepared: PreparedFile | None, window: list[_Pending]
+              ) -> _Pending:
+        """A file of the plan, parsed and chunked (`prepared`), or as a segment stores it."""
         t = time.perf_counter()
         if isinstance(unit, StoredFile):
             folder = unit.segment
@@ -264,28 +278,22 @@ class _BuildWriter:
             self.report.seconds["write"] = (self.report.seconds.get("write", 0)
                                             + time.perf_counter() - t)
             return _Pending(rows=rows)
-        corpus = unit.corpus
-        if corpus.name not in self.parsers:
-            self.parsers[corpus.name] = CorpusParser(corpus)
-        found, issues = self.parsers[corpus.name].parse(unit.path)
-        taken = self._taken([c.id for c in found], window)
-        contributions, seen = [], set()
-        for c in found:
+        issues = prepared.issues
+        taken = self._taken([c.id for c in prepared.contributions], window)
+        kept, seen = [], set()
+        for i, c in enumerate(prepared.contributions):
             if c.id in taken or c.id in seen:
-                issues.append(ParseIssue(c.source_file or corpus.name, None,
+                issues.append(ParseIssue(c.source_file or unit.corpus.name, None,
                                          f"duplicate contribution id {c.id}; kept the first"))
                 continue
             seen.add(c.id)
-            contributions.append(c)
+            kept.append(i)
         self.report.issues += [str(i) for i in issues]
-        self._add_seconds("import", t)
-        t = time.perf_counter()
-        chunks = [chunk_contribution(c, self.embedder, self.params) for c in contributions]
-        tokens = [(count_tokens(c.text, "cl100k_base"), count_tokens(c.text, "o200k_base"))
-                  for c in contributions]
-        self._add_seconds("chunk", t)
-        return _Pending(file=unit.file, contributions=contributions, chunks=chunks,
-                        tokens=tokens, issues=issues)
+        for phase, seconds in prepared.seconds.items():  # summed over workers
+            self.report.seconds[phase] = self.report.seconds.get(phase, 0) + seconds
+        return _Pending(file=unit.file, contributions=[prepared.contributions[i] for i in kept],
+                        chunks=[prepared.chunks[i] for i in kept],
+                        tokens=[prepared.tokens[i] for i in kept], issues=issues)
 
     def _taken(self, ids: list[str], window: list[_Pending]) -> set[str]:
         """Which of `ids` an earlier file of this build already holds."""
@@ -343,10 +351,11 @@ class _BuildWriter:
                          key=lambda item: len(item[1]))
         if missing and self.embedding_bar is None:  # shown once there is something to embed
             self.embedding_bar = tqdm(desc="Embedding", unit="chunk", disable=not self.progress)
-        for start in range(0, len(missing), EMBED_BATCH):
-            batch = missing[start : start + EMBED_BATCH]
-            embedded = list(zip((h for h, _ in batch),
-                                self.embedder.embed([text for _, text in batch]), strict=True))
+        batches = [missing[start : start + EMBED_BATCH]
+                   for start in range(0, len(missing), EMBED_BATCH)]
+        for batch, vectors in zip(batches, self.workers.embedded(
+                [[text for _, text in batch] for batch in batches]), strict=True):
+            embedded = list(zip((h for h, _ in batch), vectors, strict=True))
             known.update(embedded)
             if self.cache:
                 self.cache.put(embedded)
@@ -377,6 +386,11 @@ class _Pending:
     def ids(self) -> list[str]:
         return ([row[0] for row in self.rows.contributions] if self.rows
                 else [c.id for c in self.contributions])
+
+
+def embedded_with(embedder: Embedder) -> dict[str, str]:
+    """What computes the vectors: not part of the model's fingerprint (embedding.py says why)."""
+    return {"backend": embedder.backend, "device": embedder.device}
 
 
 def build_settings(embedder: Embedder, params: ChunkingParams, exact_below: int) -> str:
@@ -425,6 +439,7 @@ def _manifest(
             "fingerprint": embedder.fingerprint,
             "dimension": embedder.dimension,
             "max_tokens": embedder.max_tokens,
+            "embedded_with": embedded_with(embedder),  # this build's new vectors
         },
         "chunking": asdict(params),
         "vectors": {"exact_below": exact_below,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from indexer.embedding import EmbedderSpec
 
 # The checkout (`make install` installs it in editable mode): default paths lie in it, so a
 # command means the same index and corpus from whatever folder it is run.
@@ -24,8 +27,17 @@ class Settings(BaseSettings):
     # A local sentence-transformers folder. Building: the model to embed with (default: the
     # packaged MiniLM). Serving: overrides the model path recorded in the index.
     model_path: Path | None = None
-    # Threads torch may use per query embedding when serving. One: concurrent requests each
-    # get a core instead of fighting over both (bench: p50 236 -> 44 ms on a busy machine).
+    # What runs the model (building and serving): auto is OpenVINO on a CPU, torch on a GPU.
+    backend: Literal["auto", "torch", "openvino"] = "auto"
+    device: Literal["cpu", "cuda"] = "cpu"
+    # Threads torch may use per query embedding when serving (OpenVINO runs each query on one
+    # of its streams, a core or so each). One: concurrent requests each get a core instead of
+    # fighting over both (bench: p50 236 -> 44 ms on a busy machine).
     torch_threads: int = 1
     host: str = "127.0.0.1"
     port: int = 8000
+
+    def embedder_spec(self, model_path: Path | None = None) -> EmbedderSpec:
+        """How to open the model: `model_path`, else the setting's (None: the index's own)."""
+        return EmbedderSpec(model_path=model_path or self.model_path, backend=self.backend,
+                            device=self.device, cache_dir=self.cache_dir)

@@ -78,12 +78,12 @@ SMALL_INDEX_FILES = (
 
 
 @pytest.fixture(scope="session")
-def embedder():
-    """The packaged all-MiniLM-L6-v2, loaded once per session."""
-    from indexer.embedding import SentenceTransformerEmbedder
+def embedder(session_cache):
+    """The packaged all-MiniLM-L6-v2 on the default backend, loaded once per session."""
+    from indexer.embedding import EmbedderSpec
 
-    model = SentenceTransformerEmbedder()
-    _ = model.model  # load now, not inside the first timed step
+    model = EmbedderSpec(cache_dir=session_cache).open()
+    model.embed(["warm-up"])  # load now, not inside the first timed step
     return model
 
 

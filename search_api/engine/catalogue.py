@@ -39,6 +39,7 @@ def index_stats(index: SearchIndex) -> dict:
         "dates": {"from": counts.first_date, "to": counts.last_date},
         "import_issues": counts.import_issues,
         "model": manifest["model"],
+        "query_embedder": {"backend": index.embedder.backend, "device": index.embedder.device},
         "chunking": manifest["chunking"],
         "corpora": [
             {k: c[k] for k in ("name", "title", "format", "licence")} | {"files": len(c["files"])}

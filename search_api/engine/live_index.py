@@ -14,7 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-from indexer.embedding import Embedder
+from indexer.embedding import Embedder, EmbedderSpec
 from indexer.errors import DebateSearchError
 from indexer.store.layout import resolve_build
 from search_api.engine.search_index import SearchIndex
@@ -27,9 +27,9 @@ class LiveIndex:
     """The SearchIndex of the current build of `index_dir`, replaced as new builds appear."""
 
     def __init__(self, index_dir: Path, embedder: Embedder | None = None,
-                 interval: float = RELOAD_INTERVAL):
+                 interval: float = RELOAD_INTERVAL, spec: EmbedderSpec | None = None):
         self.index_dir, self.interval = Path(index_dir), interval
-        self._embedder = embedder
+        self._embedder, self._spec = embedder, spec
         self._lock = threading.Lock()
         self._index: SearchIndex | None = None
         self._error: DebateSearchError | None = None
@@ -71,7 +71,7 @@ class LiveIndex:
 
     def _open_current(self) -> None:
         try:
-            index = SearchIndex(self.index_dir, embedder=self._embedder)
+            index = SearchIndex(self.index_dir, embedder=self._embedder, spec=self._spec)
             index.warm_up()
         except DebateSearchError as exc:
             if self._index is None:

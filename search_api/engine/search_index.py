@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.embedding import Embedder, SentenceTransformerEmbedder
+from indexer.embedding import Embedder, EmbedderSpec
 from indexer.errors import EmbedderError
 from indexer.store.reader import IndexReader
 from indexer.store.records import ContributionRecord, SearchFilters
@@ -83,13 +83,18 @@ class SearchIndex:
     """A built index opened for searching, with the model that embeds its queries."""
 
     def __init__(self, index_dir: Path, embedder: Embedder | None = None,
-                 config: RetrievalConfig | None = None):
+                 config: RetrievalConfig | None = None, spec: EmbedderSpec | None = None):
+        """Without `embedder`, one is opened as `spec` says (default: the backend that
+        suits the machine), of the model the index records unless `spec` names one."""
         self.store = IndexReader(index_dir)
         self.manifest = self.store.manifest
         self.config = config or RetrievalConfig()
-        self.embedder = embedder or SentenceTransformerEmbedder(
-            self.manifest["model"]["path"] or None
-        )
+        if embedder is None:
+            spec = spec or EmbedderSpec()
+            if spec.model_path is None:
+                spec = dataclasses.replace(spec, model_path=self.manifest["model"]["path"] or None)
+            embedder = spec.open()
+        self.embedder = embedder
         if self.embedder.fingerprint != self.manifest["model"]["fingerprint"]:
             raise EmbedderError(
                 f"index at {index_dir} was built with {self.manifest['model']['name']} "

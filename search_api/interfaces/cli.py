@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
+from indexer.embedding import BACKENDS, DEVICES
 from indexer.errors import DebateSearchError
 from search_api.settings import Settings
 
@@ -39,7 +41,8 @@ def _open_index(ctx: click.Context):
     """The SearchIndex at --index (or the settings' index folder)."""
     from search_api.engine.search_index import SearchIndex
 
-    return SearchIndex(_settings(ctx).index_dir)
+    settings = _settings(ctx)
+    return SearchIndex(settings.index_dir, spec=settings.embedder_spec())
 
 
 def _index_option(command):
@@ -67,6 +70,14 @@ def main(ctx: click.Context) -> None:
               help="Index folder to build [default: --index or var/index].")
 @click.option("--model", "model_path", type=click.Path(path_type=Path),
               help="A local sentence-transformers model folder [default: packaged MiniLM].")
+@click.option("--backend", type=click.Choice(BACKENDS),
+              help="What runs the model: OpenVINO (CPU), torch, or auto, the faster one for "
+                   "the device [env DEBATE_SEARCH_BACKEND; default auto].")
+@click.option("--device", type=click.Choice(DEVICES),
+              help="Embed on the CPU or a CUDA GPU [env DEBATE_SEARCH_DEVICE; default cpu].")
+@click.option("--ray", "ray_address", metavar="ADDRESS",
+              help="Parse, chunk and embed on a Ray cluster's workers (ADDRESS of its head, "
+                   "or 'auto' to start one here); needs the [distributed] extra.")
 @click.option("--context/--no-context", default=None,
               help="Embed chunks after their debate title and speaker [default: on].")
 @click.option("--format", "plain_format", metavar="FORMAT",
@@ -80,7 +91,8 @@ def main(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True,
               help="Print the build report as JSON (and no progress bars).")
 @click.pass_context
-def index(ctx, paths, out, model_path, context, plain_format, force, add, quiet, as_json):
+def index(ctx, paths, out, model_path, backend, device, ray_address, context, plain_format,
+          force, add, quiet, as_json):
     """Build or update an index from corpus manifests (*.toml) or source files/folders.
 
     With no PATHS, indexes the default corpus. Only files new or changed since the last build
@@ -90,17 +102,24 @@ def index(ctx, paths, out, model_path, context, plain_format, force, add, quiet,
     """
     from indexer.build import build_index
     from indexer.chunking import ChunkingParams
-    from indexer.embedding import SentenceTransformerEmbedder
     from indexer.sources import resolve_inputs
 
     settings = _settings(ctx)
+    settings.backend, settings.device = backend or settings.backend, device or settings.device
     progress = not (quiet or as_json)
     inputs = resolve_inputs(paths or [settings.corpus], settings.cache_dir, progress=progress,
                             plain_format=plain_format)
-    embedder = SentenceTransformerEmbedder(model_path or settings.model_path)
+    spec = settings.embedder_spec(model_path)
     params = ChunkingParams() if context is None else ChunkingParams(context=context)
-    report = build_index(inputs, out or settings.index_dir, embedder, params, force=force,
-                         add=add, progress=progress, cache_dir=settings.cache_dir)
+    with contextlib.ExitStack() as stack:
+        workers = None
+        if ray_address:
+            from indexer.distributed import RayWorkers
+
+            workers = stack.enter_context(RayWorkers(ray_address, spec, params))
+        report = build_index(inputs, out or settings.index_dir, spec.open(), params,
+                             force=force, add=add, progress=progress,
+                             cache_dir=settings.cache_dir, workers=workers)
     click.echo(json.dumps(report.as_json(), indent=2) if as_json else report.summary())
 
 

@@ -15,7 +15,6 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 from starlette.routing import Route
 
-from indexer.embedding import SentenceTransformerEmbedder
 from indexer.errors import DebateSearchError, IndexNotFound
 from search_api.engine.live_index import LiveIndex
 from search_api.engine.search_index import SearchIndex
@@ -48,12 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         torch.set_num_threads(settings.torch_threads)
         try:
-            embedder = (SentenceTransformerEmbedder(settings.model_path)
-                        if settings.model_path else None)
             # Opens the current build now (/health means ready to answer), later ones as
             # they are published; a missing or unreadable index is every route's answer
             # until one can be opened.
-            app.state.live, app.state.model_error = LiveIndex(settings.index_dir, embedder), None
+            app.state.live, app.state.model_error = LiveIndex(
+                settings.index_dir, spec=settings.embedder_spec()), None
         except DebateSearchError as exc:  # serve the error on every route, not a crash
             app.state.live, app.state.model_error = None, exc
         async with app.state.mcp.run():  # the /mcp endpoint's session manager

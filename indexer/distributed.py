@@ -1,0 +1,131 @@
+"""Builds distributed on Ray: a cluster's workers parse, chunk and embed; this process plans
+and writes, exactly as a local build does (build.py), so the index is the same.
+
+Each worker is a Ray actor holding the model (opened from the same EmbedderSpec, one CPU
+thread, or one GPU, each) and the corpora's parsers. Files are prepared a few ahead of the
+writer, in order; the texts a window of files needs embedded (after the vector cache and the
+previous build) are spread over every worker in batches. Source files and the model must be
+at the same paths on every node (a shared filesystem; the packaged model is in the installed
+environment), as Ray's own docs assume for data a cluster reads.
+
+Ray is an optional extra: `pip install '.[distributed]'`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections import deque
+from pathlib import Path
+
+from indexer.chunking import ChunkingParams
+from indexer.embedding import EmbedderSpec
+from indexer.errors import DebateSearchError
+
+AHEAD = 2  # files in flight per worker, so none waits between files
+
+
+class DistributedError(DebateSearchError):
+    """A Ray cluster that cannot be reached or used."""
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError as exc:
+        raise DistributedError("--ray needs Ray: pip install 'debate-search[distributed]' "
+                               "(or '.[distributed]' in a checkout)") from exc
+    return ray
+
+
+class _Worker:
+    """One actor: a model and parsers, preparing files and embedding batches on request."""
+
+    def __init__(self, spec: EmbedderSpec, params: ChunkingParams):
+        from indexer.workers import FilePreparer
+
+        self.embedder = spec.open()
+        self.preparer = FilePreparer(self.embedder, params)
+
+    def prepare(self, corpus, path: Path):
+        if not Path(path).is_file():
+            import socket
+
+            raise DistributedError(f"{path} is not on Ray node {socket.gethostname()}; every "
+                                   "node must see the source files at the same path")
+        return self.preparer.prepare(corpus, Path(path))
+
+    def embed(self, texts: list[str]):
+        return self.embedder.embed(texts)
+
+
+class RayWorkers:
+    """The workers of a Ray cluster (`address`: "auto" starts a local one), one per CPU, or
+    per GPU when `spec.device` is cuda. Close with `shutdown()` (or use as a context)."""
+
+    def __init__(self, address: str, spec: EmbedderSpec, params: ChunkingParams,
+                 workers: int | None = None):
+        ray = _ray()
+        try:
+            if address == "auto":
+                ray.init(include_dashboard=False, log_to_driver=False)
+            else:
+                ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise DistributedError(f"cannot join the Ray cluster at {address}: {exc}") from exc
+        gpu = spec.device == "cuda"
+        resources = ray.cluster_resources()
+        count = workers or int(resources.get("GPU" if gpu else "CPU", 0))
+        if count < 1:
+            ray.shutdown()
+            raise DistributedError(f"the Ray cluster at {address} has no "
+                                   f"{'GPU' if gpu else 'CPU'} to run a worker on")
+        # One thread a CPU worker: the cluster's parallelism is its workers'.
+        spec = dataclasses.replace(spec, threads=None if gpu else 1)
+        actor = ray.remote(num_cpus=0 if gpu else 1, num_gpus=1 if gpu else 0)(_Worker)
+        self.actors = [actor.remote(spec, params) for _ in range(count)]
+        self.ray = ray
+        nodes = len({n["NodeID"] for n in ray.nodes() if n["Alive"]})
+        self.description = {"workers": f"ray: {count} workers on {nodes} node(s)"}
+
+    def prepared(self, files):
+        ray, pending = self.ray, deque()
+        turn = itertools.cycle(self.actors)
+        for item in files:
+            if item is not None:
+                corpus, path = item
+                item = next(turn).prepare.remote(dataclasses.replace(corpus, files=()), path)
+            pending.append(item)
+            if len(pending) > AHEAD * len(self.actors):
+                yield _result(ray, pending.popleft())
+        while pending:
+            yield _result(ray, pending.popleft())
+
+    def embedded(self, batches):
+        turn = itertools.cycle(self.actors)
+        futures = [next(turn).embed.remote(batch) for batch in batches]
+        for future in futures:
+            yield _result(self.ray, future)
+
+    def shutdown(self) -> None:
+        for actor in self.actors:
+            self.ray.kill(actor)
+        self.ray.shutdown()
+
+    def __enter__(self) -> RayWorkers:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.shutdown()
+
+
+def _result(ray, future):
+    """A worker's result; its exception (a DistributedError, say) raised here as itself."""
+    if future is None:
+        return None
+    try:
+        return ray.get(future)
+    except ray.exceptions.RayTaskError as exc:
+        raise exc.as_instanceof_cause() from None
+    except ray.exceptions.RayError as exc:  # a worker or node lost
+        raise DistributedError(f"a Ray worker failed: {exc}") from exc
