@@ -6,7 +6,7 @@ import time
 from pathlib import Path, PurePosixPath
 
 from indexer.build import BuildReport, build_index
-from indexer.embedding import SentenceTransformerEmbedder
+from indexer.embedding import EmbedderSpec
 from indexer.sources import resolve_inputs
 from indexer.store.keyword import KEYWORD_DIR
 from indexer.store.layout import DATABASE_FILE, MANIFEST_FILE, read_manifest, resolve_build
@@ -79,7 +79,7 @@ def run_build_benchmark(corpus: Path, index_dir: Path, cache_dir: Path) -> dict:
     resolve_s = time.perf_counter() - started
     input_bytes = sum(p.stat().st_size for c in inputs for p in c.files)
 
-    embedder = SentenceTransformerEmbedder()
+    embedder = EmbedderSpec(cache_dir=cache_dir).open()
     started = time.perf_counter()
     embedder.embed(["warm-up"])  # load the model now: chunking time is not its start-up
     model_load_s = time.perf_counter() - started

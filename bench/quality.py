@@ -18,10 +18,11 @@ from bench import RESULTS, ROOT, SCIFACT, SHARED_DATA
 from bench.report import write_json
 from indexer.build import build_index
 from indexer.chunking import ChunkingParams
-from indexer.embedding import SentenceTransformerEmbedder
+from indexer.embedding import EmbedderSpec
 from indexer.sources import resolve_inputs
 from search_api.engine.search_index import RetrievalConfig, SearchIndex
 from search_api.evaluation import runs, sets
+from search_api.settings import Settings
 
 WORK = ROOT / "var" / "bench"
 CONFIGS = {
@@ -58,7 +59,7 @@ def _latency(index: SearchIndex, evalset: sets.EvalSet, config: RetrievalConfig,
 
 def run(sets: list[str], configs: dict[str, RetrievalConfig], latency_queries: int,
         context: bool = True) -> dict:
-    embedder = SentenceTransformerEmbedder()
+    embedder = EmbedderSpec(cache_dir=Settings().cache_dir).open()
     results = {}
     for name in sets:
         folder = WORK / f"{name}{'' if context else '-bare'}"
