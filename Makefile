@@ -33,8 +33,9 @@ test: install ## Run every test, the slow ones included (what CI runs)
 test-fast: install ## Run the fast tests only
 	$(BIN)/pytest
 
-bench: install ## Benchmarks: build, latency, memory, answers, retrieval quality -> bench-results/
-	$(BIN)/python -m bench; status=$$?; $(BIN)/python -m bench.quality && exit $$status
+bench: install ## Benchmarks: build, latency, memory, answers, quality, embedding backends -> bench-results/
+	$(BIN)/python -m bench; status=$$?; $(BIN)/python -m bench.quality && \
+	  $(BIN)/python -m bench.backends && exit $$status
 
 bench-scale: install ## Synthetic 10k/100k/1M-chunk indexes: build, recall, latency, memory -> bench-results/scale/
 	$(BIN)/python -m bench.scale --chunks 1000000

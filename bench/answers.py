@@ -29,6 +29,7 @@ from bench.report import table, write_json
 from search_api.answering.answers import ANSWERABLE_THRESHOLD
 from search_api.engine.checks import query_text
 from search_api.operations.answer_schemas import AnswerRequest, ContextRequest
+from search_api.settings import Settings
 
 CONTEXT_TOKENS = 2000
 
@@ -121,7 +122,7 @@ def run_answers_benchmark(index_dir: Path, *, answerable: int = 300, unanswerabl
                           http: bool = False, log: Path | None = None) -> dict:
     from search_api.engine.search_index import SearchIndex
 
-    index = SearchIndex(index_dir)
+    index = SearchIndex(index_dir, spec=Settings().embedder_spec())  # env picks the backend
     index.warm_up()
     probes = calibration.written_question_probes(index, latency_queries)
     queries = [*HAND_WRITTEN, *(p.text for p in probes)][:latency_queries]

@@ -13,6 +13,7 @@ from tqdm import tqdm
 from bench.queries import FILTERED
 from search_api.engine.search_index import MODES, SearchIndex
 from search_api.errors import InvalidRequest
+from search_api.settings import Settings
 
 WARMUP = 10
 
@@ -58,7 +59,7 @@ def run_in_process(index_dir: Path, queries: Sequence[str], *, max_seconds: floa
     """Open the index, warm up, then time embedding alone, search in the default mode and in
     each other retrieval mode, and filtered search."""
     started = time.perf_counter()
-    index = SearchIndex(index_dir)
+    index = SearchIndex(index_dir, spec=Settings().embedder_spec())  # env picks the backend
     open_s = time.perf_counter() - started
     started = time.perf_counter()
     index.search(queries[0])  # loads the model: the first query a fresh server answers

@@ -247,6 +247,7 @@ def measure_size(base: Path, chunks: int, work: Path) -> dict:
     import torch
 
     from search_api.engine.search_index import SearchIndex
+    from search_api.settings import Settings
 
     index_dir = work / f"index-{chunks}"
     shutil.rmtree(index_dir, ignore_errors=True)
@@ -259,7 +260,7 @@ def measure_size(base: Path, chunks: int, work: Path) -> dict:
     built = json.loads(done.stdout.strip().splitlines()[-1])
     disk = sum(p.stat().st_size for p in index_dir.rglob("*") if p.is_file())
     torch.set_num_threads(1)  # as the server runs: one thread a query
-    index = SearchIndex(index_dir)
+    index = SearchIndex(index_dir, spec=Settings().embedder_spec())  # env picks the backend
     queries = build_query_set(base, QUERIES)
     vectors = index.embedder.embed(queries)
     filters = {}

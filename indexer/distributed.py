@@ -70,6 +70,7 @@ class RayWorkers:
     def __init__(self, address: str, spec: EmbedderSpec, params: ChunkingParams,
                  workers: int | None = None):
         ray = _ray()
+        _check_reachable(address)
         try:
             if address == "auto":
                 ray.init(include_dashboard=False, log_to_driver=False)
@@ -121,6 +122,18 @@ class RayWorkers:
 
     def __exit__(self, *_exc) -> None:
         self.shutdown()
+
+
+def _check_reachable(address: str) -> None:
+    """Fail at once where nothing listens: Ray itself retries a dead address for minutes."""
+    if address == "auto" or "://" in address or ":" not in address:
+        return  # Ray's own forms (ray://, a cluster it finds): left to Ray
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except (OSError, ValueError) as exc:
+        raise DistributedError(f"cannot join the Ray cluster at {address}: {exc}; start one "
+                               "with `ray start --head` or use --ray auto") from exc
 
 
 def _result(ray, future):

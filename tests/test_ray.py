@@ -1,0 +1,114 @@
+"""Builds distributed on Ray: a real two-node cluster on loopback builds what one process
+builds. Slow (`make test` runs it; `pytest -k ray` selects it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+
+import numpy as np
+import pytest
+from killing import CLI
+
+from indexer.build import build_index
+from indexer.sources import resolve_inputs
+from indexer.store.reader import IndexReader
+from indexer.store.records import SearchFilters
+
+pytestmark = pytest.mark.slow
+
+FILES = ("wms/ministerial2009-10-26c.xml", "wms/ministerial2009-10-27a.xml",
+         "wms/ministerial2009-10-28a.xml", "lords/daylord2009-10-26a.xml")
+QUERIES = ("prisons", "energy policy for Wales", "the armed forces in Afghanistan")
+
+
+def _require_ray() -> None:
+    """Ray is an optional extra: skipped without it, except where it must be there (CI)."""
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        if os.environ.get("DEBATE_SEARCH_REQUIRE_RAY"):
+            raise
+        pytest.skip("Ray is not installed (pip install '.[distributed]')")
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    """A head and a second node joining it, one CPU each, stopped after the module."""
+    _require_ray()
+    from indexer.distributed import local_cluster
+
+    with local_cluster(nodes=2) as address:
+        yield address
+
+
+def test_a_ray_build_equals_a_single_process_build(ray_cluster, uk_data, embedder, tmp_path,
+                                                   session_cache):
+    paths = [uk_data / f for f in FILES]
+    single = tmp_path / "single"
+    build_index(resolve_inputs(paths, session_cache, progress=False), single, embedder,
+                progress=False, cache_dir=tmp_path / "single-vectors")
+    distributed = tmp_path / "ray"
+    done = subprocess.run(
+        [str(CLI), "index", "--json", "--ray", ray_cluster, "--out", str(distributed),
+         *map(str, paths)],
+        capture_output=True, text=True, timeout=900,
+        env={**os.environ, "HF_HUB_OFFLINE": "1",
+             "DEBATE_SEARCH_CACHE_DIR": str(tmp_path / "ray-cache")},  # empty: all embedded
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout)
+    assert report["embedder"]["workers"] == "ray: 2 workers on 2 node(s)"
+    assert report["embedded"] == report["chunks"] - report["reused"] > 0
+
+    a, b = IndexReader(single), IndexReader(distributed)
+    everything = SearchFilters()
+    assert list(a.records(everything)) == list(b.records(everything))
+    numbers = range(1, a.contribution_count + 1)
+    assert [a.chunks_of(n) for n in numbers] == [b.chunks_of(n) for n in numbers]
+    assert (a.counts(), a.speakers(), a.values()) == (b.counts(), b.speakers(), b.values())
+    chunks = np.arange(a.chunk_count)
+    assert a.chunk_count == b.chunk_count
+    # Batches group other texts on the workers: float sums differ in the last bits only.
+    assert np.allclose(a.chunk_vectors(chunks), b.chunk_vectors(chunks), atol=1e-5)
+    for query in QUERIES:
+        vector = embedder.embed([query])[0]
+        assert ([n for n, _, _ in a.nearest_contributions(vector, 10)]
+                == [n for n, _, _ in b.nearest_contributions(vector, 10)])
+        assert a.keyword_matches(query, 10) == b.keyword_matches(query, 10)
+
+
+def test_ray_adds_a_day_as_a_single_process_does(ray_cluster, uk_data, embedder, tmp_path,
+                                                 session_cache):
+    """Incremental: an --add through Ray parses and embeds only the new file."""
+    first, day = uk_data / FILES[0], uk_data / FILES[1]
+    out = tmp_path / "index"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "DEBATE_SEARCH_CACHE_DIR": str(session_cache)}
+
+    def index(*args: str) -> dict:
+        done = subprocess.run([str(CLI), "index", "--json", "--ray", ray_cluster,
+                               "--out", str(out), *args], capture_output=True, text=True,
+                              timeout=900, env=env)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return json.loads(done.stdout)
+
+    index(str(first))
+    added = index("--add", str(day))
+    assert added["files"] == {"parsed": 1, "kept": 1, "copied": 0, "removed": 0}
+    single = tmp_path / "single"
+    build_index(resolve_inputs([first, day], session_cache, progress=False), single, embedder,
+                progress=False, cache_dir=session_cache)
+    a, b = IndexReader(out), IndexReader(single)
+    assert list(a.records(SearchFilters())) == list(b.records(SearchFilters()))
+
+
+def test_an_unreachable_ray_cluster_is_named(tmp_path, uk_data):
+    _require_ray()
+    done = subprocess.run(
+        [str(CLI), "index", "--ray", "127.0.0.1:9", "--out", str(tmp_path / "x"),
+         str(uk_data / FILES[0])], capture_output=True, text=True, timeout=300,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 1
+    assert "cannot join the Ray cluster at 127.0.0.1:9" in done.stderr
+    assert "Traceback" not in done.stderr
