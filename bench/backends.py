@@ -177,13 +177,16 @@ def main() -> None:
     args = parser.parse_args()
     results: dict = {"machine": machine_info(), "texts": args.texts}
     cache_dir = Settings().cache_dir  # converted models only: vectors are never cached here
-    with CpuWatch() as watch:
+    with CpuWatch() as watch:  # each section's results are written as soon as they exist
         if "throughput" in args.sections:
             texts = chunk_texts(args.texts)
             results["throughput"] = throughput(texts, args.rounds, cache_dir)
+            write_json(args.out, results)
             results["ray"] = [ray_throughput(texts, nodes, cache_dir) for nodes in (1, 2)]
+            write_json(args.out, results)
         if "builds" in args.sections:
             results["builds"] = cold_builds(cache_dir)
+            write_json(args.out, results)
         if "quality" in args.sections:
             results["quality"] = quality(args.sets, cache_dir)
     results["machine"]["other_processes_cpu_share"] = watch.share

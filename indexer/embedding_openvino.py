@@ -7,9 +7,10 @@ here as sentence-transformers does them. Weights stay float32: the vectors equal
 cosine 0.99999 (README, "Embedding speed"), which is why the backend is not part of the
 model's fingerprint.
 
-Many texts are embedded through an asynchronous queue with OpenVINO's THROUGHPUT hint (one
-stream a core or so, all busy); one text, as a query, runs on one stream. Each thread gets its
-own infer request, so a server's concurrent queries do not share one.
+Many texts are embedded in batches run asynchronously, one infer request for each of the
+streams OpenVINO's THROUGHPUT hint makes (a core or so each, all busy); one text, as a query,
+runs on one stream. Each thread has its own infer requests, so a server's concurrent queries
+never share one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import shutil
 import tempfile
 import threading
 import warnings
+from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -115,34 +117,36 @@ class OpenVINOEmbedder(ModelFolder):
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return vectors
-        compiled = self.compiled
         order = np.argsort([len(t) for t in texts], kind="stable")  # less padding a batch
         batches = [order[start : start + BATCH] for start in range(0, len(texts), BATCH)]
-        if len(batches) == 1:
-            request = self._request()
-            request.infer(self._inputs([texts[i] for i in order]))
-            vectors[order] = _mean_pooled(request.get_output_tensor(0).data,
-                                          request.get_tensor("attention_mask").data)
-            return vectors
-        import openvino as ov
+        requests = self._requests()
+        running: deque = deque()  # (request, rows), oldest first
 
-        def pooled(request, rows) -> None:
+        def collect() -> None:
+            request, rows = running.popleft()
+            request.wait()
             vectors[rows] = _mean_pooled(request.get_output_tensor(0).data,
                                          request.get_tensor("attention_mask").data)
 
-        jobs = ov.AsyncInferQueue(compiled, compiled.get_property(
-            "OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
-        jobs.set_callback(pooled)
-        for rows in batches:
-            jobs.start_async(self._inputs([texts[i] for i in rows]), rows)
-        jobs.wait_all()
+        # No AsyncInferQueue: its Python callbacks can deadlock OpenVINO's threads against
+        # the GIL when the compiled model is freed; waiting here in turn needs no callback.
+        for number, rows in enumerate(batches):
+            if len(running) == len(requests):
+                collect()
+            request = requests[number % len(requests)]
+            request.start_async(self._inputs([texts[i] for i in rows]))
+            running.append((request, rows))
+        while running:
+            collect()
         return vectors
 
-    def _request(self):
-        """This thread's infer request."""
-        if getattr(self._local, "request", None) is None:
-            self._local.request = self.compiled.create_infer_request()
-        return self._local.request
+    def _requests(self) -> list:
+        """This thread's infer requests, one for each stream OpenVINO runs in parallel."""
+        if getattr(self._local, "requests", None) is None:
+            compiled = self.compiled
+            count = int(compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
+            self._local.requests = [compiled.create_infer_request() for _ in range(count)]
+        return self._local.requests
 
     def _inputs(self, texts: list[str]) -> dict[str, np.ndarray]:
         with self._lock:
