@@ -19,7 +19,7 @@ from indexer.store.records import SearchFilters
 pytestmark = pytest.mark.slow
 
 FILES = ("wms/ministerial2009-10-26c.xml", "wms/ministerial2009-10-27a.xml",
-         "wms/ministerial2009-10-28a.xml", "lords/daylord2009-10-26a.xml")
+         "wms/ministerial2009-10-28a.xml", "wms/ministerial2009-10-29a.xml")
 QUERIES = ("prisons", "energy policy for Wales", "the armed forces in Afghanistan")
 
 
