@@ -4,6 +4,7 @@
   build embeds them (batches of 256), torch and OpenVINO interleaved over rounds so that both
   see the same load; then OpenVINO on Ray workers of a local cluster of one and of two nodes
   (one CPU each), with the per-worker rate a user multiplies by their cluster.
+- queries: milliseconds to embed one query, as a server does, the backends alternating.
 - builds: a cold build of the default corpus (empty vector cache) with each backend, one
   after the other in this run.
 - quality: each evaluation set (bench.quality's) built with each backend, no vector cache,
@@ -74,6 +75,26 @@ def throughput(texts: list[str], rounds: int, cache_dir: Path) -> dict:
     results["openvino"]["speedup"] = (results["openvino"]["chunks_per_s"]
                                       / results["torch"]["chunks_per_s"])
     return results
+
+
+def query_latency(queries: list[str], cache_dir: Path) -> dict:
+    """Milliseconds to embed one query, as a server does (torch on one thread, OpenVINO on
+    one stream), the backends alternating query by query."""
+    import torch
+
+    torch.set_num_threads(1)  # the server's setting (DEBATE_SEARCH_TORCH_THREADS)
+    embedders = {b: EmbedderSpec(backend=b, cache_dir=cache_dir).open() for b in BACKENDS}
+    timings: dict[str, list[float]] = {b: [] for b in BACKENDS}
+    for query in queries[:20]:  # warm-up
+        for embedder in embedders.values():
+            embedder.embed([query])
+    for query in queries:
+        for backend, embedder in embedders.items():
+            started = time.perf_counter()
+            embedder.embed([query])
+            timings[backend].append((time.perf_counter() - started) * 1000)
+    return {b: {"queries": len(t), "p50_ms": float(np.percentile(t, 50)),
+                "p95_ms": float(np.percentile(t, 95))} for b, t in timings.items()}
 
 
 def ray_throughput(texts: list[str], nodes: int, cache_dir: Path) -> dict:
@@ -147,6 +168,12 @@ def render(results: dict) -> str:
         parts.append(table(f"Embedding {results['texts']} real chunk texts "
                            f"(OpenVINO {t['openvino']['speedup']:.2f}x torch)",
                            ["backend", "chunks/s", "rounds / note"], rows))
+    if "queries" in results:
+        q = results["queries"]
+        parts.append(table("Embedding one query (as the server does)",
+                           ["backend", "queries", "p50 ms", "p95 ms"],
+                           [[b, q[b]["queries"], q[b]["p50_ms"], q[b]["p95_ms"]]
+                            for b in BACKENDS]))
     if "builds" in results:
         b = results["builds"]
         parts.append(table(f"Cold build of the default corpus (OpenVINO {b['speedup']:.2f}x)",
@@ -168,8 +195,9 @@ def render(results: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.backends", description=__doc__)
-    parser.add_argument("--sections", nargs="+", default=["throughput", "builds", "quality"],
-                        choices=["throughput", "builds", "quality"])
+    parser.add_argument("--sections", nargs="+",
+                        default=["throughput", "queries", "builds", "quality"],
+                        choices=["throughput", "queries", "builds", "quality"])
     parser.add_argument("--texts", type=int, default=1024, help="chunk texts timed [1024]")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds [3]")
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
@@ -183,6 +211,11 @@ def main() -> None:
             results["throughput"] = throughput(texts, args.rounds, cache_dir)
             write_json(args.out, results)
             results["ray"] = [ray_throughput(texts, nodes, cache_dir) for nodes in (1, 2)]
+            write_json(args.out, results)
+        if "queries" in args.sections:
+            from bench.queries import HAND_WRITTEN
+
+            results["queries"] = query_latency(list(HAND_WRITTEN) * 10, cache_dir)
             write_json(args.out, results)
         if "builds" in args.sections:
             results["builds"] = cold_builds(cache_dir)
