@@ -152,8 +152,13 @@ class OpenVINOEmbedder(ModelFolder):
         with self._lock:
             encoded = self.tokenizer(texts, padding=True, truncation=True,
                                      max_length=self.max_tokens, return_tensors="np")
+        return {name: encoded[name] for name in self._input_names}
+
+    @functools.cached_property
+    def _input_names(self) -> list[str]:
+        """The tokenizer outputs the converted model takes (not every model has token types)."""
         names = {name for port in self.compiled.inputs for name in port.get_names()}
-        return {name: encoded[name] for name in INPUT_NAMES if name in names}
+        return [name for name in INPUT_NAMES if name in names]
 
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
