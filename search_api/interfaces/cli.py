@@ -255,7 +255,8 @@ def mcp(ctx):
     from search_api.engine.live_index import LiveIndex
     from search_api.interfaces.mcp import build_mcp_server
 
-    live = LiveIndex(_settings(ctx).index_dir)  # serves each build as it is published
+    settings = _settings(ctx)  # serves each build as it is published, as `serve` does
+    live = LiveIndex(settings.index_dir, spec=settings.embedder_spec())
     live.get()  # no index: one line on stderr, exit 1
     build_mcp_server(live.get).run("stdio")
 
