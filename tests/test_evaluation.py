@@ -163,3 +163,56 @@ def test_eval_command_writes_runs_and_metrics(small_index_dir, tmp_path):
     metrics = json.loads((out / "uk-written-answers-dev.metrics.json").read_text())
     assert [m["config"] for m in metrics] == ["dense", "hybrid"]
     assert set(metrics[0]["metrics"]) == set(runs.MEASURES)
+
+
+@pytest.fixture(scope="module")
+def self_retrieval_set(tmp_path_factory, embedder):
+    """A BEIR set whose queries are drawn from its corpus, as Quora's are: 8 real SciFact
+    abstracts asked as queries under their own ids, each judged against a document holding
+    the second half of the same abstract."""
+    folder = tmp_path_factory.mktemp("self-retrieval")
+    docs = [json.loads(line) for line in
+            (SCIFACT / "corpus.jsonl").read_text().splitlines()[:22]]
+    asked = docs[:8]
+    halves = [{"_id": f"{d['_id']}-b", "title": "", "text": d["text"][len(d["text"]) // 2:]}
+              for d in asked]
+    (folder / "corpus.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs + halves))
+    (folder / "queries.jsonl").write_text("".join(
+        json.dumps({"_id": d["_id"], "text": d["text"][:400]}) + "\n" for d in asked))
+    (folder / "qrels").mkdir()
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + "".join(
+        f"{d['_id']}\t{d['_id']}-b\t1\n" for d in asked))
+    inputs = resolve_inputs([folder], folder / "cache", progress=False)
+    build_index(inputs, folder / "index", embedder, ChunkingParams(context=True),
+                progress=False)
+    return folder
+
+
+def test_beir_protocol_drops_the_querys_own_document_unless_asked(self_retrieval_set):
+    folder = self_retrieval_set
+    outputs, per_query = {}, {}
+    for name, flags in (("protocol", []), ("kept", ["--keep-identical-ids"])):
+        result = CliRunner().invoke(main, [
+            "eval", "--index", str(folder / "index"), "--beir", str(folder),
+            "--config", "dense", "--out", str(folder / name), *flags])
+        assert result.exit_code == 0, result.output
+        outputs[name] = result.output
+        runs_of = {}
+        for line in (folder / name / f"{folder.name}.dense.run").read_text().splitlines():
+            query_id, _, doc, rank, _, _ = line.split()
+            runs_of.setdefault(query_id, []).append(doc)
+        per_query[name] = json.loads(
+            (folder / name / f"{folder.name}.dense.per-query.json").read_text())
+        assert len(runs_of) == 8 and all(len(docs) == 29 + (name == "kept")
+                                         for docs in runs_of.values())
+        if name == "protocol":
+            assert all(query_id not in docs for query_id, docs in runs_of.items())
+        else:  # the query's own text is its nearest document
+            assert sum(docs[0] == query_id for query_id, docs in runs_of.items()) >= 6
+    assert "not counted (BEIR's protocol)" in outputs["protocol"]
+    assert "own id counts" in outputs["kept"]
+    # Dropping a document that is not relevant can only lift a relevant one.
+    for query_id, kept in per_query["kept"].items():
+        assert per_query["protocol"][query_id]["nDCG@10"] >= kept["nDCG@10"]
+    assert (sum(q["nDCG@10"] for q in per_query["protocol"].values())
+            > sum(q["nDCG@10"] for q in per_query["kept"].values()))

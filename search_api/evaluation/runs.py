@@ -73,15 +73,19 @@ PRESETS = {
 
 def run_queries(index: SearchIndex, evalset: EvalSet, config: RetrievalConfig,
                 *, progress: bool = True, depth: int = RUN_DEPTH) -> Run:
-    """The top `depth` documents of every query under `config`."""
+    """The top `depth` documents of every query under `config` (not the query's own id,
+    one more being fetched in its place, where the set follows BEIR's protocol)."""
     ids, texts = list(evalset.queries), list(evalset.queries.values())
     vectors = index.embedder.embed(texts) if config.mode != "keyword" else [None] * len(ids)
-    return {
-        query_id: dict(index.rank(text, depth, evalset.filters, config, vector))
-        for query_id, text, vector in tqdm(zip(ids, texts, vectors, strict=True),
-                                           total=len(ids), desc=f"{evalset.name}",
-                                           unit="query", disable=not progress)
-    }
+    skip_own = evalset.ignore_identical_ids
+    run: Run = {}
+    for query_id, text, vector in tqdm(zip(ids, texts, vectors, strict=True), total=len(ids),
+                                       desc=f"{evalset.name}", unit="query",
+                                       disable=not progress):
+        ranked = index.rank(text, depth + skip_own, evalset.filters, config, vector)
+        run[query_id] = dict([(doc, score) for doc, score in ranked
+                              if not (skip_own and doc == query_id)][:depth])
+    return run
 
 
 def score_run(run: Run, qrels: Qrels) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
@@ -144,7 +148,9 @@ def format_table(evalset: EvalSet, results: Sequence[ConfigResult],
     head = f"{'config':<28}" + "".join(f"{m:>9}" for m in MEASURES) + f"{'p':>9}{'+/-':>10}"
     if extra_title:
         head += f"  {extra_title}"
-    lines = [f"{evalset.name}: {len(evalset.qrels)} queries", head, "-" * len(head)]
+    protocol = ("a document with the query's own id is not counted (BEIR's protocol)"
+                if evalset.ignore_identical_ids else "a document with the query's own id counts")
+    lines = [f"{evalset.name}: {len(evalset.qrels)} queries; {protocol}", head, "-" * len(head)]
     for r in results:
         p = f"{r.p_value:.3g}" if r.p_value is not None else "-"
         delta = f"{r.improved}/{r.worsened}" if r is not results[0] else "baseline"
@@ -164,7 +170,8 @@ def write_outputs(folder: Path, evalset: EvalSet, results: Sequence[ConfigResult
                 for rank, (doc_id, score) in enumerate(ranked, start=1):
                     handle.write(f"{query_id} Q0 {doc_id} {rank} {score:.6f} {r.name}\n")
         (folder / f"{slug}.{r.name}.per-query.json").write_text(json.dumps(r.per_query, indent=1))
-    summary = [{"config": r.name, "settings": dataclasses.asdict(r.config), "metrics": r.means,
+    summary = [{"config": r.name, "ignore_identical_ids": evalset.ignore_identical_ids,
+                "settings": dataclasses.asdict(r.config), "metrics": r.means,
                 "p_value": r.p_value, "improved": r.improved, "worsened": r.worsened}
                for r in results]
     (folder / f"{slug}.metrics.json").write_text(json.dumps(summary, indent=2))

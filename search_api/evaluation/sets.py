@@ -17,12 +17,19 @@ Qrels = dict[str, dict[str, int]]  # query id -> {document id: relevance}
 
 @dataclass
 class EvalSet:
-    """Queries with relevance judgements; `filters` restrict the candidate documents."""
+    """Queries with relevance judgements; `filters` restrict the candidate documents.
+
+    `ignore_identical_ids`: BEIR's protocol (its and MTEB's evaluators do this): a retrieved
+    document whose id is the query's own is dropped before scoring. On sets whose queries are
+    drawn from the corpus (Quora, ArguAna) the query's own text would otherwise rank first and
+    deflate every measure, so figures could not be set beside published ones.
+    """
 
     name: str
     queries: dict[str, str]
     qrels: Qrels
     filters: SearchFilters = field(default_factory=SearchFilters)
+    ignore_identical_ids: bool = True
 
     def split(self, part: str) -> EvalSet:
         """A deterministic third ("dev") or two thirds ("test") of the queries, by id hash."""
@@ -30,7 +37,8 @@ class EvalSet:
             raise EvaluationError(f"unknown split {part!r}; known: dev, test")
         keep = {q for q in self.queries if (_bucket(q) == 0) == (part == "dev")}
         return EvalSet(f"{self.name}/{part}", {q: t for q, t in self.queries.items() if q in keep},
-                       {q: r for q, r in self.qrels.items() if q in keep}, self.filters)
+                       {q: r for q, r in self.qrels.items() if q in keep}, self.filters,
+                       self.ignore_identical_ids)
 
 
 def _bucket(query_id: str) -> int:

@@ -185,10 +185,14 @@ def search(ctx, query, k, offset, mode, literal, as_json, **filters):
                    "[default: dense, keyword, rrf, hybrid]")
 @click.option("--split", type=click.Choice(["all", "dev", "test"]), default="all",
               show_default=True, help="Evaluate on a deterministic third (dev) or the rest.")
+@click.option("--keep-identical-ids", is_flag=True,
+              help="Count a retrieved document whose id is the query's own (BEIR's protocol, "
+                   "the default, drops it).")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Write TREC runs, per-query and metrics JSON here.")
 @click.pass_context
-def evaluate(ctx, set_name, beir_dir, queries_path, qrels_path, configs, split, out):
+def evaluate(ctx, set_name, beir_dir, queries_path, qrels_path, configs, split,
+             keep_identical_ids, out):
     """Measure retrieval: nDCG@10, MRR@10, Recall@10/100 and MAP, side by side."""
     from search_api.evaluation import runs, sets
 
@@ -201,6 +205,7 @@ def evaluate(ctx, set_name, beir_dir, queries_path, qrels_path, configs, split, 
         evalset = sets.query_set(queries_path, qrels_path)
     else:
         raise click.UsageError("give --set, --beir, or --queries with --qrels")
+    evalset.ignore_identical_ids = not keep_identical_ids
     if split != "all":
         evalset = evalset.split(split)
     named = dict(runs.parse_config(spec)
