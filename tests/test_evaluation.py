@@ -12,6 +12,7 @@ from data_paths import SCIFACT
 from indexer.build import build_index
 from indexer.chunking import ChunkingParams
 from indexer.sources import resolve_inputs
+from indexer.store.records import SearchFilters
 from search_api.engine.search_index import RetrievalConfig, SearchIndex
 from search_api.errors import EvaluationError
 from search_api.evaluation import runs, sets
@@ -36,6 +37,46 @@ def test_written_answers_set_pairs_questions_with_their_replies(answers_set, sma
     # Several questions can share one reply.
     replies = [a for rel in answers_set.qrels.values() for a in rel]
     assert len(set(replies)) < len(replies)
+
+
+def test_debates_set_judges_speeches_by_the_records_structure(small_index):
+    debates = sets.debates_set(small_index)
+    titles = {q: t for q, t in debates.queries.items() if q.startswith("title:")}
+    oral = {q: t for q, t in debates.queries.items() if not q.startswith("title:")}
+    assert len(oral) >= 10 and len(titles) >= 10  # 26 October 2009's Commons
+    assert "Tasers" in titles.values()
+    assert not {"Topical Questions", "Business of the House"} & set(titles.values())
+    replies = dict(small_index.store.question_answer_links(oral))
+    for question_id, text in oral.items():
+        question = small_index.contribution(question_id)
+        assert (question.kind, question.house, question.text) == ("speech", "House of Commons",
+                                                                  text)
+        assert "departmental responsibilities" not in text
+        judged = debates.qrels[question_id]
+        assert judged[replies[question_id]] == 2 and question_id not in judged
+        for doc_id, grade in judged.items():
+            doc = small_index.contribution(doc_id)
+            assert doc.debate.id == question.debate.id and doc.kind == "speech"
+            assert grade == 2 or doc.speaker.office  # 1: the section's other ministers
+    for query_id in titles:
+        judged = debates.qrels[query_id]
+        assert len(judged) >= 3 and list(judged.values()).count(2) == 1
+        docs = [small_index.contribution(d) for d in judged]
+        assert {d.debate.id for d in docs} == {query_id.removeprefix("title:")}
+        opening = min(docs, key=lambda d: d.debate.position)
+        assert judged[opening.id] == 2
+    assert set(debates.dates.values()) == {"2009-10-26"}
+    assert debates.filters == SearchFilters(kind="speech", parliament="UK Parliament")
+
+
+def test_a_set_from_the_record_splits_by_sitting_day():
+    days = {"q1": "2009-10-27", "q2": "2009-10-26", "q3": "2009-10-28", "q4": "2009-10-26"}
+    evalset = sets.EvalSet("days", {q: q for q in days}, {q: {"d": 1} for q in days},
+                           dates=days)
+    dev, test = evalset.split("dev"), evalset.split("test")
+    assert set(dev.queries) == {"q2", "q4"} and dev.days() == ["2009-10-26"]
+    assert set(test.queries) == {"q1", "q3"} and test.days() == ["2009-10-27", "2009-10-28"]
+    assert set(test.qrels) == set(test.queries) and test.dates == {q: days[q] for q in test.queries}
 
 
 def test_metrics_equal_trec_eval_including_empty_queries(answers_set, small_index):
@@ -188,6 +229,7 @@ def self_retrieval_set(tmp_path_factory, embedder):
     return folder
 
 
+@pytest.mark.slow
 def test_beir_protocol_drops_the_querys_own_document_unless_asked(self_retrieval_set):
     folder = self_retrieval_set
     outputs, per_query = {}, {}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,15 +32,29 @@ class EvalSet:
     qrels: Qrels
     filters: SearchFilters = field(default_factory=SearchFilters)
     ignore_identical_ids: bool = True
+    # Sitting date of each query, where the set is made from a record: such a set is split by
+    # day, so that what is tuned or trained on dev days never saw a test day.
+    dates: dict[str, str] = field(default_factory=dict)
 
     def split(self, part: str) -> EvalSet:
-        """A deterministic third ("dev") or two thirds ("test") of the queries, by id hash."""
+        """The "dev" or "test" queries: with dates, dev is the first sitting day and test the
+        others; without, dev is a deterministic third of the queries (by id hash)."""
         if part not in ("dev", "test"):
             raise EvaluationError(f"unknown split {part!r}; known: dev, test")
-        keep = {q for q in self.queries if (_bucket(q) == 0) == (part == "dev")}
-        return EvalSet(f"{self.name}/{part}", {q: t for q, t in self.queries.items() if q in keep},
-                       {q: r for q, r in self.qrels.items() if q in keep}, self.filters,
-                       self.ignore_identical_ids)
+        if self.dates:
+            first = min(self.dates.values())
+            keep = {q for q in self.queries if (self.dates[q] == first) == (part == "dev")}
+        else:
+            keep = {q for q in self.queries if (_bucket(q) == 0) == (part == "dev")}
+        def kept(values: dict) -> dict:
+            return {q: v for q, v in values.items() if q in keep}
+
+        return EvalSet(f"{self.name}/{part}", kept(self.queries), kept(self.qrels), self.filters,
+                       self.ignore_identical_ids, kept(self.dates))
+
+    def days(self) -> list[str]:
+        """The sitting days its queries come from."""
+        return sorted(set(self.dates.values()))
 
 
 def _bucket(query_id: str) -> int:
@@ -114,3 +130,71 @@ def written_answers_set(index: SearchIndex) -> EvalSet:
             queries[question.id] = question.text
             qrels.setdefault(question.id, {})[answer_id] = 1
     return EvalSet("uk-written-answers", queries, qrels, candidates)
+
+
+# Debate headings that name a procedure, not a subject: no use as a topical query.
+_PROCEDURAL_TITLE = re.compile(
+    r"^(topical questions|oral answers|business|points? of order|clause|new clause|schedule|"
+    r"amendment|orders of the day|delegated legislation|petition|deferred division|"
+    r"prayers|speaker's statement|adjournment|sittings of the house|"
+    r"business before questions|preamble|title)\b", re.IGNORECASE)
+DEBATE_HOUSES = ("House of Commons", "Westminster Hall")
+# Questions that name no subject ("If he will make a statement on his departmental
+# responsibilities", the Prime Minister's engagements): their replies range over anything.
+_OPEN_QUESTION = re.compile(r"departmental responsibilities|official engagements", re.IGNORECASE)
+MIN_SPEECH_CHARS = 200  # shorter speeches ("Will he give way?") say little about the subject
+
+
+def debates_set(index: SearchIndex) -> EvalSet:
+    """UK Commons and Westminster Hall debate speech, judged by the record's own structure.
+
+    Two kinds of query, both from the record and neither written-question text:
+    - an oral question (the opening of a Commons question section, linked to its reply by
+      indexer/qa_links.py): the minister's reply is relevance 2; the section's other
+      ministerial speeches of MIN_SPEECH_CHARS or more (answers to supplementaries on the same
+      question) are 1. The question's own record is a candidate, dropped by BEIR's protocol.
+      Questions that name no subject (_OPEN_QUESTION) are left out.
+    - a debate's subject title (its minor heading, else its major one; procedural headings
+      such as "Clause 3" or "Topical Questions" left out) with three or more speeches of
+      MIN_SPEECH_CHARS: the speech that opens the debate, stating its subject, is 2; the
+      debate's other such speeches are 1.
+    The candidates are the UK Parliament's speeches (Lords and committee speeches too: they
+    compete, unjudged). Queries carry their sitting day: the set splits by day.
+    """
+    candidates = SearchFilters(kind="speech", parliament="UK Parliament")
+    sections: dict[str, list] = defaultdict(list)
+    for house in DEBATE_HOUSES:
+        for record in index.store.records(SearchFilters(kind="speech", house=house)):
+            sections[record.debate.id].append(record)
+    queries: dict[str, str] = {}
+    qrels: Qrels = {}
+    dates: dict[str, str] = {}
+    links = index.store.question_answer_links(r.id for s in sections.values() for r in s)
+    replies = defaultdict(list)
+    for question_id, answer_id in links:
+        replies[question_id].append(answer_id)
+    for records in sections.values():
+        records.sort(key=lambda r: r.debate.position)
+        by_id = {r.id: r for r in records}
+        for question_id, answer_ids in replies.items():
+            if question_id not in by_id or _OPEN_QUESTION.search(by_id[question_id].text):
+                continue
+            judged = {r.id: 1 for r in records if r.speaker.office and r.id != question_id
+                      and len(r.text) >= MIN_SPEECH_CHARS}
+            judged.update(dict.fromkeys(answer_ids, 2))
+            queries[question_id] = by_id[question_id].text
+            qrels[question_id] = judged
+            dates[question_id] = by_id[question_id].date
+        speeches = [r for r in records if len(r.text) >= MIN_SPEECH_CHARS]
+        title = records[0].debate.minor_heading or records[0].debate.major_heading or ""
+        if len(speeches) < 3 or not title.strip() or _PROCEDURAL_TITLE.match(title.strip()):
+            continue
+        query_id = f"title:{records[0].debate.id}"
+        queries[query_id] = title.strip()
+        qrels[query_id] = {r.id: 2 if i == 0 else 1 for i, r in enumerate(speeches)}
+        dates[query_id] = records[0].date
+    return EvalSet("uk-debates", queries, qrels, candidates, dates=dates)
+
+
+# Sets made from an index itself, by the name `debate-search eval --set` takes.
+NAMED_SETS = {"uk-written-answers": written_answers_set, "uk-debates": debates_set}

@@ -171,8 +171,8 @@ def search(ctx, query, k, offset, mode, literal, as_json, **filters):
 
 @main.command(name="eval")
 @_index_option
-@click.option("--set", "set_name", type=click.Choice(["uk-written-answers"]),
-              help="A named set made from the index itself.")
+@click.option("--set", "set_name", type=click.Choice(["uk-written-answers", "uk-debates"]),
+              help="A named set made from the index itself (README: Retrieval quality).")
 @click.option("--beir", "beir_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="A BEIR folder (queries.jsonl, qrels/test.tsv); --index holds its corpus.")
 @click.option("--queries", "queries_path", type=click.Path(path_type=Path, exists=True),
@@ -198,7 +198,7 @@ def evaluate(ctx, set_name, beir_dir, queries_path, qrels_path, configs, split,
 
     index = _open_index(ctx)
     if set_name:
-        evalset = sets.written_answers_set(index)
+        evalset = sets.NAMED_SETS[set_name](index)
     elif beir_dir:
         evalset = sets.beir_set(beir_dir)
     elif queries_path and qrels_path:
