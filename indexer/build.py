@@ -18,6 +18,7 @@ from indexer.contribution import Contribution, ParseIssue
 from indexer.corpus import CorpusInput, sha256_file
 from indexer.embedding import Embedder
 from indexer.errors import IndexFormatError, IndexNotFound, UpdateError
+from indexer.sentences import sentence_spans
 from indexer.sources import members_files, parser_version
 from indexer.store.layout import (
     FORMAT_VERSION,
@@ -69,6 +70,8 @@ class BuildReport:
     chunks: int = 0
     embedded: int = 0  # distinct chunk texts whose vectors were computed
     reused: int = 0  # chunks whose vectors were not computed: cache, previous build, segments
+    sentences: int = 0  # sentences with a vector (answers quote the best of them)
+    sentences_embedded: int = 0  # distinct sentence texts whose vectors were computed
     files: dict[str, int] = field(default_factory=dict)  # parsed, kept, copied, removed
     segments: dict[str, int] = field(default_factory=dict)  # kept, written
     embedder: dict[str, str] = field(default_factory=dict)  # backend, device (and workers)
@@ -80,7 +83,7 @@ class BuildReport:
         return asdict(self)
 
     def _embedded_by(self) -> str:
-        if not self.embedded or not self.embedder:
+        if not (self.embedded or self.sentences_embedded) or not self.embedder:
             return ""
         by = f" by {self.embedder['backend']} on {self.embedder['device']}"
         return by + (f", {self.embedder['workers']}" if "workers" in self.embedder else "")
@@ -90,7 +93,8 @@ class BuildReport:
             return f"Index at {self.index_dir} is up to date; nothing to do."
         lines = [
             f"Indexed {self.contributions:,} contributions as {self.chunks:,} chunks "
-            f"({self.embedded:,} embedded{self._embedded_by()}, {self.reused:,} reused) in "
+            f"({self.embedded:,} embedded{self._embedded_by()}, {self.reused:,} reused) and "
+            f"{self.sentences:,} sentences ({self.sentences_embedded:,} embedded) in "
             f"{self.seconds.get('total', 0):.1f} s -> {self.index_dir}"
         ]
         if self.issues:
@@ -261,6 +265,7 @@ class _BuildWriter:
                     self.embedding_bar.close()
         report.contributions = sum(s["contributions"] for s in self.done)
         report.chunks = sum(s["chunks"] for s in self.done)
+        report.sentences = sum(s.get("sentences", 0) for s in self.done)
         report.reused = report.chunks - report.embedded
         report.files = {"parsed": plan.parsed, "kept": plan.kept_files,
                         "copied": plan.copied, "removed": plan.removed}
@@ -291,9 +296,11 @@ class _BuildWriter:
         self.report.issues += [str(i) for i in issues]
         for phase, seconds in prepared.seconds.items():  # summed over workers
             self.report.seconds[phase] = self.report.seconds.get(phase, 0) + seconds
-        return _Pending(file=unit.file, contributions=[prepared.contributions[i] for i in kept],
+        contributions = [prepared.contributions[i] for i in kept]
+        return _Pending(file=unit.file, contributions=contributions,
                         chunks=[prepared.chunks[i] for i in kept],
-                        tokens=[prepared.tokens[i] for i in kept], issues=issues)
+                        tokens=[prepared.tokens[i] for i in kept], issues=issues,
+                        sentences=[sentence_spans(c.text) for c in contributions])
 
     def _taken(self, ids: list[str], window: list[_Pending]) -> set[str]:
         """Which of `ids` an earlier file of this build already holds."""
@@ -313,15 +320,25 @@ class _BuildWriter:
         t = time.perf_counter()
         texts = {text_hash(ch.embed_text): ch.embed_text
                  for p in window if p.rows is None for own in p.chunks for ch in own}
-        vectors = self._vectors(texts)
+        vectors, embedded = self._vectors(texts)
+        self.report.embedded += embedded
         self._add_seconds("embed", t)
         t = time.perf_counter()
+        sentences = {text_hash(text): text for p in window if p.rows is None
+                     for text in p.sentence_texts()}
+        sentence_vectors, embedded = self._vectors(sentences)
+        self.report.sentences_embedded += embedded
+        self._add_seconds("embed_sentences", t)
+        t = time.perf_counter()
+        dimension = self.embedder.dimension
         for pending in window:
             rows = pending.rows or parsed_file_rows(
                 pending.file, pending.contributions, pending.tokens, pending.chunks,
                 np.array([vectors[text_hash(ch.embed_text)] for own in pending.chunks
-                          for ch in own], dtype=np.float32).reshape(-1, self.embedder.dimension),
-                pending.issues)
+                          for ch in own], dtype=np.float32).reshape(-1, dimension),
+                pending.issues, pending.sentences,
+                np.array([sentence_vectors[text_hash(text)] for text in pending.sentence_texts()],
+                         dtype=np.float16).reshape(-1, dimension))
             if (self.segment is not None and self.segment.chunk_count
                     and self.segment.chunk_count + rows.chunk_count > SEGMENT_CHUNKS):
                 self._finish_segment()
@@ -337,9 +354,9 @@ class _BuildWriter:
         self._add_seconds("write", t)
         self.segment = None
 
-    def _vectors(self, texts: dict[str, str]) -> dict[str, np.ndarray]:
+    def _vectors(self, texts: dict[str, str]) -> tuple[dict[str, np.ndarray], int]:
         """Vectors of these texts (by hash): from the cache, the previous build, or embedded
-        now, in batches of similar length."""
+        now, in batches of similar length; and how many were embedded now."""
         known = self.cache.get(list(texts)) if self.cache else {}
         if len(known) < len(texts):  # an index built before the cache was shared
             found = stored_vectors(self.index_dir, self.embedder.fingerprint,
@@ -350,7 +367,7 @@ class _BuildWriter:
         missing = sorted(((h, t) for h, t in texts.items() if h not in known),
                          key=lambda item: len(item[1]))
         if missing and self.embedding_bar is None:  # shown once there is something to embed
-            self.embedding_bar = tqdm(desc="Embedding", unit="chunk", disable=not self.progress)
+            self.embedding_bar = tqdm(desc="Embedding", unit="text", disable=not self.progress)
         batches = [missing[start : start + EMBED_BATCH]
                    for start in range(0, len(missing), EMBED_BATCH)]
         for batch, vectors in zip(batches, self.workers.embedded(
@@ -360,8 +377,7 @@ class _BuildWriter:
             if self.cache:
                 self.cache.put(embedded)
             self.embedding_bar.update(len(batch))
-        self.report.embedded += len(missing)
-        return known
+        return known, len(missing)
 
     def _add_seconds(self, phase: str, since: float) -> None:
         self.report.seconds[phase] = (self.report.seconds.get(phase, 0)
@@ -378,6 +394,12 @@ class _Pending:
     chunks: list[list[Chunk]] = field(default_factory=list)
     tokens: list[tuple[int, int]] = field(default_factory=list)
     issues: list[ParseIssue] = field(default_factory=list)
+    sentences: list[list[tuple[int, int]]] = field(default_factory=list)  # spans, per contribution
+
+    def sentence_texts(self) -> list[str]:
+        """The text of every sentence of its contributions, in order."""
+        return [c.text[start:end] for c, own in zip(self.contributions, self.sentences,
+                                                     strict=True) for start, end in own]
 
     @property
     def chunk_count(self) -> int:

@@ -10,6 +10,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from data_paths import SCIFACT
@@ -18,6 +19,8 @@ from lxml import etree
 from bench import calibration
 from indexer.contribution import Kind
 from indexer.qa_links import link_questions
+from indexer.sentences import sentence_spans
+from indexer.store.records import SearchFilters
 from search_api.answering import answers
 from search_api.answering.citations import speaker_key
 from search_api.interfaces.cli import main
@@ -191,6 +194,31 @@ def test_quotes_are_verbatim_and_attributed_over_120_questions(small_index):
         response = operations.answer(small_index, AnswerRequest(q=question))
         if response.answerable:
             assert _check_verbatim_and_attributed(small_index, response) > 0
+
+
+def test_every_sentence_is_stored_with_the_models_vector(small_index, embedder):
+    records = list(small_index.store.records(SearchFilters(house="House of Commons")))[::40]
+    stored = small_index.store.sentences_of(r.id for r in records)
+    assert set(stored) == {r.id for r in records if r.text.strip()}
+    for record in records:
+        if record.id not in stored:
+            continue
+        sentences = stored[record.id]
+        assert sentences.spans == sentence_spans(record.text)
+        fresh = embedder.embed([record.text[s:e] for s, e in sentences.spans])
+        # Stored as float16: within its rounding of the freshly computed vectors.
+        assert np.abs(sentences.vectors - fresh).max() < 2e-3
+        assert np.allclose(np.linalg.norm(sentences.vectors, axis=1), 1, atol=2e-3)
+
+
+def test_quote_scores_are_the_questions_similarity_to_the_quote(small_index, embedder):
+    question = "What is being done about the backlog of asylum applications?"
+    response = operations.answer(small_index, AnswerRequest(q=question))
+    quotes = [q for p in response.speakers for c in p.contributions for q in c.quotes]
+    assert quotes
+    vectors = embedder.embed([question, *(q.text for q in quotes)])
+    for quote, expected in zip(quotes, (vectors[1:] @ vectors[0]).tolist(), strict=True):
+        assert abs(quote.score - expected) < 5e-3
 
 
 def test_several_speakers_stand_side_by_side(small_index):

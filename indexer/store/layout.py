@@ -5,6 +5,7 @@
     INDEX/builds/<build id>/segments/<id>/    one segment (store/writer.py): whole source files
         index.sqlite   contributions, chunks, speakers, links, issues, the files it holds
         vectors.npy    chunk vectors; vectors.faiss their search index (store/vectors.py)
+        sentences.npy  every sentence's vector (float16), to quote the best sentences
         bm25/          keyword index (store/keyword.py)
 
 A build is written into a temporary folder and only becomes `current` once complete, so an
@@ -29,8 +30,9 @@ from pathlib import Path
 
 from indexer.errors import IndexFormatError, IndexNotFound
 
-FORMAT_VERSION = 5  # 5: segments; 4: exact vectors in vectors.npy, approximate above a size
+FORMAT_VERSION = 6  # 6: sentence vectors; 5: segments; 4: exact vectors in vectors.npy
 DATABASE_FILE = "index.sqlite"
+SENTENCES_FILE = "sentences.npy"
 SEGMENTS_DIR = "segments"
 MANIFEST_FILE = "manifest.json"
 

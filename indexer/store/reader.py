@@ -27,6 +27,7 @@ from indexer.store.layout import (
     DATABASE_FILE,
     MANIFEST_FILE,
     SEGMENTS_DIR,
+    SENTENCES_FILE,
     read_manifest,
     resolve_build,
 )
@@ -39,6 +40,7 @@ from indexer.store.records import (
     IndexValues,
     SearchFilters,
     SpeakerSummary,
+    StoredSentences,
 )
 from indexer.store.vectors import (
     EXACT_FILE,
@@ -66,6 +68,7 @@ class Segment:
         self.folder = folder
         self.vectors = VectorIndex(folder)
         self.keyword = KeywordIndex(folder / KEYWORD_DIR)
+        self.sentences = np.load(folder / SENTENCES_FILE, mmap_mode="r")  # read rows as asked
         self.first_contribution = first_contribution  # contribution number of its rowid 1
         self.first_chunk = first_chunk  # chunk number of its chunk 0
 
@@ -209,6 +212,28 @@ class IndexReader:
             if len(mine):
                 out[mine] = segment.vectors.exact.rows(chunks[mine] - segment.first_chunk)
         return out
+
+    # Sentences ---------------------------------------------------------------------------
+
+    def sentences_of(self, ids: Iterable[str]) -> dict[str, StoredSentences]:
+        """Every sentence of these contributions (by source id) with its vector; an id the
+        index does not hold is left out."""
+        ids = list(dict.fromkeys(ids))
+        found: dict[str, StoredSentences] = {}
+        for segment in self.segments:
+            spans: dict[str, list[tuple[int, int]]] = {}
+            rows: dict[str, list[int]] = {}
+            for cid, row, start, end in self._in(
+                    segment, "SELECT contributions.id, sentences.id, char_start, char_end "
+                    "FROM sentences JOIN contributions ON contributions.rowid = "
+                    "contribution_rowid WHERE contributions.id IN ({marks}) "
+                    "ORDER BY sentences.id", ids):
+                spans.setdefault(cid, []).append((start, end))
+                rows.setdefault(cid, []).append(row)
+            for cid, own in rows.items():
+                found[cid] = StoredSentences(
+                    spans[cid], np.asarray(segment.sentences[own], dtype=np.float32))
+        return found
 
     # Filtering -------------------------------------------------------------------------
 

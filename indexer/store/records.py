@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+import numpy as np
+
 from indexer.contribution import DESCRIBED_BY_DOCSTRINGS, Speaker
 
 
@@ -59,6 +61,15 @@ class ChunkSpan:
     ordinal: int  # its place among the contribution's chunks, from 0
     start: int  # text[start:end] of the contribution
     end: int
+
+
+@dataclass(frozen=True)
+class StoredSentences:
+    """A contribution's sentences: `text[start:end]` of each span, and its vector (a row of
+    `vectors`, computed at build time so that quoting embeds nothing)."""
+
+    spans: list[tuple[int, int]]
+    vectors: np.ndarray  # float32, one row per span
 
 
 @dataclass(frozen=True, slots=True)

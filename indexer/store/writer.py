@@ -25,7 +25,7 @@ from indexer.chunking import Chunk, context_line_of
 from indexer.contribution import Contribution, ParseIssue
 from indexer.qa_links import link_questions
 from indexer.store.keyword import KEYWORD_DIR, build_keyword_index
-from indexer.store.layout import DATABASE_FILE
+from indexer.store.layout import DATABASE_FILE, SENTENCES_FILE
 from indexer.store.vectors import EXACT_BELOW, EXACT_FILE, write_search_index
 
 _SCHEMA = """
@@ -49,6 +49,10 @@ CREATE TABLE chunks (
     pieces INTEGER NOT NULL, tokens_cl100k INTEGER NOT NULL, tokens_o200k INTEGER NOT NULL,
     text_hash TEXT NOT NULL
 );
+CREATE TABLE sentences (  -- row `id` of sentences.npy: the sentence's vector, for quoting
+    id INTEGER PRIMARY KEY, contribution_rowid INTEGER NOT NULL REFERENCES contributions,
+    char_start INTEGER NOT NULL, char_end INTEGER NOT NULL
+);
 CREATE TABLE speakers (
     key TEXT PRIMARY KEY, person_id TEXT, name TEXT NOT NULL, printed_names TEXT NOT NULL,
     party TEXT, constituency TEXT, peerage TEXT, houses TEXT NOT NULL,
@@ -69,6 +73,7 @@ CREATE INDEX contributions_person ON contributions(person_id);
 CREATE INDEX contributions_debate ON contributions(debate_id);
 CREATE INDEX contributions_file ON contributions(file_number);
 CREATE INDEX chunks_contribution ON chunks(contribution_rowid);
+CREATE INDEX sentences_contribution ON sentences(contribution_rowid);
 """
 
 CONTRIBUTION_COLUMNS = (
@@ -108,6 +113,8 @@ class FileRows:
     vectors: np.ndarray  # one row per chunk, in order
     links: list[tuple[str, str, str]]
     issues: list[tuple[str, int | None, str]]
+    sentences: list[list[tuple[int, int]]]  # each contribution's sentence spans
+    sentence_vectors: np.ndarray  # one row per sentence, in order (float16)
 
     @property
     def chunk_count(self) -> int:
@@ -116,20 +123,27 @@ class FileRows:
     def without(self, ids: set[str]) -> FileRows:
         """These rows less the contributions with these ids (their chunks, vectors, links)."""
         keep = [i for i, row in enumerate(self.contributions) if row[0] not in ids]
-        starts = np.cumsum([0] + [len(own) for own in self.chunks])
-        vector_rows = [j for i in keep for j in range(starts[i], starts[i + 1])]
         return FileRows(self.file, [self.contributions[i] for i in keep],
-                        [self.chunks[i] for i in keep], self.vectors[vector_rows],
+                        [self.chunks[i] for i in keep], self.vectors[_rows_of(self.chunks, keep)],
                         [link for link in self.links if not {link[0], link[1]} & ids],
-                        self.issues)
+                        self.issues, [self.sentences[i] for i in keep],
+                        self.sentence_vectors[_rows_of(self.sentences, keep)])
+
+
+def _rows_of(owned: Sequence[Sequence], keep: Sequence[int]) -> list[int]:
+    """The rows (of a matrix holding every owner's items in turn) of the owners `keep`."""
+    starts = np.cumsum([0] + [len(own) for own in owned])
+    return [j for i in keep for j in range(starts[i], starts[i + 1])]
 
 
 def parsed_file_rows(
     file: SourceFile, contributions: Sequence[Contribution], tokens: Sequence[tuple[int, int]],
     chunks: Sequence[Sequence[Chunk]], vectors: np.ndarray, issues: Sequence[ParseIssue],
+    sentences: Sequence[Sequence[tuple[int, int]]], sentence_vectors: np.ndarray,
 ) -> FileRows:
-    """The rows of a freshly parsed file: `tokens[i]` is the (cl100k, o200k) count and
-    `chunks[i]` the chunks of `contributions[i]`; `vectors` those chunks' vectors."""
+    """The rows of a freshly parsed file: `tokens[i]` is the (cl100k, o200k) count,
+    `chunks[i]` the chunks and `sentences[i]` the sentence spans of `contributions[i]`;
+    `vectors` and `sentence_vectors` those chunks' and sentences' vectors."""
     neighbours = _debate_neighbours(contributions)
     rows = []
     for c, (cl100k, o200k) in zip(contributions, tokens, strict=True):
@@ -146,7 +160,9 @@ def parsed_file_rows(
                     ch.tokens_o200k, text_hash(ch.embed_text)) for ch in own]
                   for own in chunks]
     return FileRows(file, rows, chunk_rows, vectors, link_questions(contributions),
-                    [(i.file, i.line, i.message) for i in issues])
+                    [(i.file, i.line, i.message) for i in issues],
+                    [list(own) for own in sentences],
+                    np.asarray(sentence_vectors, dtype=np.float16))
 
 
 def stored_file_rows(segment: Path, file_number: int, exact: Callable) -> FileRows:
@@ -171,14 +187,24 @@ def stored_file_rows(segment: Path, file_number: int, exact: Callable) -> FileRo
                 "WHERE file_number = ? ORDER BY chunks.id", (file_number,)):
             numbers.append(row[0])
             chunks[row[1]].append(tuple(row[2:]))
+        sentences: dict[int, list[tuple[int, int]]] = {r: [] for r in rowids}
+        sentence_rows = []
+        for row in conn.execute(
+                "SELECT sentences.id, contribution_rowid, char_start, char_end FROM sentences "
+                "JOIN contributions ON contributions.rowid = contribution_rowid "
+                "WHERE file_number = ? ORDER BY sentences.id", (file_number,)):
+            sentence_rows.append(row[0])
+            sentences[row[1]].append((row[2], row[3]))
         links = conn.execute("SELECT question_id, answer_id, rule FROM qa_links "
                              "WHERE file_number = ?", (file_number,)).fetchall()
         issues = conn.execute("SELECT file, line, message FROM issues WHERE file_number = ?",
                               (file_number,)).fetchall()
     finally:
         conn.close()
+    stored = np.load(segment / SENTENCES_FILE, mmap_mode="r")
     return FileRows(SourceFile(corpus, path, sha), rows, [chunks[r] for r in rowids],
-                    exact(np.array(numbers, dtype=np.int64)), links, issues)
+                    exact(np.array(numbers, dtype=np.int64)), links, issues,
+                    [sentences[r] for r in rowids], np.array(stored[sentence_rows]))
 
 
 class SegmentWriter:
@@ -193,10 +219,12 @@ class SegmentWriter:
         self.exact_below = exact_below
         self.contribution_count = 0
         self.chunk_count = 0
+        self.sentence_count = 0
         self.files: list[SourceFile] = []
         self._conn = sqlite3.connect(folder / DATABASE_FILE)
         self._conn.executescript(_SCHEMA)
         self._raw = open(folder / "vectors.f32", "wb")  # noqa: SIM115 - closed by finish
+        self._raw_sentences = open(folder / "sentences.f16", "wb")  # noqa: SIM115 - likewise
 
     def holds(self, ids: Sequence[str]) -> set[str]:
         """Which of these contribution ids the segment already has."""
@@ -219,13 +247,20 @@ class SegmentWriter:
             for j, (rowid, chunk) in enumerate(
                 (first_rowid + i, chunk)
                 for i, own in enumerate(rows.chunks) for chunk in own)))
+        conn.executemany("INSERT INTO sentences VALUES (?, ?, ?, ?)", (
+            (self.sentence_count + j, rowid, start, end)
+            for j, (rowid, (start, end)) in enumerate(
+                (first_rowid + i, span) for i, own in enumerate(rows.sentences) for span in own)))
         conn.executemany("INSERT INTO qa_links VALUES (?, ?, ?, ?)",
                          [(*link, number) for link in rows.links])
         conn.executemany("INSERT INTO issues VALUES (?, ?, ?, ?)",
                          [(*issue, number) for issue in rows.issues])
         self._raw.write(np.ascontiguousarray(rows.vectors, dtype=np.float32).tobytes())
+        self._raw_sentences.write(
+            np.ascontiguousarray(rows.sentence_vectors, dtype=np.float16).tobytes())
         self.contribution_count += len(rows.contributions)
         self.chunk_count += rows.chunk_count
+        self.sentence_count += len(rows.sentence_vectors)
 
     def finish(self) -> dict:
         """Write the segment's speakers, vectors and keyword index; returns its summary."""
@@ -234,23 +269,21 @@ class SegmentWriter:
                          _speaker_rows(conn))
         conn.commit()
         self._raw.close()
-        raw = self.folder / "vectors.f32"
-        with open(self.folder / EXACT_FILE, "wb") as out, open(raw, "rb") as vectors:
-            # The .npy header, then the raw rows as they are, copied a block at a time.
-            np.lib.format.write_array_header_1_0(out, {
-                "descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
-                "fortran_order": False, "shape": (self.chunk_count, self.dimension)})
-            shutil.copyfileobj(vectors, out, 16 * 2**20)
-        raw.unlink()
+        self._raw_sentences.close()
+        _raw_to_npy(self.folder / "vectors.f32", self.folder / EXACT_FILE, np.float32,
+                    (self.chunk_count, self.dimension))
+        _raw_to_npy(self.folder / "sentences.f16", self.folder / SENTENCES_FILE, np.float16,
+                    (self.sentence_count, self.dimension))
         write_search_index(self.folder, self.exact_below)
         build_keyword_index(self._keyword_texts(), self.folder / KEYWORD_DIR)
         conn.close()
         search = "exact" if self.chunk_count < max(self.exact_below, 1) else "approximate"
         return {"id": self.folder.name, "contributions": self.contribution_count,
-                "chunks": self.chunk_count, "search": search}
+                "chunks": self.chunk_count, "sentences": self.sentence_count, "search": search}
 
     def abandon(self) -> None:
         self._raw.close()
+        self._raw_sentences.close()
         self._conn.close()
 
     def _keyword_texts(self) -> Iterator[str]:
@@ -261,6 +294,17 @@ class SegmentWriter:
                 "ORDER BY rowid"):
             yield (f"{context_line_of(title, name, office, party)}\n{text}"
                    if self.keyword_context else text)
+
+
+def _raw_to_npy(raw: Path, npy: Path, dtype, shape: tuple[int, int]) -> None:
+    """`raw` (rows written as they came) as an .npy file: its header, then the rows copied a
+    block at a time, so no segment's matrix is ever held whole."""
+    with open(npy, "wb") as out, open(raw, "rb") as rows:
+        np.lib.format.write_array_header_1_0(out, {
+            "descr": np.lib.format.dtype_to_descr(np.dtype(dtype)), "fortran_order": False,
+            "shape": shape})
+        shutil.copyfileobj(rows, out, 16 * 2**20)
+    raw.unlink()
 
 
 def contribution_ids_among(segment: Path, ids: Sequence[str]) -> set[str]:

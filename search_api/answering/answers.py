@@ -3,8 +3,9 @@
 An answer never paraphrases. It retrieves the contributions nearest the question (dense
 retrieval, so the scores are cosine similarities with a calibrated meaning), adds the
 answers given to a question it found and the question an answer replies to, scores every
-sentence of those contributions against the question with the same embedder, and quotes the
-best ones exactly, each with its character offsets in the contribution. Quotes are grouped by
+sentence of those contributions against the question (their vectors were computed when the
+index was built, by the same model: quoting embeds nothing), and quotes the best ones
+exactly, each with its character offsets in the contribution. Quotes are grouped by
 speaker, so where several members spoke their positions stand side by side.
 
 When the best contribution is not close enough (`ANSWERABLE_THRESHOLD`, measured by
@@ -18,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from indexer.contribution import Speaker
-from indexer.sentences import sentence_spans
 from indexer.store.records import ContributionRecord, SearchFilters
 from search_api.answering.citations import citation_line, describe_speaker, speaker_key
 from search_api.answering.exchanges import exchanges
@@ -40,7 +40,6 @@ RELATIVE_MARGIN = 0.1  # quote retrieved contributions within this of the best s
 MAX_LINKED = 2  # answers (or questions) added per retrieved question (or answer)
 QUOTES_PER_CONTRIBUTION = 2
 MAX_ANSWER_CHARS = 1500  # all quotes together
-MAX_SENTENCES_SCORED = 24  # per contribution: a retrieved one is read in its best chunk
 MIN_QUOTE_CHARS = 40  # shorter sentences ("My Lords,", "How is it monitored?") say little alone
 
 MATCH, ANSWER, QUESTION = "match", "answer", "question"
@@ -173,26 +172,33 @@ def _chunk_span(index: SearchIndex, record: ContributionRecord, ordinal: int
     return (chunk.start, chunk.end) if chunk else None
 
 
-def candidate_sentences(text: str, region: tuple[int, int] | None = None) -> list[tuple[int, int]]:
-    """(start, end) of the sentences of `text` worth scoring: those in `region` if given."""
-    spans = sentence_spans(text)
+def candidate_sentences(spans: Sequence[tuple[int, int]], region: tuple[int, int] | None = None
+                        ) -> list[int]:
+    """Which sentences (positions in `spans`) are worth scoring: those in `region` if given
+    (a retrieved contribution is read in its best chunk), and not too short to say much."""
+    chosen = list(range(len(spans)))
     if region is not None:
-        spans = [s for s in spans if s[1] > region[0] and s[0] < region[1]] or spans
-    useful = [s for s in spans if s[1] - s[0] >= MIN_QUOTE_CHARS] or spans
-    return useful[:MAX_SENTENCES_SCORED]
+        chosen = [i for i in chosen if spans[i][1] > region[0] and spans[i][0] < region[1]
+                  ] or chosen
+    return [i for i in chosen if spans[i][1] - spans[i][0] >= MIN_QUOTE_CHARS] or chosen
 
 
 def _quote(index: SearchIndex, question: str, passages, per_contribution: int,
            max_chars: int) -> list[QuotedContribution]:
     """The passages with quotes: their best sentences, within `max_chars` in all."""
-    spans = [candidate_sentences(p.contribution.text, region) for p, region in passages]
-    texts = [p.contribution.text[s:e] for (p, _), ss in zip(passages, spans, strict=True)
-             for s, e in ss]
-    vectors = index.embedder.embed([question, *texts])
-    scores = iter((vectors[1:] @ vectors[0]).tolist() if texts else [])
+    stored = index.store.sentences_of(p.contribution.id for p, _ in passages)
+    question_vector = index.query_vector(question).reshape(-1)
     ranked: list[list[Quote]] = []
-    for (p, _), ss in zip(passages, spans, strict=True):
-        quotes = [Quote(p.contribution.text[s:e], s, e, round(next(scores), 6)) for s, e in ss]
+    for p, region in passages:
+        sentences = stored.get(p.contribution.id)
+        if sentences is None:
+            ranked.append([])
+            continue
+        chosen = candidate_sentences(sentences.spans, region)
+        scores = (sentences.vectors[chosen] @ question_vector).tolist()
+        quotes = [Quote(p.contribution.text[s:e], s, e, round(score, 6))
+                  for (s, e), score in zip((sentences.spans[i] for i in chosen), scores,
+                                           strict=True)]
         ranked.append(sorted(quotes, key=lambda q: -q.score)[:per_contribution])
     used = 0
     for (p, _), best in zip(passages, ranked, strict=True):

@@ -9,6 +9,7 @@ empties a page that has matches.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from search_api.engine.understanding import GOVERNMENT_BOOST, QueryReader, Under
 from search_api.errors import InvalidRequest, UnknownContribution
 
 MODES = ("hybrid", "dense", "keyword")
+QUERY_VECTORS_KEPT = 256
 FUSIONS = ("weighted", "rrf")
 
 
@@ -103,6 +105,15 @@ class SearchIndex:
             )
         self.values = self.store.values()
         self.query_reader = QueryReader(self.store.speakers(), self.values.parties)
+        # One request embeds its query once: /answer searches, may search again without
+        # query understanding, then scores sentences against the same vector.
+        self.query_vector = functools.lru_cache(maxsize=QUERY_VECTORS_KEPT)(self._embed_query)
+
+    def _embed_query(self, query: str) -> np.ndarray:
+        """The query's vector, shape (1, dimension), read-only (it is shared)."""
+        vector = self.embedder.embed([query])
+        vector.setflags(write=False)
+        return vector
 
     def warm_up(self) -> None:
         """Load the embedding model and touch the indexes, so the first query is not slow."""
@@ -188,7 +199,7 @@ class SearchIndex:
         if config.mode == "keyword":
             return self._keyword(query, n, allowed)
         if vector is None:
-            vector = self.embedder.embed([query])
+            vector = self.query_vector(query)
         ranked = dense = self._dense(vector, n, allowed, config.nprobe)
         if config.mode == "hybrid":
             keyword = self._keyword(query, n, allowed)
