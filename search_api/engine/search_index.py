@@ -9,7 +9,7 @@ empties a page that has matches.
 from __future__ import annotations
 
 import dataclasses
-import functools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,11 +25,15 @@ from search_api.engine.checks import check_filters, validate_page, validate_quer
 from search_api.engine.fusion import reciprocal_rank_fusion, weighted_fusion
 from search_api.engine.rescoring import rerank_with_cross_encoder, rescore_by_sentences
 from search_api.engine.snippets import Snippet, best_chunk_by_words, best_snippet
-from search_api.engine.understanding import GOVERNMENT_BOOST, QueryReader, Understanding
+from search_api.engine.understanding import (
+    GOVERNMENT_BOOST,
+    QueryReader,
+    Understanding,
+    question_subject,
+)
 from search_api.errors import InvalidRequest, UnknownContribution
 
 MODES = ("hybrid", "dense", "keyword")
-QUERY_VECTORS_KEPT = 256
 FUSIONS = ("weighted", "rrf")
 
 
@@ -46,6 +50,14 @@ class RetrievalConfig:
     cross_encoder: str | None = None  # a local CrossEncoder folder to re-rank the top with
     rescore_depth: int = 20
     nprobe: int = NPROBE  # lists an approximate vector index visits (large indexes only)
+    # Search the question's subject, without its framing ("What steps is the Government
+    # taking to ..."): understanding.question_subject.
+    strip_framing: bool = True
+    # Hybrid only: dense pseudo-relevance feedback (Rocchio), the query's vector moved towards
+    # the mean of its best `feedback_docs` chunks, weighted `feedback_weight` (the query's is
+    # 1), before the dense half is searched again. Dense mode keeps plain cosine scores.
+    feedback_docs: int = 10
+    feedback_weight: float = 0.5
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -105,15 +117,19 @@ class SearchIndex:
             )
         self.values = self.store.values()
         self.query_reader = QueryReader(self.store.speakers(), self.values.parties)
-        # One request embeds its query once: /answer searches, may search again without
-        # query understanding, then scores sentences against the same vector.
-        self.query_vector = functools.lru_cache(maxsize=QUERY_VECTORS_KEPT)(self._embed_query)
+        self._last_query = threading.local()
 
-    def _embed_query(self, query: str) -> np.ndarray:
-        """The query's vector, shape (1, dimension), read-only (it is shared)."""
-        vector = self.embedder.embed([query])
-        vector.setflags(write=False)
-        return vector
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's vector, shape (1, dimension), read-only. The last query's vector is
+        kept per thread, so one request embeds its query once (/answer searches, may search
+        again without query understanding, then scores sentences against it) and no request
+        is answered from another's work (benchmarks time every embedding)."""
+        last = self._last_query
+        if getattr(last, "query", None) != query:
+            last.vector = self.embedder.embed([query])
+            last.vector.setflags(write=False)
+            last.query = query
+        return last.vector
 
     def warm_up(self) -> None:
         """Load the embedding model and touch the indexes, so the first query is not slow."""
@@ -195,12 +211,18 @@ class SearchIndex:
 
     def _rank(self, query: str, wanted: int, allowed: np.ndarray | None,
               config: RetrievalConfig, vector: np.ndarray | None = None) -> list[_Candidate]:
+        """The best `wanted` (or more) candidates; `vector`, where given, is the vector of
+        `searched_text(query, config)`."""
         n = max(config.candidates, wanted)
+        query = searched_text(query, config)
         if config.mode == "keyword":
             return self._keyword(query, n, allowed)
         if vector is None:
             vector = self.query_vector(query)
         ranked = dense = self._dense(vector, n, allowed, config.nprobe)
+        if config.feedback_docs and config.mode == "hybrid":
+            vector = self._with_feedback(vector, dense, config)
+            ranked = dense = self._dense(vector, n, allowed, config.nprobe)
         if config.mode == "hybrid":
             keyword = self._keyword(query, n, allowed)
             chunk_of = {c.number: c.chunk_id for c in dense}
@@ -213,6 +235,17 @@ class SearchIndex:
         if config.rescore_sentences or config.cross_encoder:
             ranked = self._rescore(query, vector, ranked, config)
         return ranked
+
+    def _with_feedback(self, vector: np.ndarray, dense: list[_Candidate],
+                       config: RetrievalConfig) -> np.ndarray:
+        """Rocchio's pseudo-relevance feedback, dense: the query moved towards the mean of
+        its best chunks (taken as relevant), normalised."""
+        top = [c.chunk_id for c in dense[: config.feedback_docs] if c.chunk_id is not None]
+        if not top:
+            return vector
+        moved = (vector.reshape(-1)
+                 + config.feedback_weight * self.store.chunk_vectors(top).mean(axis=0))
+        return (moved / np.linalg.norm(moved)).astype(np.float32).reshape(1, -1)
 
     def _rescore(self, query: str, vector: np.ndarray, ranked: list[_Candidate],
                  config: RetrievalConfig) -> list[_Candidate]:
@@ -261,6 +294,11 @@ class SearchIndex:
     def _keyword(self, query: str, n: int, allowed: np.ndarray | None) -> list[_Candidate]:
         return [_Candidate(number, score, None)
                 for number, score in self.store.keyword_matches(query, n, allowed)]
+
+
+def searched_text(query: str, config: RetrievalConfig) -> str:
+    """What retrieval searches for: the query, or its subject where the framing is stripped."""
+    return question_subject(query) if config.strip_framing else query
 
 
 def _apply(understood: Understanding, filters: SearchFilters) -> SearchFilters:

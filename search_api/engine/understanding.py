@@ -93,3 +93,35 @@ class QueryReader:
 
 def _normalise(text: str) -> str:
     return " ".join(w for w in _WORDS.split(text.lower()) if w)
+
+
+# How questions are put, around their subject: "What steps is the Government taking to ...",
+# "If he will make a statement on ...", "what did the Liberal Democrats say about ...".
+# The framing words are in every question, so they pull retrieval towards any question or
+# answer rather than towards the subject.
+_FRAMING = [re.compile(p, re.IGNORECASE) for p in (
+    # "What (recent) steps (is) the Government (is) taking to", "what did X say about",
+    # "What his most recent estimate is of": a few words, a verb of saying or doing, and the
+    # preposition that leads to the subject.
+    r"^\s*(?:what|which|how)\s+(?:[\w'’-]+\s+){0,6}?"
+    r"(?:said|say|says|made|make|taken|take|taking|plans?\s+to\s+take|received|had|"
+    r"announced|given|doing|done|planned|is|are)\s+"
+    r"(?:about|on|of|to|regarding|concerning|with|in respect of|in relation to|for)\s+",
+    r"^\s*if\s+(?:he|she)\s+will\s+(?:make\s+a\s+statement\s+on\s+|"
+    r"(?:bring\s+forward\s+)?(?:legislative\s+)?proposals?\s+(?:to|for)\s+|"
+    r"take\s+steps\s+to\s+)?",
+    r"^\s*when\s+(?:he|she)\s+(?:next\s+)?expects\s+to\s+(?:meet|discuss)\s+",
+    r"[;,]?\s*and\s+if\s+(?:he|she)\s+will\s+make\s+a\s+statement\.?\s*$",
+    r"[?.]\s*$",
+)]
+MIN_SUBJECT_WORDS = 2
+
+
+def question_subject(query: str) -> str:
+    """The query without the words that frame it as a question, or the query itself where
+    too little would be left ("what did he say?")."""
+    subject = query
+    for pattern in _FRAMING:
+        subject = pattern.sub("", subject, count=1)
+    subject = subject.strip(" ,;:")
+    return subject if len(subject.split()) >= MIN_SUBJECT_WORDS else query

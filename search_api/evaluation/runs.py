@@ -18,7 +18,7 @@ from ir_measures import AP, RR, R, nDCG
 from scipy import stats
 from tqdm import tqdm
 
-from search_api.engine.search_index import RetrievalConfig, SearchIndex
+from search_api.engine.search_index import RetrievalConfig, SearchIndex, searched_text
 from search_api.errors import EvaluationError, InvalidRequest
 from search_api.evaluation.sets import EvalSet, Qrels
 
@@ -33,8 +33,9 @@ Run = dict[str, dict[str, float]]  # query id -> {document id: score}
 def parse_config(spec: str) -> tuple[str, RetrievalConfig]:
     """A named configuration from "name" (a preset) or "name:key=value,key=value".
 
-    Presets: dense, keyword, hybrid (the default pipeline), rrf. Keys: RetrievalConfig's
-    fields (mode, fusion, dense_weight, rrf_k, candidates).
+    Presets: dense, keyword, hybrid (the default pipeline), rrf, plain-hybrid. Keys:
+    RetrievalConfig's fields (mode, fusion, dense_weight, rrf_k, candidates, strip_framing,
+    feedback_docs, feedback_weight, ...).
     """
     name, _, settings = spec.partition(":")
     base = PRESETS.get(name, RetrievalConfig())
@@ -68,6 +69,8 @@ PRESETS = {
     "keyword": RetrievalConfig(mode="keyword"),
     "hybrid": RetrievalConfig(),
     "rrf": RetrievalConfig(mode="hybrid", fusion="rrf"),
+    # The default before question framing was stripped and feedback added (README).
+    "plain-hybrid": RetrievalConfig(strip_framing=False, feedback_docs=0),
 }
 
 
@@ -76,7 +79,8 @@ def run_queries(index: SearchIndex, evalset: EvalSet, config: RetrievalConfig,
     """The top `depth` documents of every query under `config` (not the query's own id,
     one more being fetched in its place, where the set follows BEIR's protocol)."""
     ids, texts = list(evalset.queries), list(evalset.queries.values())
-    vectors = index.embedder.embed(texts) if config.mode != "keyword" else [None] * len(ids)
+    vectors = (index.embedder.embed([searched_text(t, config) for t in texts])
+               if config.mode != "keyword" else [None] * len(ids))
     skip_own = evalset.ignore_identical_ids
     run: Run = {}
     for query_id, text, vector in tqdm(zip(ids, texts, vectors, strict=True), total=len(ids),
