@@ -33,9 +33,10 @@ test: install ## Run every test, the slow ones included (what CI runs)
 test-fast: install ## Run the fast tests only
 	$(BIN)/pytest
 
-bench: install ## Benchmarks: build, latency, memory, answers, quality, embedding backends -> bench-results/
-	$(BIN)/python -m bench; status=$$?; $(BIN)/python -m bench.quality && \
-	  $(BIN)/python -m bench.backends && exit $$status
+bench: install ## Benchmarks: build, latency, memory, answers, quotes, quality, backends -> bench-results/
+	$(BIN)/python -m bench; status=$$?; $(BIN)/debate-search index --quiet && \
+	  $(BIN)/python -m bench.quotes && \
+	  $(BIN)/python -m bench.quality && $(BIN)/python -m bench.backends && exit $$status
 
 bench-scale: install ## Synthetic 10k/100k/1M-chunk indexes: build, recall, latency, memory -> bench-results/scale/
 	$(BIN)/python -m bench.scale --chunks 1000000
