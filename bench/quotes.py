@@ -17,7 +17,9 @@ Measured, with the answers as /answer gives them:
   least one quote from a judged contribution;
 - the decision: precision and recall of "answerable" at ANSWERABLE_THRESHOLD, and the
   threshold these questions would choose (best balanced accuracy, two-fold: fitted on one
-  half, reported on the other).
+  half, reported on the other);
+- retrieval: the answerable questions as an evaluation set (every judged contribution
+  relevant), the default ranking against the one before it (nothing was tuned on them).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 from bench import RESULTS, calibration
 from bench.report import table, write_json
 from search_api.answering.answers import ANSWERABLE_THRESHOLD, answer_question
+from search_api.evaluation import runs, sets
 from search_api.settings import Settings
 
 QUESTIONS = Path(__file__).parent / "answer_questions.jsonl"
@@ -58,6 +61,13 @@ def load_questions(path: Path = QUESTIONS) -> list[JudgedQuestion]:
                                                       for a in item["answers"]
                                                       for s, e in a["sentences"])))
     return questions
+
+
+def retrieval_set(questions: list[JudgedQuestion]) -> sets.EvalSet:
+    """The answerable questions, each judged against the contributions that answer it."""
+    answerable = [q for q in questions if q.answerable]
+    return sets.EvalSet("uk-user-questions", {q.id: q.question for q in answerable},
+                        {q.id: dict.fromkeys(q.contributions, 1) for q in answerable})
 
 
 def judge(index, questions: list[JudgedQuestion]) -> dict:
@@ -153,8 +163,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "quotes.json")
     args = parser.parse_args(argv)
     index = SearchIndex(args.index, spec=Settings().embedder_spec())
-    results = judge(index, load_questions(args.questions))
+    questions = load_questions(args.questions)
+    results = judge(index, questions)
     print(render(results))
+    evalset = retrieval_set(questions)
+    compared = runs.compare(index, evalset, {name: runs.PRESETS[name]
+                                             for name in ("plain-hybrid", "hybrid")})
+    print("\n" + runs.format_table(evalset, compared))
+    results["retrieval"] = {r.name: {"metrics": r.means, "p_value": r.p_value,
+                                     "improved": r.improved, "worsened": r.worsened}
+                            for r in compared}
     write_json(args.out, results)
     print(f"Written to {args.out}")
     return 0
