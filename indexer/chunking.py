@@ -27,6 +27,9 @@ class ChunkingParams:
     max_pieces: int = 256  # including special tokens; capped at the embedder's limit
     overlap_pieces: int = 48
     context: bool = True  # embed each chunk after its debate title and speaker (see below)
+    # Embed a reply's chunks after the question it answers too (indexer/qa_links.py links
+    # them): a lever measured in the README, off by default.
+    question_context: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +63,14 @@ def context_line_of(debate_title: str | None, name: str | None, office: str | No
 
 
 def chunk_contribution(
-    contribution: Contribution, embedder: Embedder, params: ChunkingParams
+    contribution: Contribution, embedder: Embedder, params: ChunkingParams,
+    question: str | None = None,
 ) -> list[Chunk]:
-    """Chunks of one contribution, with its context line when `params.context`."""
+    """Chunks of one contribution, with its context line when `params.context`, and the
+    question it answers when `params.question_context` and `question` is given."""
     prefix = context_line(contribution) if params.context else ""
+    if params.question_context and question:
+        prefix = " — ".join(x for x in (prefix, f"answering: {question}") if x)
     return chunk_text(contribution.id, contribution.text, embedder, params, prefix=prefix)
 
 

@@ -50,6 +50,15 @@ def link_questions(contributions: Sequence[Contribution]) -> list[tuple[str, str
     return pairs
 
 
+def questions_answered(contributions: Sequence[Contribution]) -> dict[str, str]:
+    """The text of the (first) question each answer among `contributions` replies to."""
+    text = {c.id: c.text for c in contributions}
+    found: dict[str, str] = {}
+    for question_id, answer_id, _ in link_questions(contributions):
+        found.setdefault(answer_id, text[question_id])
+    return found
+
+
 def _written_pairs(section: Sequence[Contribution]) -> Iterator[tuple[str, str]]:
     waiting: list[str] = []  # questions not yet followed by an answer
     answered: list[str] = []  # questions whose answers are still coming

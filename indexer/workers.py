@@ -17,6 +17,7 @@ from indexer.chunking import Chunk, ChunkingParams, chunk_contribution
 from indexer.contribution import Contribution, ParseIssue
 from indexer.corpus import CorpusInput
 from indexer.embedding import Embedder
+from indexer.qa_links import questions_answered
 from indexer.sources import CorpusParser
 from indexer.tokens import count_tokens
 
@@ -60,7 +61,9 @@ class FilePreparer:
             self.parsers[corpus.name] = CorpusParser(corpus)
         contributions, issues = self.parsers[corpus.name].parse(path)
         parsed = time.perf_counter()
-        chunks = [chunk_contribution(c, self.embedder, self.params) for c in contributions]
+        questions = questions_answered(contributions) if self.params.question_context else {}
+        chunks = [chunk_contribution(c, self.embedder, self.params, questions.get(c.id))
+                  for c in contributions]
         tokens = [(count_tokens(c.text, "cl100k_base"), count_tokens(c.text, "o200k_base"))
                   for c in contributions]
         return PreparedFile(contributions, chunks, tokens, issues, seconds={

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.chunking import ChunkingParams, chunk_text
+from indexer.chunking import ChunkingParams, chunk_contribution, chunk_text
+from indexer.qa_links import questions_answered
 from indexer.sentences import sentence_spans
 from indexer.tokens import count_tokens
 
@@ -85,3 +86,23 @@ def test_context_line_is_embedded_within_the_limit(long_contributions, embedder)
             assert embedder.count_pieces(chunk.embed_text) <= embedder.max_tokens
         bare = chunk_contribution(c, embedder, ChunkingParams(context=False))
         assert all(ch.embed_text == ch.text for ch in bare)
+
+
+def test_a_reply_can_be_embedded_after_the_question_it_answers(uk_contributions, embedder):
+    """ChunkingParams.question_context (off by default): a linked reply's chunks are
+    embedded after its debate and speaker line and the question's words; others as before."""
+    day = [c for c in uk_contributions if c.id.startswith("uk.org.publicwhip/wrans/2009-10-26")]
+    questions = questions_answered(day)
+    by_id = {c.id: c for c in day}
+    reply = by_id[next(iter(questions))]
+    on, off = ChunkingParams(question_context=True), ChunkingParams()
+    with_question = chunk_contribution(reply, embedder, on, questions[reply.id])
+    plain = chunk_contribution(reply, embedder, off, questions[reply.id])
+    asked = questions[reply.id][:40]
+    assert all(f"answering: {asked}" in c.embed_text for c in with_question)
+    assert all(asked not in c.embed_text for c in plain)
+    assert [c.text for c in with_question][0] == reply.text[: len(with_question[0].text)]
+    assert all(c.pieces <= 256 for c in with_question)
+    question = next(c for c in day if c.id not in questions)
+    assert (chunk_contribution(question, embedder, on)[0].embed_text
+            == chunk_contribution(question, embedder, off)[0].embed_text)

@@ -80,6 +80,9 @@ def main(ctx: click.Context) -> None:
                    "or 'auto' to start one here); needs the [distributed] extra.")
 @click.option("--context/--no-context", default=None,
               help="Embed chunks after their debate title and speaker [default: on].")
+@click.option("--question-context", is_flag=True,
+              help="Embed a reply after the question it answers too (measured in the README, "
+                   "Retrieval quality; off by default).")
 @click.option("--format", "plain_format", metavar="FORMAT",
               help="Source format of plain PATHS, as manifests name it, e.g. ca-hansard-xml "
                    "[default: twfy-xml, or beir-jsonl for a folder with corpus.jsonl].")
@@ -91,8 +94,8 @@ def main(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True,
               help="Print the build report as JSON (and no progress bars).")
 @click.pass_context
-def index(ctx, paths, out, model_path, backend, device, ray_address, context, plain_format,
-          force, add, quiet, as_json):
+def index(ctx, paths, out, model_path, backend, device, ray_address, context, question_context,
+          plain_format, force, add, quiet, as_json):
     """Build or update an index from corpus manifests (*.toml) or source files/folders.
 
     With no PATHS, indexes the default corpus. Only files new or changed since the last build
@@ -110,7 +113,8 @@ def index(ctx, paths, out, model_path, backend, device, ray_address, context, pl
     inputs = resolve_inputs(paths or [settings.corpus], settings.cache_dir, progress=progress,
                             plain_format=plain_format)
     spec = settings.embedder_spec(model_path)
-    params = ChunkingParams() if context is None else ChunkingParams(context=context)
+    params = ChunkingParams(context=True if context is None else context,
+                            question_context=question_context)
     with contextlib.ExitStack() as stack:
         workers = None
         if ray_address:
