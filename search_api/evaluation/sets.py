@@ -46,6 +46,7 @@ class EvalSet:
             keep = {q for q in self.queries if (self.dates[q] == first) == (part == "dev")}
         else:
             keep = {q for q in self.queries if (_bucket(q) == 0) == (part == "dev")}
+
         def kept(values: dict) -> dict:
             return {q: v for q, v in values.items() if q in keep}
 
@@ -175,16 +176,15 @@ def debates_set(index: SearchIndex) -> EvalSet:
         replies[question_id].append(answer_id)
     for records in sections.values():
         records.sort(key=lambda r: r.debate.position)
-        by_id = {r.id: r for r in records}
-        for question_id, answer_ids in replies.items():
-            if question_id not in by_id or _OPEN_QUESTION.search(by_id[question_id].text):
+        for question in records:
+            if question.id not in replies or _OPEN_QUESTION.search(question.text):
                 continue
-            judged = {r.id: 1 for r in records if r.speaker.office and r.id != question_id
+            judged = {r.id: 1 for r in records if r.speaker.office and r.id != question.id
                       and len(r.text) >= MIN_SPEECH_CHARS}
-            judged.update(dict.fromkeys(answer_ids, 2))
-            queries[question_id] = by_id[question_id].text
-            qrels[question_id] = judged
-            dates[question_id] = by_id[question_id].date
+            judged.update(dict.fromkeys(replies[question.id], 2))
+            queries[question.id] = question.text
+            qrels[question.id] = judged
+            dates[question.id] = question.date
         speeches = [r for r in records if len(r.text) >= MIN_SPEECH_CHARS]
         title = records[0].debate.minor_heading or records[0].debate.major_heading or ""
         if len(speeches) < 3 or not title.strip() or _PROCEDURAL_TITLE.match(title.strip()):
