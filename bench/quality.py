@@ -5,11 +5,17 @@ index once into var/bench/ (reused while its inputs are unchanged), runs named p
 configurations on the set's test split, and reports nDCG@10, MRR@10, Recall@10/100, MAP,
 the paired test against the first configuration (the default before question framing was
 stripped and feedback added), and p50/p95 in-process latency of the same configurations.
+
+With `--model DIR` (a tuned model: `debate-search tune`) or `--chunking LEVER` (a
+ChunkingParams switch such as opening_context) each set is indexed a second time that way,
+and every configuration runs on both indexes, tested against the first configuration on the
+default index.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from pathlib import Path
 
@@ -61,19 +67,39 @@ def _latency(index: SearchIndex, evalset: sets.EvalSet, config: RetrievalConfig,
             "p95_ms": float(np.percentile(timings, 95))}
 
 
+def _index(name: str, embedder, params: ChunkingParams, suffix: str = ""
+           ) -> tuple[SearchIndex, dict]:
+    """The set's index under var/bench/ (built, or rebuilt where its inputs changed)."""
+    folder = WORK / f"{name}{'' if params.context else '-bare'}{suffix}"
+    inputs = resolve_inputs([SETS[name]], WORK / "cache", progress=True)
+    report = build_index(inputs, folder, embedder, params,
+                         cache_dir=Settings().cache_dir)  # vectors embedded before: reused
+    return SearchIndex(folder, embedder=embedder), report
+
+
 def run(sets: list[str], configs: dict[str, RetrievalConfig], latency_queries: int,
-        context: bool = True) -> dict:
-    embedder = EmbedderSpec(cache_dir=Settings().cache_dir).open()
+        context: bool = True, model: Path | None = None, chunking: str | None = None) -> dict:
+    cache_dir = Settings().cache_dir
+    embedder = EmbedderSpec(cache_dir=cache_dir).open()
+    params = ChunkingParams(context=context)
+    variant = None  # (label, embedder, chunking) of the second index, if any
+    if model or chunking:
+        variant = ("@" + "+".join(filter(None, [model and model.name, chunking])),
+                   EmbedderSpec(model_path=model, cache_dir=cache_dir).open() if model
+                   else embedder,
+                   dataclasses.replace(params, **{chunking: True}) if chunking else params)
     results = {}
     for name in sets:
-        folder = WORK / f"{name}{'' if context else '-bare'}"
-        inputs = resolve_inputs([SETS[name]], WORK / "cache", progress=True)
-        report = build_index(inputs, folder, embedder, ChunkingParams(context=context),
-                             cache_dir=Settings().cache_dir)  # vectors embedded before: reused
-        index = SearchIndex(folder, embedder=embedder)
+        index, report = _index(name, embedder, params)
         evalset = _evalset(name, index).split("test")
-        scored = runs.compare(index, evalset, configs)
-        latency = {r.name: _latency(index, evalset, r.config, latency_queries) for r in scored}
+        pipelines = {label: (index, config) for label, config in configs.items()}
+        if variant:
+            suffix, other_embedder, other_params = variant
+            other, _ = _index(name, other_embedder, other_params, suffix=suffix)
+            pipelines |= {f"{label} {suffix}": (other, config) for label, config in configs.items()}
+        scored = runs.compare_pipelines(evalset, pipelines)
+        latency = {r.name: _latency(pipelines[r.name][0], evalset, r.config, latency_queries)
+                   for r in scored}
         print(runs.format_table(evalset, scored, extra=lambda r, t=latency: _fmt(t[r.name]),
                                      extra_title="latency in-process"))
         runs.write_outputs(RESULTS / "eval", evalset, scored)
@@ -98,10 +124,15 @@ def main() -> None:
                         help="which configurations (the first listed is the baseline)")
     parser.add_argument("--latency-queries", type=int, default=100)
     parser.add_argument("--bare", action="store_true", help="embed chunks without context")
+    parser.add_argument("--model", type=Path,
+                        help="also index each set with this model folder, and compare")
+    parser.add_argument("--chunking", choices=["question_context", "opening_context"],
+                        help="also index each set with this chunking lever on, and compare")
     parser.add_argument("--out", type=Path, default=RESULTS / "quality.json")
     args = parser.parse_args()
     configs = {name: CONFIGS[name] for name in args.configs}
-    results = run(args.sets, configs, args.latency_queries, context=not args.bare)
+    results = run(args.sets, configs, args.latency_queries, context=not args.bare,
+                  model=args.model, chunking=args.chunking)
     write_json(args.out, results)
     print(f"Written to {args.out}")
 

@@ -10,9 +10,11 @@ Every chunk's text is an exact slice of its contribution's text.
 from __future__ import annotations
 
 import bisect
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from indexer.contribution import Contribution
+from indexer.contribution import Contribution, Kind
 from indexer.embedding import Embedder
 from indexer.sentences import sentence_spans
 from indexer.tokens import count_tokens
@@ -30,6 +32,9 @@ class ChunkingParams:
     # Embed a reply's chunks after the question it answers too (indexer/qa_links.py links
     # them): a lever measured in the README, off by default.
     question_context: bool = False
+    # Embed a speech's chunks after the opening sentence of its debate (debate_openings):
+    # a lever measured in the README, off by default.
+    opening_context: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +69,43 @@ def context_line_of(debate_title: str | None, name: str | None, office: str | No
 
 def chunk_contribution(
     contribution: Contribution, embedder: Embedder, params: ChunkingParams,
-    question: str | None = None,
+    question: str | None = None, opening: str | None = None,
 ) -> list[Chunk]:
-    """Chunks of one contribution, with its context line when `params.context`, and the
-    question it answers when `params.question_context` and `question` is given."""
+    """Chunks of one contribution, with its context line when `params.context`, the
+    question it answers when `params.question_context` and `question` is given, and its
+    debate's opening when `params.opening_context` and `opening` is given."""
     prefix = context_line(contribution) if params.context else ""
     if params.question_context and question:
         prefix = " — ".join(x for x in (prefix, f"answering: {question}") if x)
+    if params.opening_context and opening:
+        prefix = " — ".join(x for x in (prefix, f"opening: {opening}") if x)
     return chunk_text(contribution.id, contribution.text, embedder, params, prefix=prefix)
+
+
+OPENING_MIN_CHARS = 200  # a shorter first speech ("I beg to move") does not state the subject
+OPENING_CHARS = 300
+
+
+def debate_openings(contributions: Sequence[Contribution]) -> dict[str, str]:
+    """For each speech after the one that opens its debate section (the first of
+    OPENING_MIN_CHARS or more, by a named speaker), that speech's first sentences, up to
+    OPENING_CHARS: what the debate is about, which a later speech often no longer says."""
+    sections: dict[str, list[Contribution]] = defaultdict(list)
+    for c in contributions:
+        sections[c.debate_id].append(c)
+    found: dict[str, str] = {}
+    for section in sections.values():
+        section.sort(key=lambda c: c.position)
+        speeches = [c for c in section if c.kind is Kind.SPEECH and c.speaker.name]
+        first = next((i for i, c in enumerate(speeches) if len(c.text) >= OPENING_MIN_CHARS),
+                     None)
+        if first is None:
+            continue
+        text = speeches[first].text
+        ends = [end for _, end in sentence_spans(text) if end <= OPENING_CHARS]
+        opening = text[: ends[-1] if ends else OPENING_CHARS]
+        found |= dict.fromkeys((c.id for c in speeches[first + 1:]), opening)
+    return found
 
 
 def chunk_text(

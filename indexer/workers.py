@@ -13,7 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
-from indexer.chunking import Chunk, ChunkingParams, chunk_contribution
+from indexer.chunking import Chunk, ChunkingParams, chunk_contribution, debate_openings
 from indexer.contribution import Contribution, ParseIssue
 from indexer.corpus import CorpusInput
 from indexer.embedding import Embedder
@@ -62,7 +62,9 @@ class FilePreparer:
         contributions, issues = self.parsers[corpus.name].parse(path)
         parsed = time.perf_counter()
         questions = questions_answered(contributions) if self.params.question_context else {}
-        chunks = [chunk_contribution(c, self.embedder, self.params, questions.get(c.id))
+        openings = debate_openings(contributions) if self.params.opening_context else {}
+        chunks = [chunk_contribution(c, self.embedder, self.params, questions.get(c.id),
+                                     openings.get(c.id))
                   for c in contributions]
         tokens = [(count_tokens(c.text, "cl100k_base"), count_tokens(c.text, "o200k_base"))
                   for c in contributions]

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.chunking import ChunkingParams, chunk_contribution, chunk_text
+from indexer.chunking import (
+    OPENING_CHARS,
+    OPENING_MIN_CHARS,
+    ChunkingParams,
+    chunk_contribution,
+    chunk_text,
+    debate_openings,
+)
+from indexer.contribution import Kind
 from indexer.qa_links import questions_answered
 from indexer.sentences import sentence_spans
 from indexer.tokens import count_tokens
@@ -106,3 +114,30 @@ def test_a_reply_can_be_embedded_after_the_question_it_answers(uk_contributions,
     question = next(c for c in day if c.id not in questions)
     assert (chunk_contribution(question, embedder, on)[0].embed_text
             == chunk_contribution(question, embedder, off)[0].embed_text)
+
+
+def test_a_speech_can_be_embedded_after_its_debates_opening(uk_contributions, embedder):
+    """ChunkingParams.opening_context (off by default): every later speech of a debate is
+    embedded after the first sentences of the speech that opens it; the opening itself,
+    and what is not a speech, as before."""
+    day = [c for c in uk_contributions if c.id.startswith("uk.org.publicwhip/debate/2009-10-26")]
+    openings = debate_openings(day)
+    by_id = {c.id: c for c in day}
+    later = [by_id[i] for i in openings]
+    assert later and all(c.kind is Kind.SPEECH for c in later)
+    for speech in later[:50]:
+        section = sorted((c for c in day if c.debate_id == speech.debate_id),
+                         key=lambda c: c.position)
+        opener = next(c for c in section if c.kind is Kind.SPEECH and c.speaker.name
+                      and len(c.text) >= OPENING_MIN_CHARS)
+        assert opener.position < speech.position and opener.id not in openings
+        assert opener.text.startswith(openings[speech.id])
+        assert 0 < len(openings[speech.id]) <= OPENING_CHARS
+    speech = later[0]
+    on = chunk_contribution(speech, embedder, ChunkingParams(opening_context=True),
+                            opening=openings[speech.id])
+    off = chunk_contribution(speech, embedder, ChunkingParams(), opening=openings[speech.id])
+    assert all(f"opening: {openings[speech.id][:30]}" in c.embed_text for c in on)
+    assert all("opening:" not in c.embed_text for c in off)
+    assert on[0].text == speech.text[: len(on[0].text)]
+    assert all(c.pieces <= 256 for c in on)

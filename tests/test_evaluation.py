@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -37,6 +38,9 @@ def test_written_answers_set_pairs_questions_with_their_replies(answers_set, sma
     # Several questions can share one reply.
     replies = [a for rel in answers_set.qrels.values() for a in rel]
     assert len(set(replies)) < len(replies)
+    # Each question carries its day, so the set splits by day (one here: all dev).
+    assert answers_set.dates == dict.fromkeys(answers_set.queries, "2009-10-26")
+    assert answers_set.split("dev").queries == answers_set.queries
 
 
 def test_debates_set_judges_speeches_by_the_records_structure(small_index):
@@ -109,7 +113,7 @@ def test_metrics_equal_trec_eval_including_empty_queries(answers_set, small_inde
 
 
 def test_compare_counts_improvements_against_the_baseline(answers_set, small_index):
-    subset = answers_set.split("dev")
+    subset = dataclasses.replace(answers_set, dates={}).split("dev")
     results = runs.compare(small_index, subset, {
         "keyword": RetrievalConfig(mode="keyword"), "hybrid": RetrievalConfig(mode="hybrid")},
         progress=False)
@@ -123,12 +127,14 @@ def test_compare_counts_improvements_against_the_baseline(answers_set, small_ind
     assert "baseline" in table and "nDCG@10" in table
 
 
-def test_splits_are_disjoint_and_deterministic(answers_set):
-    dev, test = answers_set.split("dev"), answers_set.split("test")
+def test_undated_splits_are_disjoint_and_deterministic(answers_set):
+    """A set without days (a BEIR collection) splits by a hash of the query id."""
+    undated = dataclasses.replace(answers_set, dates={})
+    dev, test = undated.split("dev"), undated.split("test")
     assert not dev.queries.keys() & test.queries.keys()
-    assert dev.queries.keys() | test.queries.keys() == answers_set.queries.keys()
-    assert answers_set.split("dev").queries == dev.queries
-    assert 0.25 < len(dev.queries) / len(answers_set.queries) < 0.42
+    assert dev.queries.keys() | test.queries.keys() == undated.queries.keys()
+    assert undated.split("dev").queries == dev.queries
+    assert 0.25 < len(dev.queries) / len(undated.queries) < 0.42
 
 
 def test_config_specs():

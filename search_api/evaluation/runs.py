@@ -120,8 +120,17 @@ class ConfigResult:
 def compare(index: SearchIndex, evalset: EvalSet, configs: Mapping[str, RetrievalConfig],
             *, progress: bool = True) -> list[ConfigResult]:
     """Every config run and scored; the first is the baseline the others are tested against."""
+    return compare_pipelines(evalset, {name: (index, config) for name, config in configs.items()},
+                             progress=progress)
+
+
+def compare_pipelines(evalset: EvalSet,
+                      pipelines: Mapping[str, tuple[SearchIndex, RetrievalConfig]],
+                      *, progress: bool = True) -> list[ConfigResult]:
+    """`compare` where each config searches an index of its own (the same records embedded
+    by another model, say); the first is the baseline."""
     results = []
-    for name, config in configs.items():
+    for name, (index, config) in pipelines.items():
         run = run_queries(index, evalset, config, progress=progress)
         means, per_query = score_run(run, evalset.qrels)
         results.append(ConfigResult(name, config, means, per_query, run))
@@ -149,7 +158,8 @@ def format_table(evalset: EvalSet, results: Sequence[ConfigResult],
                  extra_title: str = "") -> str:
     """A plain-text side-by-side table, the first row being the baseline; `extra` adds a
     last column (titled `extra_title`)."""
-    head = f"{'config':<28}" + "".join(f"{m:>9}" for m in MEASURES) + f"{'p':>9}{'+/-':>10}"
+    width = max([28] + [len(r.name) + 2 for r in results])
+    head = f"{'config':<{width}}" + "".join(f"{m:>9}" for m in MEASURES) + f"{'p':>9}{'+/-':>10}"
     if extra_title:
         head += f"  {extra_title}"
     protocol = ("a document with the query's own id is not counted (BEIR's protocol)"
@@ -158,7 +168,7 @@ def format_table(evalset: EvalSet, results: Sequence[ConfigResult],
     for r in results:
         p = f"{r.p_value:.3g}" if r.p_value is not None else "-"
         delta = f"{r.improved}/{r.worsened}" if r is not results[0] else "baseline"
-        line = f"{r.name:<28}" + "".join(f"{r.means[m]:>9.4f}" for m in MEASURES)
+        line = f"{r.name:<{width}}" + "".join(f"{r.means[m]:>9.4f}" for m in MEASURES)
         lines.append(line + f"{p:>9}{delta:>10}" + (f"  {extra(r)}" if extra else ""))
     return "\n".join(lines)
 

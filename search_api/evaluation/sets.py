@@ -119,6 +119,8 @@ def written_answers_set(index: SearchIndex) -> EvalSet:
 
     Query = a written question's text; relevant = the answers in the same debate section
     (several questions can share one reply). The candidates are Commons written answers.
+    Queries carry their day: the set splits by day, like the debates set, so that a model
+    tuned on the first day (search_api/evaluation/tuning.py) never saw a test question.
     """
     candidates = SearchFilters(kind="answer", house="House of Commons")
     answers: dict[str, list[str]] = {}
@@ -126,11 +128,13 @@ def written_answers_set(index: SearchIndex) -> EvalSet:
         answers.setdefault(answer.debate.id, []).append(answer.id)
     queries: dict[str, str] = {}
     qrels: Qrels = {}
+    dates: dict[str, str] = {}
     for question in index.store.records(SearchFilters(kind="question", house="House of Commons")):
         for answer_id in answers.get(question.debate.id, []):
             queries[question.id] = question.text
             qrels.setdefault(question.id, {})[answer_id] = 1
-    return EvalSet("uk-written-answers", queries, qrels, candidates)
+            dates[question.id] = question.date
+    return EvalSet("uk-written-answers", queries, qrels, candidates, dates=dates)
 
 
 # Debate headings that name a procedure, not a subject: no use as a topical query.

@@ -83,6 +83,9 @@ def main(ctx: click.Context) -> None:
 @click.option("--question-context", is_flag=True,
               help="Embed a reply after the question it answers too (measured in the README, "
                    "Retrieval quality; off by default).")
+@click.option("--opening-context", is_flag=True,
+              help="Embed a speech after the opening sentence of its debate too (measured in "
+                   "the README, Retrieval quality; off by default).")
 @click.option("--format", "plain_format", metavar="FORMAT",
               help="Source format of plain PATHS, as manifests name it, e.g. ca-hansard-xml "
                    "[default: twfy-xml, or beir-jsonl for a folder with corpus.jsonl].")
@@ -95,7 +98,7 @@ def main(ctx: click.Context) -> None:
               help="Print the build report as JSON (and no progress bars).")
 @click.pass_context
 def index(ctx, paths, out, model_path, backend, device, ray_address, context, question_context,
-          plain_format, force, add, quiet, as_json):
+          opening_context, plain_format, force, add, quiet, as_json):
     """Build or update an index from corpus manifests (*.toml) or source files/folders.
 
     With no PATHS, indexes the default corpus. Only files new or changed since the last build
@@ -114,7 +117,7 @@ def index(ctx, paths, out, model_path, backend, device, ray_address, context, qu
                             plain_format=plain_format)
     spec = settings.embedder_spec(model_path)
     params = ChunkingParams(context=True if context is None else context,
-                            question_context=question_context)
+                            question_context=question_context, opening_context=opening_context)
     with contextlib.ExitStack() as stack:
         workers = None
         if ray_address:
@@ -188,7 +191,8 @@ def search(ctx, query, k, offset, mode, literal, as_json, **filters):
                    "name:key=value,... Repeat to compare; the first is the baseline. "
                    "[default: dense, keyword, rrf, hybrid]")
 @click.option("--split", type=click.Choice(["all", "dev", "test"]), default="all",
-              show_default=True, help="Evaluate on a deterministic third (dev) or the rest.")
+              show_default=True, help="Evaluate on the dev part (a record-made set's first sitting "
+                   "day, else a deterministic third) or the rest (test).")
 @click.option("--keep-identical-ids", is_flag=True,
               help="Count a retrieved document whose id is the query's own (BEIR's protocol, "
                    "the default, drops it).")
@@ -219,6 +223,32 @@ def evaluate(ctx, set_name, beir_dir, queries_path, qrels_path, configs, split,
     if out:
         runs.write_outputs(out, evalset, results)
         click.echo(f"Runs and metrics written to {out}")
+
+
+@main.command()
+@_index_option
+@click.option("--out", type=click.Path(path_type=Path), default=Path("var/models/tuned"),
+              show_default=True, help="Folder to write the tuned model to (replaced whole).")
+@click.option("--day", "days", multiple=True, metavar="YYYY-MM-DD",
+              help="Train on pairs from this sitting day; repeat for more. Leave out the days "
+                   "you evaluate on. [default: every day of the index's record]")
+@click.option("--epochs", type=click.IntRange(1), default=1, show_default=True)
+@click.option("--batch-size", type=click.IntRange(2), default=32, show_default=True,
+              help="Pairs a step; the others in a batch are each pair's negatives.")
+@click.option("--max-steps", type=click.IntRange(1),
+              help="Stop after this many steps [default: when the epochs are done].")
+@click.pass_context
+def tune(ctx, out, days, epochs, batch_size, max_steps):
+    """Fine-tune the index's model on its own record; `index --model OUT` uses the result.
+
+    Pairs: written and oral questions with their answers, debate titles with their opening
+    speeches, each with a BM25 hard negative (README: Retrieval quality)."""
+    from search_api.evaluation import tuning
+
+    index = _open_index(ctx)
+    params = tuning.TuningParams(epochs=epochs, batch_size=batch_size, max_steps=max_steps)
+    report = tuning.tune(index, out, days or tuning.record_days(index), params)
+    click.echo(report.summary())
 
 
 @main.command()

@@ -1,0 +1,72 @@
+"""`debate-search tune`: the model adapted on the record's own pairs, and taken by `index`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.embedding import EmbedderSpec, ModelFolder
+from indexer.store.records import SearchFilters
+from search_api.evaluation import sets, tuning
+from search_api.interfaces.cli import main
+from tests.data_paths import SHARED_DATA
+
+pytestmark = pytest.mark.slow
+DAY = "2009-10-26"
+
+
+def test_pairs_come_from_the_days_given_with_hard_negatives_from_bm25(small_index):
+    triples = tuning.training_triples(small_index, {DAY})
+    asked = {}
+    for make in sets.NAMED_SETS.values():
+        evalset = make(small_index)
+        asked |= {evalset.queries[q]: (evalset, q) for q in evalset.queries
+                  if evalset.dates[q] == DAY}
+    assert len({t.query for t in triples}) > 100 and {t.query for t in triples} <= set(asked)
+    records = {r.id: r for r in small_index.store.records(SearchFilters())}
+    texts = {tuning.embedded_text(r): r for r in records.values()}
+    for t in triples[::25]:
+        evalset, query_id = asked[t.query]
+        judged = evalset.qrels[query_id]
+        positive, negative = texts[t.positive], texts[t.negative]
+        assert judged[positive.id] == max(judged.values())
+        assert negative.id not in judged and negative.debate.id != positive.debate.id
+    assert tuning.training_triples(small_index, {"2009-10-27"}) == []  # no question that day
+
+
+def test_tune_writes_a_model_folder_that_index_takes(small_index, small_index_dir, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "models" / "tuned"
+    args = ["tune", "--index", str(small_index_dir), "--out", str(out), "--day", DAY,
+            "--batch-size", "4", "--max-steps", "2"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert f"from {DAY}" in result.output and str(out) in result.output
+    provenance = json.loads((out / "tuning.json").read_text())
+    assert provenance["days"] == [DAY] and provenance["params"]["max_steps"] == 2
+    assert provenance["base_model"]["fingerprint"] == small_index.embedder.fingerprint
+    assert ModelFolder(out).fingerprint != small_index.embedder.fingerprint
+
+    assert runner.invoke(main, args).exit_code == 0  # replaced whole, nothing left beside it
+    assert sorted(p.name for p in out.parent.iterdir()) == ["tuned"]
+
+    index_dir = tmp_path / "index"
+    statements = SHARED_DATA / "uk-twfy-parlparse-2009-10" / "wms" / "ministerial2009-10-27a.xml"
+    built = runner.invoke(main, ["index", str(statements),
+                                 "--out", str(index_dir), "--model", str(out), "--quiet"])
+    assert built.exit_code == 0, built.output
+    found = runner.invoke(main, ["search", "--index", str(index_dir), "--json", "statement"])
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.output)["results"]
+    tuned = EmbedderSpec(model_path=out).open()
+    assert tuned.embed(["Territorial Army"]).shape == (1, small_index.embedder.dimension)
+
+
+def test_tune_without_pairs_on_those_days_says_so(small_index_dir, tmp_path):
+    result = CliRunner().invoke(main, ["tune", "--index", str(small_index_dir), "--out",
+                                       str(tmp_path / "m"), "--day", "1999-01-01"])
+    assert result.exit_code == 1
+    assert "only 0 training pairs on 1999-01-01" in result.output
+    assert not (tmp_path / "m").exists()
