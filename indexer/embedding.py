@@ -131,9 +131,12 @@ def openvino_runs(model_path: Path) -> bool:
         pooling = json.loads((model_path / modules[1]["path"] / "config.json").read_text())
     except (OSError, ValueError, KeyError, IndexError):
         return False
-    modes = [k for k, on in pooling.items() if k.startswith("pooling_mode") and on]
+    # sentence-transformers 6 writes "pooling_mode": "mean"; earlier ones a flag per mode
+    modes = [k for k, on in pooling.items() if k.startswith("pooling_mode_") and on is True]
+    mean = modes == ["pooling_mode_mean_tokens"] or (
+        not modes and pooling.get("pooling_mode") == "mean")
     return (kinds in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"])
-            and modes == ["pooling_mode_mean_tokens"])
+            and mean)
 
 
 class SentenceTransformerEmbedder(ModelFolder):

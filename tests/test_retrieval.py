@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from indexer.sentences import sentence_spans
+from indexer.store.keyword import relevance_model
 from indexer.store.records import SearchFilters
 from search_api.engine.checks import MAX_QUERY_CHARS
 from search_api.engine.search_index import RetrievalConfig, searched_text
@@ -374,3 +375,26 @@ def test_dense_mode_keeps_plain_cosine_scores(small_index):
     with_feedback = small_index.rank(TASERS, 10, config=dense)
     without = small_index.rank(TASERS, 10, config=RetrievalConfig(mode="dense", feedback_docs=0))
     assert with_feedback == without
+
+
+def test_rm3_mixes_the_query_with_the_words_of_its_best_matches():
+    feedback = [("Tasers for police officers; officers trained in Tasers.", 3.0),
+                ("Police officers carry Tasers we have", 1.0)]
+    weights = relevance_model(["taser"], feedback, terms=3, original_weight=0.6,
+                              common=lambda token: token == "polic")
+    assert sum(weights.values()) == pytest.approx(1.0)
+    assert len(weights) == 3  # "taser" is a feedback word as well as the query's
+    assert weights["taser"] > 0.6 and weights["offic"] > weights["train"]
+    assert "polic" not in weights  # common words are not added
+    assert relevance_model(["taser"], [], terms=3, original_weight=0.6) == {"taser": 0.6}
+
+
+def test_keyword_feedback_expands_the_bm25_half(small_index):
+    plain = RetrievalConfig(mode="keyword")
+    expanded = RetrievalConfig(mode="keyword", keyword_feedback_docs=5)
+    ranked = small_index.rank(TASERS, 20, config=expanded)
+    assert ranked and ranked != small_index.rank(TASERS, 20, config=plain)
+    assert all(score > 0 for _, score in ranked)
+    # The expansion words come from the best matches, which are about Tasers.
+    top = small_index.contribution(ranked[0][0])
+    assert "Taser" in top.text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import bm25s
@@ -19,6 +19,8 @@ import Stemmer
 KEYWORD_DIR = "bm25"
 # Lucene's BM25 with bm25s's defaults; k1/b tuned for BEIR-style collections by Pyserini.
 BM25_PARAMS = {"k1": 0.9, "b": 0.4}
+# RM3 adds no word that a tenth of the documents hold: the stop list misses "we", "have".
+COMMON_SHARE = 0.1
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -54,16 +56,23 @@ class KeywordIndex:
         self.retriever = bm25s.BM25.load(str(folder)) if folder.is_dir() else None
         self.size = int(self.retriever.scores["num_docs"]) if self.retriever else 0
 
-    def search(self, tokens: list[str], n: int, allowed: np.ndarray | None = None
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, tokens: list[str] | dict[str, float], n: int,
+               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Document indexes and scores of up to `n` documents with a positive score for the
-        query `tokens` (tokenize's), best first. `allowed`, if given, is a 0/1 float mask over
-        documents."""
+        query `tokens` (tokenize's; or each token with a weight, relevance_model's), best
+        first. `allowed`, if given, is a 0/1 float mask over documents."""
         if not tokens or self.retriever is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         # All documents' scores at once (sparse postings of the query's words), then the
         # best: cheaper than bm25s's retrieve, which schedules even one query on a pool.
-        scores = self.retriever.get_scores(tokens)
+        if isinstance(tokens, dict):
+            scores = np.zeros(self.size, dtype=np.float32)
+            for token, weight in tokens.items():
+                ids = self.retriever.get_tokens_ids([token])  # none where not in this segment
+                if ids:
+                    scores += weight * self.retriever.get_scores_from_ids(ids)
+        else:
+            scores = self.retriever.get_scores(tokens)
         if allowed is not None:
             scores = scores * allowed
         n = min(n, self.size)
@@ -71,3 +80,37 @@ class KeywordIndex:
         top = top[scores[top] > 0]
         top = top[np.lexsort((top, -scores[top]))]
         return top, scores[top]
+
+    def document_share(self, token: str) -> float:
+        """The share of documents that hold `token` (0 where none does)."""
+        ids = self.retriever.get_tokens_ids([token]) if self.retriever else []
+        if not ids:
+            return 0.0
+        indptr = self.retriever.scores["indptr"]
+        return float(indptr[ids[0] + 1] - indptr[ids[0]]) / max(self.size, 1)
+
+
+def relevance_model(query_tokens: list[str], feedback: Sequence[tuple[str, float]],
+                    terms: int, original_weight: float,
+                    common: Callable[[str], bool] = lambda token: False) -> dict[str, float]:
+    """RM3 (Abdul-Jaleel et al., 2004, "UMass at TREC 2004"; Lavrenko and Croft's relevance
+    model, with Anserini's defaults in mind): the query's words, each weighted 1/len, mixed
+    with the `terms` words most probable in the feedback documents (`(text, retrieval
+    score)`, their scores normalised to weights, P(w|d) = tf/length), `original_weight`
+    going to the query. Words `common` says are everywhere ("we", "have": the stop list
+    is short) are not added. The result is a token -> weight query for KeywordIndex.search."""
+    expansion: dict[str, float] = {}
+    total = sum(max(score, 0.0) for _, score in feedback)
+    for tokens, (_, score) in zip(tokenize([text for text, _ in feedback]), feedback,
+                                  strict=True):
+        if not tokens or total <= 0:
+            continue
+        for token in tokens:
+            expansion[token] = expansion.get(token, 0.0) + max(score, 0.0) / total / len(tokens)
+    best = sorted(((t, w) for t, w in expansion.items() if not common(t)),
+                  key=lambda item: (-item[1], item[0]))[:terms]
+    mass = sum(weight for _, weight in best)
+    weights = {t: (1 - original_weight) * w / mass for t, w in best} if mass else {}
+    for token in query_tokens:
+        weights[token] = weights.get(token, 0.0) + original_weight / len(query_tokens)
+    return weights

@@ -22,7 +22,13 @@ import numpy as np
 from indexer.contribution import Speaker
 from indexer.errors import IndexNotFound
 from indexer.store.facets import COLUMNS, Facets
-from indexer.store.keyword import KEYWORD_DIR, KeywordIndex, tokenize
+from indexer.store.keyword import (
+    COMMON_SHARE,
+    KEYWORD_DIR,
+    KeywordIndex,
+    relevance_model,
+    tokenize,
+)
 from indexer.store.layout import (
     DATABASE_FILE,
     MANIFEST_FILE,
@@ -38,6 +44,7 @@ from indexer.store.records import (
     Debate,
     IndexCounts,
     IndexValues,
+    KeywordFeedback,
     SearchFilters,
     SpeakerSummary,
     StoredSentences,
@@ -312,12 +319,21 @@ class IndexReader:
         best = np.lexsort((chunks, -scores))[:n]
         return list(zip(chunks[best].tolist(), scores[best].tolist(), strict=True))
 
-    def keyword_matches(self, query: str, n: int, among: np.ndarray | None = None
-                        ) -> list[tuple[int, float]]:
+    def keyword_matches(self, query: str, n: int, among: np.ndarray | None = None,
+                        feedback: KeywordFeedback | None = None) -> list[tuple[int, float]]:
         """(contribution number, BM25 score) of up to `n` contributions matching `query`'s
         words, best first; only those `among` selects if given. Scores use each segment's
-        own term statistics (as Elasticsearch's shards do by default)."""
+        own term statistics (as Elasticsearch's shards do by default). With `feedback`, the
+        query is expanded from its own best matches first (RM3: keyword.relevance_model)."""
         tokens = tokenize([query])[0]
+        if feedback and tokens:
+            first = self.keyword_matches(query, feedback.docs, among)
+            texts = self.contributions([number for number, _ in first])
+            tokens = relevance_model(
+                tokens, [(texts[number].text, score) for number, score in first],
+                feedback.terms, feedback.original_weight,
+                common=lambda t: any(s.keyword.document_share(t) > COMMON_SHARE
+                                     for s in self.segments))
         numbers, scores = [], []
         for segment in self.segments:
             # BM25 documents are a segment's contributions in rowid order: the selection is

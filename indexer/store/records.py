@@ -64,6 +64,16 @@ class ChunkSpan:
 
 
 @dataclass(frozen=True)
+class KeywordFeedback:
+    """RM3 expansion of a keyword query (keyword.relevance_model): from its best `docs`
+    matches, their `terms` most probable words join it, its own keeping `original_weight`."""
+
+    docs: int = 10
+    terms: int = 10
+    original_weight: float = 0.5
+
+
+@dataclass(frozen=True)
 class StoredSentences:
     """A contribution's sentences: `text[start:end]` of each span, and its vector (a row of
     `vectors`, computed at build time so that quoting embeds nothing)."""

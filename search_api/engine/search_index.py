@@ -19,7 +19,7 @@ import numpy as np
 from indexer.embedding import Embedder, EmbedderSpec
 from indexer.errors import EmbedderError
 from indexer.store.reader import IndexReader
-from indexer.store.records import ContributionRecord, SearchFilters
+from indexer.store.records import ContributionRecord, KeywordFeedback, SearchFilters
 from indexer.store.vectors import NPROBE
 from search_api.engine.checks import check_filters, validate_page, validate_query
 from search_api.engine.fusion import reciprocal_rank_fusion, weighted_fusion
@@ -58,6 +58,12 @@ class RetrievalConfig:
     # 1), before the dense half is searched again. Dense mode keeps plain cosine scores.
     feedback_docs: int = 10
     feedback_weight: float = 0.5
+    # RM3 expansion of the keyword query from its best `keyword_feedback_docs` matches (0:
+    # off), `keyword_feedback_terms` words added, the query's own keeping
+    # `keyword_original_weight` (indexer/store/keyword.py, relevance_model).
+    keyword_feedback_docs: int = 0
+    keyword_feedback_terms: int = 10
+    keyword_original_weight: float = 0.5
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -216,7 +222,7 @@ class SearchIndex:
         n = max(config.candidates, wanted)
         query = searched_text(query, config)
         if config.mode == "keyword":
-            return self._keyword(query, n, allowed)
+            return self._keyword(query, n, allowed, config)
         if vector is None:
             vector = self.query_vector(query)
         ranked = dense = self._dense(vector, n, allowed, config.nprobe)
@@ -224,7 +230,7 @@ class SearchIndex:
             vector = self._with_feedback(vector, dense, config)
             ranked = dense = self._dense(vector, n, allowed, config.nprobe)
         if config.mode == "hybrid":
-            keyword = self._keyword(query, n, allowed)
+            keyword = self._keyword(query, n, allowed, config)
             chunk_of = {c.number: c.chunk_id for c in dense}
             lists = [{c.number: c.score for c in dense}, {c.number: c.score for c in keyword}]
             if config.fusion == "rrf":
@@ -291,9 +297,13 @@ class SearchIndex:
         return [_Candidate(number, score, chunk_id) for number, score, chunk_id
                 in self.store.nearest_contributions(vector, n, allowed, nprobe)]
 
-    def _keyword(self, query: str, n: int, allowed: np.ndarray | None) -> list[_Candidate]:
+    def _keyword(self, query: str, n: int, allowed: np.ndarray | None,
+                 config: RetrievalConfig) -> list[_Candidate]:
+        feedback = (KeywordFeedback(config.keyword_feedback_docs, config.keyword_feedback_terms,
+                                    config.keyword_original_weight)
+                    if config.keyword_feedback_docs else None)
         return [_Candidate(number, score, None)
-                for number, score in self.store.keyword_matches(query, n, allowed)]
+                for number, score in self.store.keyword_matches(query, n, allowed, feedback)]
 
 
 def searched_text(query: str, config: RetrievalConfig) -> str:
