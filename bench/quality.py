@@ -40,6 +40,7 @@ CONFIGS = {  # the first is the baseline of the paired tests
     "rrf": RetrievalConfig(mode="hybrid", fusion="rrf"),
     "hybrid (default)": RetrievalConfig(),
     "hybrid+sentences": RetrievalConfig(rescore_sentences=True),
+    "hybrid+rm3": RetrievalConfig(keyword_feedback_docs=10),
 }
 SETS = {
     "uk-debates": ROOT / "corpora" / "uk-twfy-parlparse-2009-10.toml",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 from click.testing import CliRunner
@@ -19,20 +20,25 @@ DAY = "2009-10-26"
 
 def test_pairs_come_from_the_days_given_with_hard_negatives_from_bm25(small_index):
     triples = tuning.training_triples(small_index, {DAY})
-    asked = {}
-    for make in sets.NAMED_SETS.values():
-        evalset = make(small_index)
-        asked |= {evalset.queries[q]: (evalset, q) for q in evalset.queries
-                  if evalset.dates[q] == DAY}
-    assert len({t.query for t in triples}) > 100 and {t.query for t in triples} <= set(asked)
     records = {r.id: r for r in small_index.store.records(SearchFilters())}
     texts = {tuning.embedded_text(r): r for r in records.values()}
-    for t in triples[::25]:
-        evalset, query_id = asked[t.query]
-        judged = evalset.qrels[query_id]
+    links = dict(small_index.store.question_answer_links(records))
+    questions = {records[q].text: records[q] for q in links}
+    kinds = Counter()
+    for t in triples:
         positive, negative = texts[t.positive], texts[t.negative]
-        assert judged[positive.id] == max(judged.values())
-        assert negative.id not in judged and negative.debate.id != positive.debate.id
+        assert positive.date == DAY and negative.kind == positive.kind
+        assert negative.debate.id != positive.debate.id
+        if t.query in questions:  # a question and an answer linked to it
+            kinds["question"] += 1
+            assert (questions[t.query].id, positive.id) in small_index.store.question_answer_links(
+                [positive.id])
+        else:  # a debate's title and one of its speeches
+            kinds["title"] += 1
+            assert t.query.strip() in (positive.debate.minor_heading, positive.debate.major_heading)
+            assert positive.kind == "speech" and len(positive.text) >= sets.MIN_SPEECH_CHARS
+    assert kinds["question"] > 400 and kinds["title"] > 100
+    assert "Tasers" in {t.query for t in triples}
     assert tuning.training_triples(small_index, {"2009-10-27"}) == []  # no question that day
 
 

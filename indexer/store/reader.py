@@ -397,6 +397,10 @@ class IndexReader:
             f"SELECT question_id, answer_id FROM qa_links WHERE question_id IN ({marks}) "
             f"OR answer_id IN ({marks})", [*ids, *ids])]
 
+    def dates(self) -> list[str]:
+        """Every sitting day the index holds, in order."""
+        return sorted(self.facets.columns["date"].vocabulary)
+
     def counts(self) -> IndexCounts:
         """Counts by kind, house, parliament and corpus, with attribution coverage (from the
         filtered fields in memory)."""

@@ -138,7 +138,7 @@ def written_answers_set(index: SearchIndex) -> EvalSet:
 
 
 # Debate headings that name a procedure, not a subject: no use as a topical query.
-_PROCEDURAL_TITLE = re.compile(
+PROCEDURAL_TITLE = re.compile(
     r"^(topical questions|oral answers|business|points? of order|clause|new clause|schedule|"
     r"amendment|orders of the day|delegated legislation|petition|deferred division|"
     r"prayers|speaker's statement|adjournment|sittings of the house|"
@@ -146,7 +146,7 @@ _PROCEDURAL_TITLE = re.compile(
 DEBATE_HOUSES = ("House of Commons", "Westminster Hall")
 # Questions that name no subject ("If he will make a statement on his departmental
 # responsibilities", the Prime Minister's engagements): their replies range over anything.
-_OPEN_QUESTION = re.compile(r"departmental responsibilities|official engagements", re.IGNORECASE)
+OPEN_QUESTION = re.compile(r"departmental responsibilities|official engagements", re.IGNORECASE)
 MIN_SPEECH_CHARS = 200  # shorter speeches ("Will he give way?") say little about the subject
 
 
@@ -158,7 +158,7 @@ def debates_set(index: SearchIndex) -> EvalSet:
       indexer/qa_links.py): the minister's reply is relevance 2; the section's other
       ministerial speeches of MIN_SPEECH_CHARS or more (answers to supplementaries on the same
       question) are 1. The question's own record is a candidate, dropped by BEIR's protocol.
-      Questions that name no subject (_OPEN_QUESTION) are left out.
+      Questions that name no subject (OPEN_QUESTION) are left out.
     - a debate's subject title (its minor heading, else its major one; procedural headings
       such as "Clause 3" or "Topical Questions" left out) with three or more speeches of
       MIN_SPEECH_CHARS: the speech that opens the debate, stating its subject, is 2; the
@@ -181,7 +181,7 @@ def debates_set(index: SearchIndex) -> EvalSet:
     for records in sections.values():
         records.sort(key=lambda r: r.debate.position)
         for question in records:
-            if question.id not in replies or _OPEN_QUESTION.search(question.text):
+            if question.id not in replies or OPEN_QUESTION.search(question.text):
                 continue
             judged = {r.id: 1 for r in records if r.speaker.office and r.id != question.id
                       and len(r.text) >= MIN_SPEECH_CHARS}
@@ -191,7 +191,7 @@ def debates_set(index: SearchIndex) -> EvalSet:
             dates[question.id] = question.date
         speeches = [r for r in records if len(r.text) >= MIN_SPEECH_CHARS]
         title = records[0].debate.minor_heading or records[0].debate.major_heading or ""
-        if len(speeches) < 3 or not title.strip() or _PROCEDURAL_TITLE.match(title.strip()):
+        if len(speeches) < 3 or not title.strip() or PROCEDURAL_TITLE.match(title.strip()):
             continue
         query_id = f"title:{records[0].debate.id}"
         queries[query_id] = title.strip()

@@ -1,17 +1,18 @@
 """Adapting the embedding model to a corpus: `debate-search tune`.
 
-The training pairs are the record's own structure, the pairs the record-made evaluation sets
-judge (sets.NAMED_SETS): a written question and its answer, an oral question and the
-minister's reply, a debate's title and the speech that opens it (the best-judged documents of
-each query). Each pair gets one hard negative from BM25, as DPR does (Karpukhin et al., 2020,
-"Dense Passage Retrieval for Open-Domain Question Answering"): the best keyword match that is
-neither judged nor from the query's own debate, since a speech of the same debate is often
-relevant without being judged. The loss is sentence-transformers' MultipleNegativesRankingLoss
-(the other pairs of a batch are negatives too; Henderson et al., 2017), batches never holding
-one text twice (several written questions share one reply).
+The training pairs are the record's own structure on the days given: a question and each
+answer linked to it (indexer/qa_links.py: written questions, Commons and Lords oral
+questions), and a debate's subject title and its speeches (titles and lengths chosen as the
+debates evaluation set chooses them, sets.debates_set). Each query gets one hard negative
+from BM25, as DPR does (Karpukhin et al., 2020, "Dense Passage Retrieval for Open-Domain
+Question Answering"): the best keyword match of the same kind that is neither a positive nor
+from a positive's debate, since a speech of the same debate is often relevant too. The loss
+is sentence-transformers' MultipleNegativesRankingLoss (the other pairs of a batch are
+negatives too; Henderson et al., 2017), batches never holding one text twice (several written
+questions share one reply).
 
-Only the days given are used: a model tuned to be measured must not see the evaluation's test
-days (EvalSet.split keeps the first day for dev). The model is written whole, atomically, as a
+A model tuned to be measured must not see the evaluation's test days (the record-made sets
+keep their first day for dev: EvalSet.split). The model is written whole, atomically, as a
 sentence-transformers folder that `debate-search index --model` takes, with `tuning.json`
 saying what it was tuned on.
 """
@@ -23,18 +24,20 @@ import os
 import shutil
 import tempfile
 import time
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from indexer.chunking import context_line_of
-from indexer.store.records import ContributionRecord
+from indexer.store.records import ContributionRecord, SearchFilters
 from search_api.engine.search_index import RetrievalConfig, SearchIndex
 from search_api.errors import EvaluationError
-from search_api.evaluation.sets import NAMED_SETS, EvalSet
+from search_api.evaluation.sets import MIN_SPEECH_CHARS, OPEN_QUESTION, PROCEDURAL_TITLE
 
 KEYWORD = RetrievalConfig(mode="keyword")
 NEGATIVE_DEPTH = 30  # BM25 results searched for a hard negative
+TITLE_PAIRS = 20  # a long debate must not outweigh the rest
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,8 @@ class TuningParams:
 @dataclass(frozen=True)
 class Triple:
     query: str
-    positive: str  # the text of a best-judged document, as it is embedded
-    negative: str  # a BM25 match that is not judged relevant
+    positive: str  # a document the record pairs with the query, as it is embedded
+    negative: str  # a BM25 match that is not paired with it
 
 
 @dataclass
@@ -68,48 +71,63 @@ class TuningReport:
                 f"{self.seconds:.0f} s; model written to {self.model_dir}")
 
 
+@dataclass(frozen=True)
+class _Query:
+    text: str
+    positives: list[str]  # contribution ids
+    kind: str  # the positives' kind: the hard negative is one too
+
+
 def record_days(index: SearchIndex) -> list[str]:
-    """The sitting days of the record-made sets' queries."""
-    return sorted({d for make in NAMED_SETS.values() for d in make(index).dates.values()})
+    """Every sitting day the index holds."""
+    return index.store.dates()
 
 
 def training_triples(index: SearchIndex, days: Collection[str]) -> list[Triple]:
-    """(query, best-judged document, hard negative) for every query of the record-made sets
-    asked on one of `days`."""
-    triples = []
-    for make in NAMED_SETS.values():
-        evalset = make(index)
-        asked = [q for q in evalset.queries if evalset.dates.get(q) in days]
-        triples += _triples(index, evalset, asked)
-    return triples
+    """(query, document, hard negative) for every pair the record makes on one of `days`;
+    a query's documents share its negative."""
+    queries = [q for day in sorted(days) for q in _record_queries(index, day)]
+    wanted = {d for q in queries for d in q.positives}
+    negatives = [_hard_negative(index, q) for q in queries]
+    records = index.store.contributions_by_id(wanted | {n for n in negatives if n})
+    return [Triple(q.text, embedded_text(records[doc]), embedded_text(records[negative]))
+            for q, negative in zip(queries, negatives, strict=True) if negative
+            for doc in q.positives]
 
 
-def _triples(index: SearchIndex, evalset: EvalSet, asked: list[str]) -> list[Triple]:
-    wanted = {d for q in asked for d in evalset.qrels[q]}
-    negatives = {q: _hard_negative(index, evalset, q) for q in asked}
-    records = index.store.contributions_by_id(wanted | {n for n in negatives.values() if n})
-    triples = []
-    for query_id in asked:
-        judged = evalset.qrels[query_id]
-        best = max(judged.values())
-        negative = negatives[query_id]
-        if negative is None:
-            continue
-        for doc_id, relevance in judged.items():
-            if relevance == best and doc_id != query_id:
-                triples.append(Triple(evalset.queries[query_id], embedded_text(records[doc_id]),
-                                      embedded_text(records[negative])))
-    return triples
+def _record_queries(index: SearchIndex, day: str) -> list[_Query]:
+    """A day's pairs: each question linked to its answers (indexer/qa_links.py: written,
+    oral, Lords oral), and each subject title with its debate's speeches of MIN_SPEECH_CHARS
+    or more (the first TITLE_PAIRS of them, so a long debate does not outweigh the rest)."""
+    records = {r.id: r for r in index.store.records(SearchFilters(date_from=day, date_to=day))}
+    answers: dict[str, list[str]] = defaultdict(list)
+    for question_id, answer_id in index.store.question_answer_links(records):
+        if question_id in records and answer_id in records:
+            answers[question_id].append(answer_id)
+    queries = [_Query(records[q].text, ids, records[ids[0]].kind)
+               for q, ids in answers.items() if not OPEN_QUESTION.search(records[q].text)]
+    sections: dict[str, list[ContributionRecord]] = defaultdict(list)
+    for r in records.values():
+        if r.kind == "speech" and r.id not in answers:
+            sections[r.debate.id].append(r)
+    for section in sections.values():
+        section.sort(key=lambda r: r.debate.position)
+        title = (section[0].debate.minor_heading or section[0].debate.major_heading or "").strip()
+        speeches = [r.id for r in section if len(r.text) >= MIN_SPEECH_CHARS]
+        if len(speeches) >= 3 and title and not PROCEDURAL_TITLE.match(title):
+            queries.append(_Query(title, speeches[:TITLE_PAIRS], "speech"))
+    return queries
 
 
-def _hard_negative(index: SearchIndex, evalset: EvalSet, query_id: str) -> str | None:
-    judged = evalset.qrels[query_id]
-    ranked = [doc for doc, _ in index.rank(evalset.queries[query_id], NEGATIVE_DEPTH,
-                                           evalset.filters, KEYWORD)
-              if doc not in judged and doc != query_id]
-    debates = index.store.contributions_by_id(ranked + [next(iter(judged))])
-    own_debate = debates[next(iter(judged))].debate.id
-    return next((doc for doc in ranked if debates[doc].debate.id != own_debate), None)
+def _hard_negative(index: SearchIndex, query: _Query) -> str | None:
+    """The best BM25 match of the positives' kind that is neither a positive nor from a
+    positive's debate."""
+    ranked = [doc for doc, _ in index.rank(query.text, NEGATIVE_DEPTH,
+                                           SearchFilters(kind=query.kind), KEYWORD)]
+    records = index.store.contributions_by_id(ranked + query.positives)
+    debates = {records[p].debate.id for p in query.positives}
+    return next((doc for doc in ranked
+                 if doc not in query.positives and records[doc].debate.id not in debates), None)
 
 
 def embedded_text(record: ContributionRecord) -> str:
@@ -131,8 +149,7 @@ def tune(index: SearchIndex, out: Path, days: Collection[str],
     model = _train(Path(index.embedder.model_path), triples, params, progress)
     _save_atomically(model, out, {
         "base_model": index.manifest["model"], "index_build": index.manifest.get("build_id"),
-        "days": sorted(days), "triples": len(triples), "params": asdict(params),
-        "pairs_from": sorted(NAMED_SETS)})
+        "days": sorted(days), "triples": len(triples), "params": asdict(params)})
     return TuningReport(out, sorted(days), len(triples), time.perf_counter() - start)
 
 
