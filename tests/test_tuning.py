@@ -19,27 +19,33 @@ DAY = "2009-10-26"
 
 
 def test_pairs_come_from_the_days_given_with_hard_negatives_from_bm25(small_index):
-    triples = tuning.training_triples(small_index, {DAY})
+    queries = tuning.record_queries(small_index, DAY)
     records = {r.id: r for r in small_index.store.records(SearchFilters())}
-    texts = {tuning.embedded_text(r): r for r in records.values()}
-    links = dict(small_index.store.question_answer_links(records))
-    questions = {records[q].text: records[q] for q in links}
-    kinds = Counter()
-    for t in triples:
-        positive, negative = texts[t.positive], texts[t.negative]
-        assert positive.date == DAY and negative.kind == positive.kind
-        assert negative.debate.id != positive.debate.id
-        if t.query in questions:  # a question and an answer linked to it
-            kinds["question"] += 1
-            assert (questions[t.query].id, positive.id) in small_index.store.question_answer_links(
-                [positive.id])
-        else:  # a debate's title and one of its speeches
-            kinds["title"] += 1
-            assert t.query.strip() in (positive.debate.minor_heading, positive.debate.major_heading)
-            assert positive.kind == "speech" and len(positive.text) >= sets.MIN_SPEECH_CHARS
-    assert kinds["question"] > 400 and kinds["title"] > 100
-    assert "Tasers" in {t.query for t in triples}
-    assert tuning.training_triples(small_index, {"2009-10-27"}) == []  # no question that day
+    links = set(small_index.store.question_answer_links(records))
+    asked = {r.text: r.id for r in records.values() if r.date == DAY}
+    origins = Counter()
+    for query in queries:
+        origins[query.origin] += len(query.positives)
+        for doc in query.positives:
+            positive = records[doc]
+            assert positive.date == DAY and positive.kind == query.kind
+            if query.origin == "question":  # the answers linked to it
+                assert any((q, doc) in links for q in records if records[q].text == query.text)
+            else:  # a debate's title and its speeches
+                assert query.text in (positive.debate.minor_heading,
+                                      positive.debate.major_heading)
+                assert len(positive.text) >= sets.MIN_SPEECH_CHARS
+    assert origins["question"] > 400 and origins["title"] > 100
+    assert "Tasers" in {q.text for q in queries if q.origin == "title"}
+    assert all(q.text in asked for q in queries if q.origin == "question")
+    for query in queries[::20]:
+        negative = records[tuning.hard_negative(small_index, query)]
+        assert negative.id not in query.positives and negative.kind == query.kind
+        assert negative.debate.id not in {records[p].debate.id for p in query.positives}
+    paired = [q for q in queries if tuning.hard_negative(small_index, q)]  # most have one
+    assert len(tuning.training_triples(small_index, {DAY})) == sum(len(q.positives)
+                                                                   for q in paired)
+    assert tuning.training_triples(small_index, {"2009-10-27"}) == []  # no pairs that day
 
 
 def test_tune_writes_a_model_folder_that_index_takes(small_index, small_index_dir, tmp_path):

@@ -72,10 +72,13 @@ class TuningReport:
 
 
 @dataclass(frozen=True)
-class _Query:
+class RecordQuery:
+    """A query the record makes, with the contributions it pairs with it."""
+
     text: str
     positives: list[str]  # contribution ids
     kind: str  # the positives' kind: the hard negative is one too
+    origin: str  # "question" (its answers) or "title" (its debate's speeches)
 
 
 def record_days(index: SearchIndex) -> list[str]:
@@ -86,16 +89,16 @@ def record_days(index: SearchIndex) -> list[str]:
 def training_triples(index: SearchIndex, days: Collection[str]) -> list[Triple]:
     """(query, document, hard negative) for every pair the record makes on one of `days`;
     a query's documents share its negative."""
-    queries = [q for day in sorted(days) for q in _record_queries(index, day)]
+    queries = [q for day in sorted(days) for q in record_queries(index, day)]
     wanted = {d for q in queries for d in q.positives}
-    negatives = [_hard_negative(index, q) for q in queries]
+    negatives = [hard_negative(index, q) for q in queries]
     records = index.store.contributions_by_id(wanted | {n for n in negatives if n})
     return [Triple(q.text, embedded_text(records[doc]), embedded_text(records[negative]))
             for q, negative in zip(queries, negatives, strict=True) if negative
             for doc in q.positives]
 
 
-def _record_queries(index: SearchIndex, day: str) -> list[_Query]:
+def record_queries(index: SearchIndex, day: str) -> list[RecordQuery]:
     """A day's pairs: each question linked to its answers (indexer/qa_links.py: written,
     oral, Lords oral), and each subject title with its debate's speeches of MIN_SPEECH_CHARS
     or more (the first TITLE_PAIRS of them, so a long debate does not outweigh the rest)."""
@@ -104,7 +107,7 @@ def _record_queries(index: SearchIndex, day: str) -> list[_Query]:
     for question_id, answer_id in index.store.question_answer_links(records):
         if question_id in records and answer_id in records:
             answers[question_id].append(answer_id)
-    queries = [_Query(records[q].text, ids, records[ids[0]].kind)
+    queries = [RecordQuery(records[q].text, ids, records[ids[0]].kind, "question")
                for q, ids in answers.items() if not OPEN_QUESTION.search(records[q].text)]
     sections: dict[str, list[ContributionRecord]] = defaultdict(list)
     for r in records.values():
@@ -115,11 +118,11 @@ def _record_queries(index: SearchIndex, day: str) -> list[_Query]:
         title = (section[0].debate.minor_heading or section[0].debate.major_heading or "").strip()
         speeches = [r.id for r in section if len(r.text) >= MIN_SPEECH_CHARS]
         if len(speeches) >= 3 and title and not PROCEDURAL_TITLE.match(title):
-            queries.append(_Query(title, speeches[:TITLE_PAIRS], "speech"))
+            queries.append(RecordQuery(title, speeches[:TITLE_PAIRS], "speech", "title"))
     return queries
 
 
-def _hard_negative(index: SearchIndex, query: _Query) -> str | None:
+def hard_negative(index: SearchIndex, query: RecordQuery) -> str | None:
     """The best BM25 match of the positives' kind that is neither a positive nor from a
     positive's debate."""
     ranked = [doc for doc, _ in index.rank(query.text, NEGATIVE_DEPTH,
@@ -160,8 +163,8 @@ def _train(base: Path, triples: list[Triple], params: TuningParams, progress: bo
         SentenceTransformerTrainer,
         SentenceTransformerTrainingArguments,
     )
-    from sentence_transformers.losses import MultipleNegativesRankingLoss
-    from sentence_transformers.training_args import BatchSamplers
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.training_args import BatchSamplers
 
     model = SentenceTransformer(str(base), device="cpu")
     data = Dataset.from_dict({"anchor": [t.query for t in triples],
