@@ -36,7 +36,7 @@ def test_index_layout_and_manifest(small_index_dir):
     assert manifest["model"]["dimension"] == 384
     assert manifest["model"]["max_tokens"] == 256
     assert manifest["chunking"] == {"max_pieces": 256, "overlap_pieces": 48, "context": True,
-                                    "question_context": False}
+                                    "question_context": False, "opening_context": False}
     [corpus] = manifest["corpora"]
     assert corpus["format"] == "twfy-xml"
     assert "debates/debates2009-10-26b.xml" in corpus["files"]
