@@ -58,9 +58,8 @@ class OpenVINOEmbedder(ModelFolder):
         # sentence-transformers 6 leaves it out of sentence_bert_config.json (a model it
         # saved keeps it in the tokenizer's config), earlier versions put it there
         config = self.model_path / "sentence_bert_config.json"
-        if config.is_file() and "max_seq_length" in json.loads(config.read_text()):
-            return int(json.loads(config.read_text())["max_seq_length"])
-        return int(self.tokenizer.model_max_length)
+        settings = json.loads(config.read_text()) if config.is_file() else {}
+        return int(settings.get("max_seq_length") or self.tokenizer.model_max_length)
 
     @functools.cached_property
     def dimension(self) -> int:
