@@ -19,7 +19,8 @@ from indexer.corpus import CorpusInput, sha256_file
 from indexer.embedding import Embedder
 from indexer.errors import IndexFormatError, IndexNotFound, UpdateError
 from indexer.sentences import sentence_spans
-from indexer.sources import members_files, parser_version
+from indexer.sources import corpus_defaults, members_files, parser_version
+from indexer.store.integrity import file_digests, verify_build
 from indexer.store.layout import (
     FORMAT_VERSION,
     MANIFEST_FILE,
@@ -111,13 +112,16 @@ def input_fingerprint(
     corpora = []
     for corpus in inputs:
         paths = sorted({*corpus.files, *members_files(corpus)})
-        corpora.append({
+        entry = {
             "name": corpus.name,
             "format": corpus.format,
             "parser_version": parser_version(corpus.format),
             "manifest": str(corpus.manifest.manifest_path) if corpus.manifest else None,
             "files": {p.relative_to(corpus.root).as_posix(): sha256_file(p) for p in paths},
-        })
+        }
+        if defaults := corpus_defaults(corpus):  # the house and parliament a manifest states
+            entry["defaults"] = defaults
+        corpora.append(entry)
     spec = {
         "format_version": FORMAT_VERSION,
         "model": embedder.fingerprint,
@@ -189,8 +193,15 @@ def build_index(
             segments = writer.write(folder)
             manifest = _manifest(embedder, params, settings, fingerprint, corpora, segments,
                                  inputs, exact_below, None if add else fingerprint["digest"])
+            t = time.perf_counter()
+            # Kept segments' files keep the checksums they were written with, so that the
+            # check below finds one damaged since, rather than publishing it again.
+            files = file_digests(folder, previous.manifest.get("files") if previous else None)
             (folder / MANIFEST_FILE).write_text(json.dumps(
-                {"format_version": FORMAT_VERSION, "build_id": build_id, **manifest}, indent=2))
+                {"format_version": FORMAT_VERSION, "build_id": build_id, **manifest,
+                 "files": files}, indent=2))
+            verify_build(folder, name=f"the new build of {index_dir} (not published)")
+            report.seconds["check"] = time.perf_counter() - t
 
         publish(index_dir, write)
     report.issues = [str(i) for corpus in inputs for i in corpus.issues] + report.issues

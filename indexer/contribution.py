@@ -52,9 +52,13 @@ class Speaker:
     peerage: str | None = None
     """A peer's title, e.g. "Lord Bach, of Lutterworth"."""
     office: str | None = None
-    """e.g. "The Parliamentary Under-Secretary of State for ..."."""
+    """e.g. "The Parliamentary Under-Secretary of State for ..."; of several offices, the one
+    the debate's heading points to, else all of them joined by "; "."""
     office_source: str | None = None
     """"record" if printed beside the name, "members" if from the members data."""
+    offices: tuple[str, ...] | None = None
+    """Every office the members data gives for the day (posts, a chair), e.g. ["Minister of
+    State, Home Office", "Minister of State, HM Treasury"]; null where it gives none."""
     chair: bool | None = None
     """Presiding over the sitting (Speaker, chair); null where the source is silent."""
 

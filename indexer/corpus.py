@@ -4,6 +4,10 @@ A manifest (TOML, in `corpora/`) names the source format, the files with their p
 download URL and sha256, the members data, the licence, and a local mirror. Relative paths in
 a manifest are resolved against the project root: the folder above `corpora/`. The mirror is
 used when it exists; otherwise the files are downloaded once into a cache folder and checked.
+
+A manifest may also state, in [defaults], the parliament and house of its records where the
+files themselves do not (a page of text copied from the Hansard website names neither): a
+contribution whose file names them keeps the file's.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from tqdm import tqdm
 
 from indexer.contribution import ParseIssue
 from indexer.errors import CorpusError
+
+# What a manifest's [defaults] may state: Contribution fields that a file may leave unsaid.
+DEFAULT_FIELDS = ("parliament", "house")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +54,7 @@ class CorpusManifest:
     description: str = ""
     source: dict = field(default_factory=dict)
     manifest_path: Path | None = None
+    defaults: dict[str, str] = field(default_factory=dict)  # DEFAULT_FIELDS -> value
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +102,20 @@ def load_manifest(path: Path | str) -> CorpusManifest:
         description=data.get("description", "").strip(),
         source=data.get("source", {}),
         manifest_path=path,
+        defaults=_defaults(path, data.get("defaults", {})),
     )
+
+
+def _defaults(path: Path, table: object) -> dict[str, str]:
+    if not isinstance(table, dict):
+        raise CorpusError(f"{path}: [defaults] must be a table")
+    for key, value in table.items():
+        if key not in DEFAULT_FIELDS:
+            raise CorpusError(f"{path}: unknown key {key!r} in [defaults]; known: "
+                              f"{', '.join(DEFAULT_FIELDS)}")
+        if not isinstance(value, str) or not value.strip():
+            raise CorpusError(f"{path}: [defaults] {key} must be a name, not {value!r}")
+    return {key: value.strip() for key, value in table.items()}
 
 
 def sha256_file(path: Path) -> str:

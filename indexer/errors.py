@@ -23,3 +23,7 @@ class EmbedderError(DebateSearchError):
 
 class UpdateError(DebateSearchError):
     """An update an index cannot take as asked (it would lose what it holds)."""
+
+
+class IndexDamaged(IndexFormatError):
+    """A build whose files differ from those its manifest records, or whose parts disagree."""

@@ -85,9 +85,11 @@ def _oral_pairs(section: Sequence[Contribution]) -> Iterator[tuple[str, str]]:
         return
     questions: list[Contribution] = []
     for c in speeches:
+        if c.speaker.chair:  # the chair (who has an office) is no reply
+            return
         if c.speaker.office:
             break
-        if c.speaker.office or c.speaker.chair or not _looks_like_tabled_question(c):
+        if not _looks_like_tabled_question(c):
             return
         questions.append(c)
     else:

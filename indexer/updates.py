@@ -35,7 +35,7 @@ from pathlib import Path
 
 from indexer.corpus import CorpusInput
 from indexer.errors import IndexFormatError, IndexNotFound
-from indexer.sources import members_files
+from indexer.sources import corpus_defaults, members_files
 from indexer.store.layout import DATABASE_FILE, SEGMENTS_DIR, read_manifest, resolve_build
 from indexer.store.writer import SourceFile
 
@@ -141,9 +141,13 @@ def corpus_config(entry: dict) -> str:
 
 
 def lookups_digest(corpus: CorpusInput, hashes: dict[str, str]) -> str:
-    """The SHA-256 of a corpus's lookup files, from `hashes` (relative path -> SHA-256)."""
+    """The SHA-256 of a corpus's lookup files, from `hashes` (relative path -> SHA-256), and
+    of the house and parliament its manifest states (where it states them)."""
     names = sorted(p.relative_to(corpus.root).as_posix() for p in members_files(corpus))
-    return hashlib.sha256(json.dumps({n: hashes[n] for n in names}).encode()).hexdigest()
+    spec: dict = {n: hashes[n] for n in names}
+    if defaults := corpus_defaults(corpus):
+        spec = {"files": spec, "defaults": defaults}
+    return hashlib.sha256(json.dumps(spec).encode()).hexdigest()
 
 
 def wanted_files(inputs: Sequence[CorpusInput], corpora: list[dict],

@@ -140,6 +140,21 @@ def test_first_contribution_of_a_debate_has_no_previous(api_client):
     assert "text" not in body["next"]  # neighbours are summaries
 
 
+def test_offices_and_chair_turns_reach_the_api(api_client):
+    # Phil Woolas answering Home Office questions: his Home Office post, and all of his posts
+    woolas = api_client.get("/contributions/uk.org.publicwhip/debate/2009-10-26b.6.0").json()
+    assert woolas["speaker"]["office"] == "Minister of State, Home Office"
+    assert woolas["speaker"]["offices"] == [
+        "Minister of State, Home Office", "Minister of State, HM Treasury",
+        "Minister of State, Regional Affairs"]
+    assert woolas["speaker"]["chair"] is False
+    chair = api_client.get("/contributions/uk.org.publicwhip/debate/2009-10-26b.6.2").json()
+    assert chair["speaker"]["name"] == "Mr. Speaker"
+    assert (chair["speaker"]["party"], chair["speaker"]["office"]) == (None, "Speaker")
+    assert (chair["speaker"]["offices"], chair["speaker"]["chair"]) == (["Speaker"], True)
+    assert chair["citation"].startswith("Mr. Speaker (Speaker; Buckingham). House of Commons.")
+
+
 def test_speakers_by_name_and_person_id(api_client, small_index):
     by_name = SpeakersResponse.model_validate(api_client.get("/speakers?q=hanson").json())
     by_id = api_client.get("/speakers", params={"q": HANSON}).json()

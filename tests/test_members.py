@@ -8,11 +8,23 @@ from pathlib import Path
 import pytest
 
 from indexer.contribution import Speaker
-from indexer.sources.parlparse_members import PARTY_NAMES, MemberRegistry, party_name
+from indexer.sources.parlparse_members import (
+    CHAIR_OFFICES,
+    PARTY_NAMES,
+    MemberRegistry,
+    department_key,
+    party_name,
+)
 
 SITTING = "2009-10-26"
 MEG_HILLIER = "uk.org.publicwhip/member/1605"
 LORD_BACH = "uk.org.publicwhip/lord/100030"
+PHIL_WOOLAS = "uk.org.publicwhip/member/1752"
+WOOLAS_POSTS = (
+    "Minister of State, Home Office",
+    "Minister of State, HM Treasury",
+    "Minister of State, Regional Affairs",
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +55,7 @@ def test_printed_office_wins_over_members_data(uk_members):
     assert (speaker.office, speaker.office_source) == (printed, "record")
     speaker = uk_members.resolve(hanson, "David Hanson", SITTING)
     assert (speaker.office, speaker.office_source) == ("Minister of State, Home Office", "members")
+    assert speaker.offices == ("Minister of State, Home Office",)
 
 
 def test_office_comes_from_the_same_person_under_an_older_member_id(uk_members):
@@ -53,11 +66,94 @@ def test_office_comes_from_the_same_person_under_an_older_member_id(uk_members):
 
 
 def test_several_government_posts_are_joined(uk_members):
-    speaker = uk_members.resolve("uk.org.publicwhip/member/1752", "Phil Woolas", SITTING)
+    speaker = uk_members.resolve(PHIL_WOOLAS, "Phil Woolas", SITTING)
     assert speaker.office == (
         "Minister of State, Home Office; Minister of State, HM Treasury; "
         "Minister of State, Regional Affairs"
     )
+    assert speaker.offices == WOOLAS_POSTS
+    # a heading that names none of his departments (or no heading) keeps them all
+    assert uk_members.resolve(PHIL_WOOLAS, "Phil Woolas", SITTING, None, "JUSTICE") == speaker
+
+
+@pytest.mark.parametrize(
+    ("heading", "post"),
+    [
+        ("HOME DEPARTMENT", "Minister of State, Home Office"),
+        ("TREASURY", "Minister of State, HM Treasury"),
+    ],
+)
+def test_the_headings_department_picks_one_post(uk_members, heading, post):
+    speaker = uk_members.resolve(PHIL_WOOLAS, "Phil Woolas", SITTING, None, heading)
+    assert (speaker.office, speaker.office_source, speaker.offices) == (
+        post, "members", WOOLAS_POSTS)
+
+
+def test_a_printed_office_is_kept_whatever_the_heading(uk_members):
+    printed = "The Minister for Borders and Immigration"
+    speaker = uk_members.resolve(PHIL_WOOLAS, "Phil Woolas", SITTING, printed, "HOME DEPARTMENT")
+    assert (speaker.office, speaker.office_source, speaker.offices) == (
+        printed, "record", WOOLAS_POSTS)
+
+
+@pytest.mark.parametrize(
+    ("heading", "department"),
+    [  # the default corpus's department headings against ministers.xml's departments
+        ("HOME DEPARTMENT", "Home Office"),
+        ("TREASURY", "HM Treasury"),
+        ("FOREIGN AND COMMONWEALTH AFFAIRS", "Foreign and Commonwealth Office"),
+        ("WORK AND PENSIONS", "Department for Work and Pensions"),
+        ("ENVIRONMENT FOOD AND RURAL AFFAIRS",
+         "Department for Environment, Food and Rural Affairs"),
+        ("CULTURE MEDIA AND SPORT", "Department for Culture, Media & Sport"),
+        ("HEALTH", "Department of Health"),
+        ("JUSTICE", "Ministry of Justice"),
+        ("CABINET OFFICE", "Cabinet Office"),
+        ("WOMEN AND EQUALITY", "Government Equalities Office"),
+        ("SOLICITOR-GENERAL", "Attorney General's Office"),
+    ],
+)
+def test_department_headings_match_their_departments(heading, department):
+    assert department_key(heading) == department_key(department)
+
+
+def test_other_headings_match_no_department():
+    assert department_key("HOUSE OF COMMONS COMMISSION") != department_key("House of Commons")
+    assert department_key("Business of the House") != department_key("House of Commons")
+    assert department_key("HOME DEPARTMENT") != department_key("HM Treasury")
+
+
+@pytest.mark.parametrize(
+    ("member_id", "date", "office", "constituency"),
+    [
+        ("uk.org.publicwhip/member/40031", SITTING, "Speaker", "Buckingham"),  # John Bercow
+        ("uk.org.publicwhip/member/2017", SITTING, "Chairman of Ways and Means",
+         "Saffron Walden"),  # Sir Alan Haselhurst
+        ("uk.org.publicwhip/member/2018", SITTING, "Deputy Chairman of Ways and Means",
+         "Halesowen & Rowley Regis"),  # Sylvia Heal
+        ("uk.org.publicwhip/member/90355", "2009-10-12", "Speaker", "Foyle"),  # William Hay
+    ],
+)
+def test_the_chairs_office_is_an_office_not_a_party(uk_members, member_id, date, office,
+                                                     constituency):
+    # the members files write SPK, CWM, DCWM, "Speaker" in the party field for these days
+    speaker = uk_members.resolve(member_id, "Mr. Speaker", date)
+    assert (speaker.party, speaker.party_code) == (None, None)
+    assert (speaker.office, speaker.office_source, speaker.offices) == (
+        office, "members", (office,))
+    assert speaker.constituency == constituency
+    assert uk_members.chair_office(member_id, date) == office
+
+
+def test_members_named_by_a_chair_note(uk_members):
+    dallat = "uk.org.publicwhip/member/90269"
+    assert uk_members.members_named("Mr Dallat", "2009-10-12", "ni") == [dallat]
+    assert uk_members.members_named("Dallat", "2009-10-12", "commons") == []
+    assert uk_members.members_named("Mr Dallat", "2002-10-12", "ni") == [
+        "uk.org.publicwhip/member/90032"]  # his 1998-2003 term
+    assert uk_members.members_named("Dr. William McCrea", SITTING, "commons") == [
+        "uk.org.publicwhip/member/1376"]
+    assert len(uk_members.members_named("Mr Smith", SITTING, "commons")) > 1  # never guessed
 
 
 @pytest.mark.parametrize(
@@ -161,12 +257,14 @@ def test_every_party_code_in_the_members_files_is_mapped(uk_members):
     codes = {r.party_code for records in uk_members.records.values() for r in records}
     codes.discard(None)
     assert len(codes) > 30
-    assert codes - PARTY_NAMES.keys() == set()
+    assert codes - PARTY_NAMES.keys() - CHAIR_OFFICES.keys() == set()
+    assert not PARTY_NAMES.keys() & CHAIR_OFFICES.keys()
 
 
 def test_unknown_party_is_none_and_unmapped_codes_name_themselves():
     assert party_name("unknown") is None
     assert party_name(None) is None
+    assert party_name("SPK") is None and party_name("CWM") is None
     assert party_name("Monster Raving Loony") == "Monster Raving Loony"
 
 

@@ -14,6 +14,8 @@ from lxml import etree
 from indexer.contribution import Kind, Speaker
 from indexer.errors import CorpusError
 from indexer.sources import twfy_xml
+from indexer.sources.parlparse_members import CHAIR_OFFICES
+from indexer.sources.twfy_chair import chair_notes, is_chair_title
 from indexer.sources.twfy_xml import (
     contribution_text,
     find_tree_root,
@@ -104,7 +106,7 @@ def source_elements(uk_data: Path) -> dict[str, list[ET.Element]]:
     }
 
 
-def test_attribution_walk_over_the_whole_corpus(uk_import, source_elements, people):
+def test_attribution_walk_over_the_whole_corpus(uk_import, source_elements, people, uk_members):
     """Check every contribution against its element as ElementTree reads it."""
     contributions, issues = uk_import
     assert issues == []
@@ -115,6 +117,7 @@ def test_attribution_walk_over_the_whole_corpus(uk_import, source_elements, peop
 
     assert sorted(parsed) == sorted(source_elements) and len(parsed) == 29
     checked = 0
+    given_to_the_deputy = []  # NI deputies' turns, printed under the Speaker's id
     for relative, elements in source_elements.items():
         path = Path(relative)
         ids = Counter(el.get("id") for el in elements)
@@ -129,13 +132,18 @@ def test_attribution_walk_over_the_whole_corpus(uk_import, source_elements, peop
             words = "".join(el.itertext()).translate(WINDOWS_1252).split()
             assert words[:3] == c.text.split()[:3], c.id
             speaker_id = el.get("speakerid")
-            if c.speaker.person_id is not None:
+            if c.speaker.member_id not in (None, speaker_id):
+                assert c.speaker.chair and c.speaker.name == "Mr Deputy Speaker", c.id
+                assert uk_members.chair_office(speaker_id, c.date) == "Speaker", c.id
+                given_to_the_deputy.append(c.id)
+            elif c.speaker.person_id is not None:
                 assert c.speaker.member_id == speaker_id, c.id
                 assert c.speaker.person_id == people[speaker_id], c.id
             if speaker_id in (None, "unknown"):
                 assert c.speaker.member_id is c.speaker.party is c.speaker.person_id is None
             checked += 1
     assert checked == len(contributions) > 6000
+    assert len(given_to_the_deputy) == 9
 
 
 def test_resolved_party_shares(uk_contributions, source_elements):
@@ -152,7 +160,9 @@ def test_resolved_party_shares(uk_contributions, source_elements):
         row["all"] += 1
         row["named"] += c.speaker.name is not None
         row["known id"] += speaker_ids.get(c.id) not in (None, "unknown")
-        row["party"] += c.speaker.party is not None
+        # the Speaker and the deputies have their chair as an office, and no party
+        row["party"] += c.speaker.party is not None or bool(
+            set(CHAIR_OFFICES.values()) & set(c.speaker.offices or ()))
     print(
         f"\n{'house':26} {'kind':9} {'all':>5} {'named':>5} {'id':>5} {'party':>5}"
         f" {'of all':>7} {'of ids':>7}"
@@ -201,6 +211,7 @@ def test_commons_written_question_and_answer(by_id):
     assert (r.kind, r.house) == (Kind.ANSWER, "House of Commons")
     assert q.speaker.name == "David Drew" and q.speaker.party == "Labour"
     assert r.speaker.name == "Stuart Bell"
+    assert (q.speaker.chair, r.speaker.chair) == (False, False)  # no one presides over these
     assert q.debate_title == r.debate_title == "CHURCH COMMISSIONERS — Ministers of Religion"
     assert (q.position, r.position) == (1, 2)
     assert "how many (a) full-time and (b) part-time non-stipendiary Ministers" in q.text
@@ -268,6 +279,128 @@ def test_northern_ireland_assembly(by_id):
     assert (first.debate_id, first.debate_title, first.position) == ("ni2009-10-12#start", "", 1)
     assert first.speaker == Speaker(name=None)
     assert "Members observed two minutes’ silence." in first.text  # &rsquo;
+
+
+WOOLAS_POSTS = (
+    "Minister of State, Home Office",
+    "Minister of State, HM Treasury",
+    "Minister of State, Regional Affairs",
+)
+
+
+@pytest.mark.parametrize("gid", [
+    "uk.org.publicwhip/debate/2009-10-26b.6.0",  # oral questions: HOME DEPARTMENT — Work Visas
+    "uk.org.publicwhip/wrans/2009-10-26f.295141.r0",  # written answer under HOME DEPARTMENT
+])
+def test_a_minister_of_several_posts_answers_in_the_post_the_heading_names(by_id, gid):
+    c = by_id[gid]
+    assert (c.major_heading, c.speaker.member_name) == ("HOME DEPARTMENT", "Phil Woolas")
+    assert (c.speaker.office, c.speaker.office_source) == (
+        "Minister of State, Home Office", "members")
+    assert c.speaker.offices == WOOLAS_POSTS  # the others stay available
+
+
+def test_a_heading_naming_none_of_the_posts_keeps_them_all(by_id):
+    c = by_id["uk.org.publicwhip/wrans/2009-10-27c.295062.r0"]  # HOME DEPARTMENT — Weston Hotel
+    assert c.speaker.member_name == "Maria Eagle"
+    assert c.speaker.office == (
+        "Minister of State, Ministry of Justice; Minister of State, Government Equalities Office")
+    justice = by_id["uk.org.publicwhip/wrans/2009-10-26f.295383.r0"]
+    assert (justice.major_heading, justice.speaker.office) == (
+        "JUSTICE", "Minister of State, Ministry of Justice")
+    equality = by_id["uk.org.publicwhip/wrans/2009-10-26f.294052.r0"]
+    assert (equality.major_heading, equality.speaker.office) == (
+        "WOMEN AND EQUALITY", "Minister of State, Government Equalities Office")
+
+
+def test_the_speaker_has_an_office_and_no_party(by_id):
+    c = by_id["uk.org.publicwhip/debate/2009-10-26b.6.2"]
+    s = c.speaker
+    assert (s.name, s.member_name, s.constituency) == ("Mr. Speaker", "John Bercow", "Buckingham")
+    assert (s.party, s.party_code) == (None, None)  # reduced-all-members.xml: party="SPK"
+    assert (s.office, s.office_source, s.offices, s.chair) == (
+        "Speaker", "members", ("Speaker",), True)
+
+
+def test_commons_deputy_speaker_turns_are_chair_turns(by_id):
+    c = by_id["uk.org.publicwhip/debate/2009-10-26b.93.1"]
+    s = c.speaker
+    assert (s.name, s.member_name, s.chair) == ("Mr. Deputy Speaker", "Alan Haselhurst", True)
+    assert (s.party, s.office, s.office_source) == (None, "Chairman of Ways and Means", "members")
+    heal = by_id["uk.org.publicwhip/debate/2009-10-28c.342.2"].speaker
+    assert (heal.name, heal.office, heal.office_source, heal.chair) == (
+        "Madam Deputy Speaker", "Madam Deputy Speaker", "record", True)
+    assert heal.offices == ("Deputy Chairman of Ways and Means",)
+    member = by_id["uk.org.publicwhip/debate/2009-10-26b.6.1"].speaker  # Tony Baldry
+    assert (member.party, member.chair) == ("Conservative", False)
+    assert by_id["uk.org.publicwhip/debate/2009-10-26b.130.4"].speaker.chair is None  # Hon. Members
+
+
+def test_northern_ireland_deputy_in_the_chair_by_the_note(by_id):
+    # "( Mr Deputy Speaker [Mr Dallat] in the Chair)" in 3.3; 3.4 carries the Speaker's id
+    c = by_id["uk.org.publicwhip/ni/2009-10-12.3.4"]
+    s = c.speaker
+    assert (s.name, s.chair) == ("Mr Deputy Speaker", True)
+    assert (s.member_id, s.member_name) == ("uk.org.publicwhip/member/90269", "John Dallat")
+    assert (s.party, s.constituency, s.office) == (
+        "Social Democratic and Labour Party", "East Londonderry", None)
+    # after "(Mr Deputy Speaker [Mr McClarty] in the Chair)", printed under his own name
+    mcclarty = by_id["uk.org.publicwhip/ni/2009-10-12.4.1"].speaker
+    assert (mcclarty.member_name, mcclarty.chair) == ("David McClarty", True)
+    # "(Mr Speaker in the Chair)": the Speaker, whose party field is "Speaker"
+    hay = by_id["uk.org.publicwhip/ni/2009-10-12.7.43"].speaker
+    assert (hay.name, hay.member_name, hay.party, hay.office, hay.chair) == (
+        "Mr Speaker", "William Hay", None, "Speaker", True)
+    # the next day Mr Dallat speaks from the floor, with the Speaker in the chair
+    floor = by_id["uk.org.publicwhip/ni/2009-10-13.1.20"].speaker
+    assert (floor.member_name, floor.chair) == ("John Dallat", False)
+
+
+def test_westminster_hall_and_committee_chairs_by_the_note(by_id):
+    # minor heading "[David Taylor in the Chair] — Biofuels"
+    assert by_id["uk.org.publicwhip/westminhall/2009-10-27a.6.3"].speaker.chair is True
+    assert by_id["uk.org.publicwhip/westminhall/2009-10-27a.1.2"].speaker.chair is False
+    # "[Dr. William McCrea in the Chair]" at the end of a heading
+    mccrea = by_id["uk.org.publicwhip/westminhall/2009-10-28a.108.5"].speaker
+    assert (mccrea.member_name, mccrea.chair) == ("William McCrea", True)
+    # a paragraph "[Robert Key in the Chair]"
+    committee = "uk.org.publicwhip/standing/standing2009-10-20_CHILDPOV_05-0_2009-10-27a"
+    assert by_id[f"{committee}.2.3"].speaker.chair is True  # Robert Key
+    assert by_id[f"{committee}.2.2"].speaker.chair is False  # Andrew Selous
+
+
+def test_chair_turns_over_the_corpus(uk_contributions):
+    chair = Counter((c.house, c.speaker.chair) for c in uk_contributions)
+    assert not any(c.speaker.chair for c in uk_contributions if c.kind is not Kind.SPEECH)
+    assert chair[("House of Commons", True)] == 77  # Mr. Speaker 56, deputies 21
+    assert chair[("Scottish Parliament", True)] == 76  # the (Deputy) Presiding Officer
+    assert chair[("Northern Ireland Assembly", True)] == 55
+    assert chair[("House of Lords", True)] == 0  # no chair turn printed as such
+    assert {c.speaker.party for c in uk_contributions} & {
+        "Speaker", "Chairman of Ways and Means", "Deputy Chairman of Ways and Means"} == set()
+
+
+def test_a_note_naming_no_single_member_leaves_the_person_unknown(tmp_path, uk_members):
+    path = tmp_path / "ni2009-10-12.xml"
+    path.write_text(
+        '<publicwhip><speech id="uk.org.publicwhip/ni/2009-10-12.1.0" nospeaker="true">'
+        "<p>The Assembly met at 1.00 pm (Mr Speaker in the Chair).</p></speech>"
+        '<speech id="uk.org.publicwhip/ni/2009-10-12.1.1" '
+        'speakerid="uk.org.publicwhip/member/90327" speakername="Carál Ní Chuilín">'
+        "<p>I beg to move.</p><p>(Mr Deputy Speaker [Mr Nobody] in the Chair)</p></speech>"
+        '<speech id="uk.org.publicwhip/ni/2009-10-12.1.2" '
+        'speakerid="uk.org.publicwhip/member/90355" speakername="Mr Deputy Speaker">'
+        "<p>Order.</p></speech>"
+        '<speech id="uk.org.publicwhip/ni/2009-10-12.1.3" '
+        'speakerid="uk.org.publicwhip/member/90304" speakername="David McClarty">'
+        "<p>A point.</p></speech></publicwhip>"
+    )
+    found, issues = parse_file(path, uk_members, "t", tmp_path)
+    assert issues == []
+    assert found[0].speaker == Speaker(name=None)
+    assert found[1].speaker.chair is False  # the Speaker presides: the note comes after her
+    assert found[2].speaker == Speaker(name="Mr Deputy Speaker", chair=True)
+    assert found[3].speaker.chair is None  # may be the deputy the note could not single out
 
 
 def test_public_bill_committee(by_id):
@@ -402,6 +535,38 @@ def test_sitting_date_and_printed_office():
     assert office_in_name("Bill Aitken (Glasgow) (Con)") is None
     assert office_in_name("Father Paul Kelly (St Michael's Church, Linlithgow)") is None
     assert office_in_name("Meg Hillier") is None
+
+
+@pytest.mark.parametrize(
+    ("printed", "chair"),
+    [
+        ("Mr. Speaker", True),
+        ("Madam Deputy Speaker", True),
+        ("Mr Deputy Speaker", True),
+        ("The Presiding Officer (Alex Fergusson)", True),
+        ("The Deputy Presiding Officer", True),
+        ("The Chairman", True),
+        ("The Deputy First Minister and Cabinet Secretary for Health and Wellbeing "
+         "(Nicola Sturgeon)", False),
+        ("The Earl of Listowel", False),
+        ("David Taylor", False),
+        (None, False),
+    ],
+)
+def test_chair_titles(printed, chair):
+    assert is_chair_title(printed) is chair
+
+
+def test_chair_notes_as_printed():
+    found = chair_notes("I welcome that. ( Mr Deputy Speaker [Mr Dallat] in the Chair) Next.")
+    assert [(n.title, n.name) for n in found] == [("Mr Deputy Speaker", "Mr Dallat")]
+    assert found[0].start == len("I welcome that. ")
+    assert [(n.title, n.name) for n in chair_notes(
+        "The Assembly met at 10.30 am (Mr Speaker in the Chair).")] == [("Mr Speaker", None)]
+    assert [(n.title, n.name) for n in chair_notes(
+        "[Mrs. Joan Humble in the Chair] — [Mr. Speaker in the Chair]")] == [
+        (None, "Mrs. Joan Humble"), ("Mr. Speaker", None)]
+    assert chair_notes("The Member knows that I was not in the Chair at that time.") == []
 
 
 def test_whole_folder_parses_in_seconds(uk_data, uk_members):

@@ -9,12 +9,14 @@ plain paths, not manifests, given to resolve_inputs, e.g. on the command line).
 A new format is one module here holding only what is its own, registered in FORMATS. The
 plumbing is shared: format.py (no_lookups, no_lookup_files), paths.py (file listing, tree
 roots, citing), text.py (whitespace, headings), clock.py (times), xml_reading.py (XML events,
-read errors as ParseIssues), partial_json.py (JSON records that break off).
+read errors as ParseIssues), partial_json.py (JSON records that break off), speaker_lines.py
+(who speaks, in debates printed as text).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from indexer.sources import (
     ca_hansard_xml,
     ie_oireachtas_json,
     parlamint_tei,
+    plain_text,
     twfy_xml,
     us_congressional_record,
 )
@@ -41,6 +44,7 @@ _MODULES: tuple[SourceFormat[Any], ...] = (
     au_hansard_xml,
     us_congressional_record,
     ie_oireachtas_json,
+    plain_text,
     beir_jsonl,
 )
 FORMATS: dict[str, SourceFormat[Any]] = {module.FORMAT: module for module in _MODULES}
@@ -65,6 +69,11 @@ def _members(corpus: CorpusInput) -> str | None:
     return corpus.manifest.members if corpus.manifest else None
 
 
+def corpus_defaults(corpus: CorpusInput) -> dict[str, str]:
+    """The parliament and house its manifest states for records that do not name them."""
+    return dict(corpus.manifest.defaults) if corpus.manifest else {}
+
+
 def members_files(corpus: CorpusInput) -> list[Path]:
     """The lookup data (members, parties, ...) a corpus's attribution depends on."""
     return source_format(corpus.format).lookup_files(corpus.root, _members(corpus))
@@ -78,10 +87,21 @@ class CorpusParser:
         self.corpus = corpus
         self.module = source_format(corpus.format)
         self.lookups = self.module.load_lookups(corpus.root, _members(corpus))
+        self.defaults = corpus_defaults(corpus)
 
     def parse(self, path: Path) -> tuple[list[Contribution], list[ParseIssue]]:
-        """The contributions of one file, and what could not be imported (never raises)."""
-        return self.module.parse_file(path, self.lookups, self.corpus.name, self.corpus.root)
+        """The contributions of one file, and what could not be imported (never raises); the
+        manifest's [defaults] fill in the parliament and house a file does not name."""
+        found, issues = self.module.parse_file(path, self.lookups, self.corpus.name,
+                                               self.corpus.root)
+        if self.defaults:
+            found = [_with_defaults(c, self.defaults) for c in found]
+        return found, issues
+
+
+def _with_defaults(contribution: Contribution, defaults: dict[str, str]) -> Contribution:
+    unsaid = {k: v for k, v in defaults.items() if not getattr(contribution, k)}
+    return replace(contribution, **unsaid) if unsaid else contribution
 
 
 def import_corpus(

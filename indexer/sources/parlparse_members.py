@@ -2,12 +2,23 @@
 person, name, party, constituency and office, by date. Used by twfy_xml.
 
 Resolution is by id only. A speaker whose id is missing, "unknown" or not valid on the
-sitting date keeps the printed name and nothing else: a name is never matched to a member,
-so member-aliases.xml and constituencies.xml (name-matching aids) are not read.
+sitting date keeps the printed name and nothing else: a speaker's name is never matched to a
+member, so member-aliases.xml and constituencies.xml (name-matching aids) are not read. The
+one name the record gives without an id, the chair's in a note such as "(Mr Deputy Speaker
+[Mr Dallat] in the Chair)", is matched by `members_named`, and used only where it fits exactly
+one member.
+
+Offices: a name printed with its office keeps that office ("record"). Otherwise the members
+data gives them ("members"): the chair the members files write in place of a party (the
+Speaker, the Chairman of Ways and Means and their deputies: the office, with party unknown),
+and the government posts of ministers.xml. A minister holding several posts is given the one
+whose department the debate's major heading names ("HOME DEPARTMENT": the Home Office post),
+else all of them joined by "; "; `Speaker.offices` lists every one.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -53,11 +64,6 @@ PARTY_NAMES: dict[str, str] = {
     "SG": "Solidarity",
     "SSCUP": "Scottish Senior Citizens Unity Party",
     "Other": "Other",
-    "SPK": "Speaker",
-    "Speaker": "Speaker",
-    "CWM": "Chairman of Ways and Means",
-    "DCWM": "Deputy Chairman of Ways and Means",
-    "Initial Presiding Officer": "Initial Presiding Officer",
     # sp-members.xml: a Presiding Officer gives up their party ("None" = no party affiliation).
     "None": "No party affiliation",
 }
@@ -65,18 +71,61 @@ PARTY_NAMES: dict[str, str] = {
 # Codes that mean "the members data does not know": party and party_code stay None.
 UNKNOWN_PARTY_CODES = frozenset({"", "unknown"})
 
+# Offices the members files write in the party field, for the days their holder is in the chair
+# (reduced-all-members.xml, ni-members.xml). They become the office, and the party is unknown:
+# the record gives none for its days (no other seat of the same person in that house does).
+CHAIR_OFFICES: dict[str, str] = {
+    "SPK": "Speaker",
+    "Speaker": "Speaker",
+    "CWM": "Chairman of Ways and Means",
+    "DCWM": "Deputy Chairman of Ways and Means",
+    "Initial Presiding Officer": "Initial Presiding Officer",
+}
+
 # ministers.xml sources listing government posts; the others list opposition frontbenches
 # (offoppose, libdem, plaidsnp), PPSs (privsec) and select committees (selctee).
 GOVERNMENT_SOURCES = frozenset({"chgpages/govposts", "newlabministers2003-10-15"})
 
 _MEMBER_FILES = ("reduced-all-members.xml", "sp-members.xml", "ni-members.xml")
+# Element -> MemberRecord.body; <member> (MPs) says its house ("commons").
+_BODIES = {"member_sp": "scotland", "member_ni": "ni"}
+
+
+# Major headings name a department their own way ("HOME DEPARTMENT" for the Home Office,
+# "TREASURY" for HM Treasury): both sides are reduced by department_key, and these headings'
+# keys, unlike the rest, differ from their department's. Checked against the department
+# headings of the default corpus's Commons questions, written answers and statements.
+_HEADING_DEPARTMENTS = {
+    "foreign and commonwealth affairs": "foreign and commonwealth",  # ... Office
+    "women and equality": "government equalities",  # Government Equalities Office
+    "solicitor general": "attorney general",  # Attorney General's Office: the Law Officers
+}
+_DEPARTMENT_PREFIX = re.compile(r"^(?:department (?:for|of)|ministry of|hm) ")
+_DEPARTMENT_SUFFIX = re.compile(r" (?:office|department)$")
+_NO_DEPARTMENT = frozenset({"", "No Department"})
+# Printed before a name in a chair note: "[Mr Dallat]", "[Dr. William McCrea]".
+_TITLES = re.compile(r"^(?:(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lady|Lord|Madam)\.?\s+)+")
 
 
 def party_name(code: str | None) -> str | None:
-    """The full party name for a members-file code; an unmapped code is its own name."""
-    if code is None or code in UNKNOWN_PARTY_CODES:
+    """The full party name for a members-file code; an unmapped code is its own name; a chair's
+    office written as a party (CHAIR_OFFICES) is no party."""
+    if code is None or code in UNKNOWN_PARTY_CODES or code in CHAIR_OFFICES:
         return None
     return PARTY_NAMES.get(code, code)
+
+
+def department_key(name: str | None) -> str:
+    """A department's name or a heading, reduced for matching the one to the other.
+
+    "Department for Work and Pensions" and "WORK AND PENSIONS" both give "work and pensions";
+    "Home Office" and "HOME DEPARTMENT" both give "home"; "HM Treasury" and "TREASURY" give
+    "treasury".
+    """
+    text = re.sub(r"['’]s\b", "", (name or "").casefold().replace("&", " and "))
+    key = " ".join(re.findall(r"[a-z0-9]+", text))
+    key = _DEPARTMENT_SUFFIX.sub("", _DEPARTMENT_PREFIX.sub("", key))
+    return _HEADING_DEPARTMENTS.get(key, key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +139,8 @@ class MemberRecord:
     party_code: str | None
     constituency: str | None = None
     peerage: str | None = None
+    lastname: str = ""
+    body: str = ""  # "commons", "lords", "scotland" (MSPs) or "ni" (MLAs)
 
     def valid_on(self, date: str) -> bool:
         """Whether this record covers the ISO `date`."""
@@ -145,12 +196,28 @@ class MemberRegistry:
 
     def government_posts(self, member_id: str, date: str) -> list[str]:
         """Titles of the government posts held on `date` by this member or the same person."""
-        key = self.person_ids.get(member_id, member_id)
-        titles: list[str] = []
-        for post in self.posts.get(key, ()):
-            if post.fromdate <= date <= post.todate and post.title not in titles:
-                titles.append(post.title)
-        return titles
+        return [post.title for post in self._posts_on(member_id, date)]
+
+    def chair_office(self, member_id: str | None, date: str) -> str | None:
+        """The chair this member holds on `date` by the members files (CHAIR_OFFICES), or None."""
+        record = self.record_on(member_id, date)
+        return CHAIR_OFFICES.get(record.party_code or "") if record else None
+
+    def members_named(self, printed: str, date: str, body: str) -> list[str]:
+        """Ids of the members of `body` on `date` that a chair note's name fits: the whole
+        name ("David Taylor") or, given one word, the surname ("Dallat"); titles ("Mr",
+        "Dr.", "Sir") are dropped. The caller uses the answer only when it is one id."""
+        wanted = _TITLES.sub("", clean(printed)).casefold()
+        if not wanted:
+            return []
+        one_word = " " not in wanted
+        return sorted({
+            record.member_id
+            for records in self.records.values()
+            for record in records
+            if record.body == body and record.valid_on(date)
+            and (record.lastname if one_word else record.name).casefold() == wanted
+        })
 
     def resolve(
         self,
@@ -158,34 +225,60 @@ class MemberRegistry:
         printed_name: str | None,
         date: str,
         printed_office: str | None = None,
+        heading: str | None = None,
     ) -> Speaker:
         """Attribute a contribution: the printed name, plus what the id resolves to on `date`.
 
         An office printed beside the name is kept even when the id does not resolve: it is
-        what the record says, not something looked up.
+        what the record says, not something looked up. Without one, the office comes from the
+        members data; of several government posts, the one whose department the debate's
+        major `heading` names, else all of them.
         """
         name = _normalise(printed_name)
         office = _normalise(printed_office)
         record = self.record_on(speaker_id, date)
         if record is None or speaker_id is None:
             return Speaker(name=name, office=office, office_source="record" if office else None)
+        chair_office = CHAIR_OFFICES.get(record.party_code or "")
+        posts = self._posts_on(speaker_id, date)
+        offices = ([chair_office] if chair_office else []) + [post.title for post in posts]
         office_source = "record" if office else None
-        if office is None:
-            posts = self.government_posts(speaker_id, date)
-            if posts:
-                office, office_source = "; ".join(posts), "members"
+        if office is None and offices:
+            office = _post_for_heading(posts, heading) or "; ".join(offices)
+            office_source = "members"
         return Speaker(
             name=name,
             person_id=self.person_ids.get(speaker_id),
             member_id=speaker_id,
             member_name=record.name,
             party=party_name(record.party_code),
-            party_code=record.party_code,
+            party_code=None if chair_office else record.party_code,
             constituency=record.constituency,
             peerage=record.peerage,
             office=office,
             office_source=office_source,
+            offices=tuple(offices) or None,
         )
+
+    def _posts_on(self, member_id: str, date: str) -> list[GovernmentPost]:
+        """The government posts held on `date` by this member or the same person, one per
+        title."""
+        key = self.person_ids.get(member_id, member_id)
+        posts: dict[str, GovernmentPost] = {}
+        for post in self.posts.get(key, ()):
+            if post.fromdate <= date <= post.todate:
+                posts.setdefault(post.title, post)
+        return list(posts.values())
+
+
+def _post_for_heading(posts: list[GovernmentPost], heading: str | None) -> str | None:
+    """The title of the one post (of several) in the department `heading` names, or None."""
+    if len(posts) < 2 or not heading:
+        return None
+    wanted = department_key(heading)
+    matching = [p for p in posts
+                if p.dept not in _NO_DEPARTMENT and department_key(p.dept) == wanted]
+    return matching[0].title if len(matching) == 1 else None
 
 
 def _normalise(text: str | None) -> str | None:
@@ -230,6 +323,8 @@ def _read_members(path: Path) -> Iterable[MemberRecord]:
             name=clean(name),
             party_code=None if code in UNKNOWN_PARTY_CODES else code,
             constituency=_normalise(el.get("constituency")),
+            lastname=clean(el.get("lastname")),
+            body=_BODIES.get(el.tag) or el.get("house", ""),
         )
 
 
@@ -255,6 +350,8 @@ def _read_peers(path: Path) -> Iterable[MemberRecord]:
             name=name,
             party_code=None if code in UNKNOWN_PARTY_CODES else code,
             peerage=peerage,
+            lastname=lordname or title,
+            body="lords",
         )
 
 

@@ -4,13 +4,18 @@ A tree holds one folder per record type (debates/, wrans/, lords/, ...) and a me
 Headings (<major-heading>, <oral-heading>, <minor-heading>) open debate sections; a
 contribution before any heading belongs to the synthetic section "<file stem>#start", whose
 title is "". A heading without an id opens a section named "<file stem>#line<N>".
+
+Speakers are resolved by id (parlparse_members), with the debate's major heading to choose
+among a minister's posts. Who is in the chair comes from the record's chair notes
+(twfy_chair): a chair turn is marked, and a deputy's turn printed under a title alone
+("Mr Deputy Speaker") is given to the deputy the latest note names, whatever its id says.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date as Date
 from pathlib import Path
 
@@ -22,10 +27,20 @@ from indexer.sources.clock import clock
 from indexer.sources.parlparse_members import MemberRegistry
 from indexer.sources.paths import files_below, nearest_folder, source_path
 from indexer.sources.text import clean, join_headings
+from indexer.sources.twfy_chair import (
+    NOTE_BODIES,
+    TITLED_CHAIR_NAMESPACES,
+    ChairNote,
+    PrintedNote,
+    chair_notes,
+    chair_turn,
+    is_deputy_title,
+    read_note,
+)
 from indexer.sources.xml_reading import reporting_read_errors, xml_events
 
 FORMAT = "twfy-xml"
-PARSER_VERSION = 1
+PARSER_VERSION = 2  # 2: the heading's department picks a post; chair turns; chair offices
 
 COMMONS = "House of Commons"
 LORDS = "House of Lords"
@@ -187,6 +202,7 @@ class _Sitting:
         self.section = _Section(f"{path.stem}#start")
         self.placeholder_time: str | None = None
         self.time_at_start: str | None = None
+        self.chair: ChairNote | None = None  # who the latest chair note says presides
 
     def issue(self, line: int | None, message: str) -> None:
         self.issues.append(ParseIssue(self.source_file, line, message))
@@ -204,6 +220,7 @@ class _Sitting:
             gid = f"{self.stem}#line{el.sourceline}"
             self.issue(el.sourceline, f"<{el.tag}> without an id; section named {gid}")
         text = flatten(el) or None
+        self._take_notes(chair_notes(text or ""), gid)
         if el.tag in _MAJOR_HEADINGS:
             self.section = _Section(gid, major=text)
         else:
@@ -223,10 +240,14 @@ class _Sitting:
         if not text:
             self.issue(line, f"{gid}: no text; skipped")
             return
-        speaker = self._speaker(el, day)
         kind = _CONTRIBUTIONS[el.tag]
         if kind is Kind.SPEECH and namespace == "wms":
             kind = Kind.STATEMENT
+        notes = chair_notes(text)
+        opening = [note for note in notes if note.start == 0]  # holds for this one too
+        self._take_notes(opening, gid)
+        speaker = self._speaker(el, day, namespace, kind)
+        self._take_notes(notes[len(opening):], gid)
         self.section.position += 1
         house = self._house(namespace, el.get("speakerid"))
         self.contributions.append(
@@ -251,12 +272,29 @@ class _Sitting:
             )
         )
 
-    def _speaker(self, el: etree._Element, day: str) -> Speaker:
+    def _speaker(self, el: etree._Element, day: str, namespace: str, kind: Kind) -> Speaker:
         if (el.get("nospeaker") or "").lower() == "true":
             return Speaker(name=None)
         name = el.get("speakername")
         office = el.get("speakeroffice") or office_in_name(name)
-        return self.members.resolve(el.get("speakerid"), name, day, office)
+        speaker_id = el.get("speakerid")
+        note = self.chair
+        if note is not None and note.name is not None and is_deputy_title(clean(name)):
+            # NI prints a deputy's turns under the Speaker's id: the note says who it is, and
+            # where its name fits no single member, the person stays unknown.
+            speaker_id = note.member_id
+        speaker = self.members.resolve(speaker_id, name, day, office, self.section.major)
+        if kind is not Kind.SPEECH:  # written questions, answers, statements: no one presides
+            return replace(speaker, chair=False)
+        turn = chair_turn(speaker.name, speaker, note, self.members, day,
+                          titled=namespace in TITLED_CHAIR_NAMESPACES)
+        return replace(speaker, chair=turn)
+
+    def _take_notes(self, notes: list[PrintedNote], gid: str) -> None:
+        """Follow the chair notes of a heading or contribution (`gid`: its id)."""
+        body = NOTE_BODIES.get(gid.split("/")[-2] if gid.count("/") >= 2 else "")
+        for note in notes:
+            self.chair = read_note(note, self.members, sitting_date(gid), body)
 
     def _house(self, namespace: str, speaker_id: str | None) -> str:
         if namespace in _SHARED_NAMESPACES and (

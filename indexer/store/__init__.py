@@ -3,6 +3,7 @@
 swapping a storage touches this package only.
 
     layout.py    where a build and its segments live, atomic publication, the build lock
+    integrity.py the checksums of a build's files, and the check that it is intact
     writer.py    writing a segment (schema, rows, vectors, keyword index), streamed
     reader.py    IndexReader: typed reads of a published build, across its segments
     records.py   the types reads return

@@ -8,6 +8,7 @@ Each segment scores with its own term statistics; a small index is one segment.
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -47,6 +48,12 @@ def build_keyword_index(texts: Iterable[str], folder: Path) -> None:
     tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
     retriever.index(tokens, show_progress=False)
     retriever.save(str(folder))
+
+
+def keyword_documents(folder: Path) -> int:
+    """How many documents the index saved in `folder` holds, read from its parameters alone
+    (no index loaded)."""
+    return int(json.loads((folder / "params.index.json").read_text())["num_docs"])  # bm25s's
 
 
 class KeywordIndex:

@@ -1,7 +1,8 @@
 """Where a build lives on disk, and how it is published atomically.
 
     INDEX/current -> builds/<build id>        symlink, swapped atomically by rename
-    INDEX/builds/<build id>/manifest.json     format, model, chunking, inputs, its segments
+    INDEX/builds/<build id>/manifest.json     format, model, chunking, inputs, its segments,
+                                              every file's SHA-256 (store/integrity.py)
     INDEX/builds/<build id>/segments/<id>/    one segment (store/writer.py): whole source files
         index.sqlite   contributions, chunks, speakers, links, issues, the files it holds
         vectors.npy    chunk vectors; vectors.faiss their search index (store/vectors.py)
@@ -30,7 +31,7 @@ from pathlib import Path
 
 from indexer.errors import IndexFormatError, IndexNotFound
 
-FORMAT_VERSION = 6  # 6: sentence vectors; 5: segments; 4: exact vectors in vectors.npy
+FORMAT_VERSION = 7  # 7: speaker offices; 6: sentence vectors; 5: segments; 4: exact vectors
 DATABASE_FILE = "index.sqlite"
 SENTENCES_FILE = "sentences.npy"
 SEGMENTS_DIR = "segments"

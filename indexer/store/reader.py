@@ -101,8 +101,9 @@ class IndexReader:
             owners.append(np.fromiter(
                 (r[0] for r in db.execute("SELECT contribution_rowid FROM chunks ORDER BY id")),
                 dtype=np.int64) + contributions)
-            found = db.execute(f"SELECT {', '.join(COLUMNS)}, office IS NOT NULL "
-                               "FROM contributions ORDER BY rowid").fetchall()
+            found = db.execute(f"SELECT {', '.join(COLUMNS)}, office IS NOT NULL AND "
+                               "speaker_chair IS NOT 1 FROM contributions ORDER BY rowid"
+                               ).fetchall()
             rows += [row[:-1] for row in found]
             offices += [row[-1] for row in found]
             contributions += len(found)
@@ -258,7 +259,8 @@ class IndexReader:
         return bool(self.facets.speaker(speaker).any())
 
     def office_holders(self, numbers: Sequence[int]) -> set[int]:
-        """Which of these contributions were made by someone holding an office."""
+        """Which of these contributions were made by someone holding an office, not from
+        the chair (the Speaker's office is no answer to "what did the Government say")."""
         return {n for n in numbers if self.facets.has_office[n - 1]}
 
     # Retrieval -------------------------------------------------------------------------
@@ -490,11 +492,12 @@ def _span(segment: Segment, row: sqlite3.Row) -> ChunkSpan:
 
 
 def _record(row: sqlite3.Row) -> ContributionRecord:
-    chair = row["speaker_chair"]
+    chair, offices = row["speaker_chair"], row["offices"]  # offices: a JSON list
     return _from_row(
         ContributionRecord, row, {"column": "column_ref", "previous_id": "prev_id"},
         speaker=_from_row(Speaker, row, {"name": "speaker_name"},
-                          chair=None if chair is None else bool(chair)),
+                          chair=None if chair is None else bool(chair),
+                          offices=tuple(json.loads(offices)) if offices else None),
         debate=_from_row(Debate, row, {"id": "debate_id", "title": "debate_title"}),
     )
 

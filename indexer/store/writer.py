@@ -39,7 +39,8 @@ CREATE TABLE contributions (
     major_heading TEXT, minor_heading TEXT, position INTEGER NOT NULL, source_url TEXT,
     source_file TEXT, text TEXT NOT NULL, speaker_name TEXT, person_id TEXT, member_id TEXT,
     member_name TEXT, party TEXT, party_code TEXT, constituency TEXT, peerage TEXT,
-    office TEXT, office_source TEXT, speaker_chair INTEGER, tokens_cl100k INTEGER NOT NULL,
+    office TEXT, office_source TEXT, offices TEXT, speaker_chair INTEGER,
+    tokens_cl100k INTEGER NOT NULL,
     tokens_o200k INTEGER NOT NULL, prev_id TEXT, next_id TEXT,
     file_number INTEGER NOT NULL REFERENCES files
 );
@@ -79,8 +80,8 @@ CREATE INDEX sentences_contribution ON sentences(contribution_rowid);
 CONTRIBUTION_COLUMNS = (
     "id corpus parliament kind house date time column_ref debate_id debate_title major_heading "
     "minor_heading position source_url source_file text speaker_name person_id member_id "
-    "member_name party party_code constituency peerage office office_source speaker_chair "
-    "tokens_cl100k tokens_o200k prev_id next_id"
+    "member_name party party_code constituency peerage office office_source offices "
+    "speaker_chair tokens_cl100k tokens_o200k prev_id next_id"
 ).split()
 CHUNK_COLUMNS = "ordinal char_start char_end pieces tokens_cl100k tokens_o200k text_hash".split()
 
@@ -154,7 +155,8 @@ def parsed_file_rows(
             c.debate_id, c.debate_title, c.major_heading, c.minor_heading, c.position,
             c.source_url, c.source_file, c.text, s.name, s.person_id, s.member_id,
             s.member_name, s.party, s.party_code, s.constituency, s.peerage, s.office,
-            s.office_source, s.chair, cl100k, o200k, prev_id, next_id,
+            s.office_source, json.dumps(s.offices) if s.offices else None, s.chair,
+            cl100k, o200k, prev_id, next_id,
         ))
     chunk_rows = [[(ch.ordinal, ch.char_start, ch.char_end, ch.pieces, ch.tokens_cl100k,
                     ch.tokens_o200k, text_hash(ch.embed_text)) for ch in own]

@@ -71,7 +71,8 @@ class QuotedContribution:
 
 @dataclass
 class SpeakerPosition:
-    key: str  # person id, or "name:<printed name>" where the person is unknown
+    key: str  # person id, "name:<printed name>" where the person is unknown, or
+    # "unrecorded:<contribution id>" where the record names no speaker
     speaker: Speaker
     contributions: list[QuotedContribution]
 
@@ -224,7 +225,10 @@ def _link(index: SearchIndex, passages: list[QuotedContribution]) -> None:
 def _by_speaker(passages: list[QuotedContribution]) -> list[SpeakerPosition]:
     groups: dict[str, SpeakerPosition] = {}
     for p in passages:
-        key = speaker_key(p.contribution.speaker)
+        speaker = p.contribution.speaker
+        # Contributions whose record names no speaker may be anyone's: each stands alone.
+        key = (speaker_key(speaker) if speaker.name or speaker.person_id
+               else f"unrecorded:{p.contribution.id}")
         if key not in groups:
             groups[key] = SpeakerPosition(key, p.contribution.speaker, [])
         groups[key].contributions.append(p)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from indexer.contribution import Speaker
 from indexer.store.records import ContributionRecord
 
-NO_SPEAKER = "(no speaker named)"
+# Where a record names no speaker (Speaker.name is None; the API keeps it null): the words for
+# it in citations, answers and context blocks; the page shows the same (static/app.js).
+NO_SPEAKER = "(speaker not recorded in the source)"
 
 
 def describe_speaker(speaker: Speaker) -> str:

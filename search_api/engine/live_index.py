@@ -4,7 +4,9 @@ A build published while a server runs replaces the one it serves without a resta
 every `interval` seconds a request looks at which build is current (one readlink); a newer
 one is opened in the background, beside the one serving, and swapped in when ready. A
 request keeps the SearchIndex it started with, so requests in flight finish on the old build
-(the store keeps the previous build on disk for them: indexer/store/layout.py).
+(the store keeps the previous build on disk for them: indexer/store/layout.py). A build is
+checked against its manifest's checksums and counts before it is opened: a damaged one is
+never served (the one serving stays), nor the first one opened.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from indexer.embedding import Embedder, EmbedderSpec
 from indexer.errors import DebateSearchError
+from indexer.store.integrity import verify_build
 from indexer.store.layout import resolve_build
 from search_api.engine.search_index import SearchIndex
 
@@ -70,25 +73,24 @@ class LiveIndex:
         threading.Thread(target=self._open_current, name="open-new-build", daemon=True).start()
 
     def _open_current(self) -> None:
+        build = None
         try:
-            index = SearchIndex(self.index_dir, embedder=self._embedder, spec=self._spec)
+            build = resolve_build(self.index_dir)  # once: the build checked is the one opened
+            if not verify_build(build).checksums:
+                log.warning("build %s of %s was built before checksums were recorded: only its "
+                            "counts were checked; rebuild it with `debate-search index --force`",
+                            build.name, self.index_dir)
+            index = SearchIndex(build, embedder=self._embedder, spec=self._spec)
             index.warm_up()
         except DebateSearchError as exc:
             if self._index is None:
                 self._error = exc
             else:  # keep serving the build that works; say why the new one does not
                 log.error("not serving the new build of %s: %s", self.index_dir, exc)
-                self._refused = _current_name(self.index_dir)
+                self._refused = build.name if build else None
             return
         finally:
             self._loading = False
         self._embedder = index.embedder  # one model for every build of the same model
         self._index, self._error = index, None
         log.info("serving build %s of %s", index.store.build.name, self.index_dir)
-
-
-def _current_name(index_dir: Path) -> str | None:
-    try:
-        return resolve_build(index_dir).name
-    except DebateSearchError:
-        return None

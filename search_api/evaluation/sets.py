@@ -183,8 +183,8 @@ def debates_set(index: SearchIndex) -> EvalSet:
         for question in records:
             if question.id not in replies or OPEN_QUESTION.search(question.text):
                 continue
-            judged = {r.id: 1 for r in records if r.speaker.office and r.id != question.id
-                      and len(r.text) >= MIN_SPEECH_CHARS}
+            judged = {r.id: 1 for r in records if r.speaker.office and not r.speaker.chair
+                      and r.id != question.id and len(r.text) >= MIN_SPEECH_CHARS}
             judged.update(dict.fromkeys(replies[question.id], 2))
             queries[question.id] = question.text
             qrels[question.id] = judged

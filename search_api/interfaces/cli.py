@@ -87,8 +87,9 @@ def main(ctx: click.Context) -> None:
               help="Embed a speech after the opening sentence of its debate too (measured in "
                    "the README, Retrieval quality; off by default).")
 @click.option("--format", "plain_format", metavar="FORMAT",
-              help="Source format of plain PATHS, as manifests name it, e.g. ca-hansard-xml "
-                   "[default: twfy-xml, or beir-jsonl for a folder with corpus.jsonl].")
+              help="Source format of plain PATHS, as manifests name it, e.g. ca-hansard-xml, "
+                   "or text for .txt files [default: twfy-xml, or beir-jsonl for a folder "
+                   "with corpus.jsonl].")
 @click.option("--force", is_flag=True, help="Rebuild even if the index is up to date.")
 @click.option("--add", is_flag=True,
               help="Add (or replace) PATHS' files and keep the rest of the index, instead of "
@@ -312,19 +313,53 @@ def stats(ctx):
 
 @main.command()
 @_index_option
+@click.option("--json", "as_json", is_flag=True,
+              help="Print what the check found as JSON (the exit status is the same).")
+@click.pass_context
+def check(ctx, as_json):
+    """Verify the index: every file against its manifest's checksums, and that its counts
+    (contributions, chunks, vectors, keyword documents) agree. Exit 1 if it is damaged."""
+    from indexer.store.integrity import check_build
+
+    result = check_build(_settings(ctx).index_dir)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=2))
+        ctx.exit(0 if result.proven else 1)
+    result.raise_if_damaged(require_checksums=True)  # one line per problem, exit 1
+    click.echo(result.summary())
+
+
+@main.command()
+@_index_option
 @click.option("--host", help="Interface to listen on [default 127.0.0.1].")
 @click.option("--port", type=int, help="Port [default 8000].")
 @click.pass_context
 def serve(ctx, host, port):
     """Serve the HTTP API (and its docs at /docs) over the index."""
+    settings = _settings(ctx)
+    _refuse_a_damaged_index(settings.index_dir)
+
     import uvicorn
 
     from search_api.interfaces.http.app import create_app
 
-    settings = _settings(ctx)
     settings.host = host or settings.host
     settings.port = port or settings.port
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+def _refuse_a_damaged_index(index_dir: Path) -> None:
+    """`serve` does not start on a damaged build: one line per problem, exit 1. A missing or
+    unreadable index is served as every route's 503 until a build is published."""
+    from indexer.errors import IndexDamaged, IndexFormatError, IndexNotFound
+    from indexer.store.integrity import verify_build
+
+    try:
+        verify_build(index_dir)
+    except IndexDamaged:
+        raise
+    except (IndexNotFound, IndexFormatError):
+        return
 
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ ContextRequest = create_model(
 
 class Citation(BaseModel):
     contribution_id: str
-    speaker: str | None = Field(description="The speaker's name as printed in the record.")
+    speaker: str | None = Field(description="The speaker's name as printed in the record; "
+                                            "null where it names no one (`text` says so).")
     person_id: str | None
     office: str | None
     party: str | None

@@ -53,9 +53,11 @@ const kindLabel = (kind) => KIND_LABELS[kind] || kind;
 const number = (n) => Number(n).toLocaleString("en-GB");
 const safeUrl = (url) => (typeof url === "string" && /^https?:\/\//i.test(url) ? url : null);
 // A contribution's speaker is an object (name as printed, else the members data's name); an
-// /answer citation names the speaker as a string, or null.
+// /answer citation names the speaker as a string, or null: where the record names no one, the
+// words the API's citations use (search_api/answering/citations.py, NO_SPEAKER).
+const NO_SPEAKER = "Speaker not recorded in the source";
 const speakerName = (s) => (s && typeof s === "object" ? s.name || s.member_name : s)
-  || "Speaker not named";
+  || NO_SPEAKER;
 const roleLine = (s) => [s.office, s.party, s.constituency || s.peerage].filter(Boolean)
   .join(" · ");
 
