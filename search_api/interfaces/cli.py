@@ -333,8 +333,11 @@ def check(ctx, as_json):
 @_index_option
 @click.option("--host", help="Interface to listen on [default 127.0.0.1].")
 @click.option("--port", type=int, help="Port [default 8000].")
+@click.option("--max-in-flight", type=click.IntRange(min=1),
+              help="Searches answered at once; more get 503 + Retry-After [default 12; env "
+                   "DEBATE_SEARCH_MAX_IN_FLIGHT].")
 @click.pass_context
-def serve(ctx, host, port):
+def serve(ctx, host, port, max_in_flight):
     """Serve the HTTP API (and its docs at /docs) over the index."""
     settings = _settings(ctx)
     _refuse_a_damaged_index(settings.index_dir)
@@ -345,6 +348,7 @@ def serve(ctx, host, port):
 
     settings.host = host or settings.host
     settings.port = port or settings.port
+    settings.max_in_flight = max_in_flight or settings.max_in_flight
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
 
 

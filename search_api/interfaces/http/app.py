@@ -20,6 +20,7 @@ from search_api.engine.live_index import LiveIndex
 from search_api.engine.search_index import SearchIndex
 from search_api.interfaces.http.errors import ERROR_RESPONSES, add_error_handlers
 from search_api.interfaces.http.openapi import index_openapi
+from search_api.interfaces.http.shedding import LoadShedding
 from search_api.interfaces.mcp import MountedMCP, build_mcp_server
 from search_api.operations import answer_schemas, operations, schemas, tools
 from search_api.settings import Settings
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     app.state.settings = settings or get_settings()
+    app.add_middleware(LoadShedding, limit=app.state.settings.max_in_flight)
     add_error_handlers(app)
     _add_routes(app)
     _add_page(app)

@@ -1,0 +1,111 @@
+"""Load shedding (search_api/interfaces/http/shedding.py): searches beyond the limit are
+refused at once with 503, Retry-After and the error shape; the rest of the API still answers.
+
+The searches are held in flight deterministically, never by racing threads: end to end by a
+request whose body has not finished arriving (the server has started it and waits for the
+rest), in process by an app that waits for the test's signal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from search_api.interfaces.http.shedding import LoadShedding
+
+
+def _assert_refused(response: httpx.Response) -> None:
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    error = response.json()["error"]
+    assert error["code"] == "overloaded" and error["status"] == 503
+    assert "retry in 1 s" in error["message"]
+
+
+def test_a_search_beyond_the_limit_is_refused_end_to_end(start_server, small_index_dir,
+                                                         tmp_path, monkeypatch):
+    monkeypatch.setenv("DEBATE_SEARCH_MAX_IN_FLIGHT", "1")
+    with start_server(small_index_dir, tmp_path / "server.log") as url:
+        body = json.dumps({"q": "swine flu vaccination", "k": 3}).encode()
+        address = urlsplit(url)
+        held = socket.create_connection((address.hostname, address.port), timeout=30)
+        try:  # headers and half the body: the server has started this search
+            held.sendall(b"POST /search HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                         b"\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(body)
+                         + body[:5])
+            refused = _first_refusal(url)
+            _assert_refused(refused)
+            # The rest of the API is not counted.
+            assert httpx.get(f"{url}/health", timeout=10).status_code == 200
+            held.sendall(body[5:])  # the held search completes, and is answered
+            answer = _read_all(held)
+        finally:
+            held.close()
+        assert answer.startswith(b"HTTP/1.1 200")
+        assert httpx.get(f"{url}/search", params={"q": "swine flu"}, timeout=30).status_code == 200
+
+
+def _first_refusal(url: str) -> httpx.Response:
+    """The first answer to a search while the held one is in flight: the server may not yet
+    have read the held request's headers, so a 200 before it means "not yet", never more
+    than a few times."""
+    for _ in range(50):
+        response = httpx.get(f"{url}/answer", params={"q": "swine flu"}, timeout=30)
+        if response.status_code != 200:
+            return response
+    pytest.fail("no search was refused while one was held in flight with a limit of 1")
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class _Gate:
+    """An app whose searches wait until `open` is set; other paths answer at once."""
+
+    def __init__(self):
+        self.open = asyncio.Event()
+        self.waiting = 0
+
+    async def __call__(self, scope, receive, send):
+        if scope["query_string"] == b"fail":
+            raise RuntimeError("a failing search")
+        if scope["path"] != "/health":
+            self.waiting += 1
+            await self.open.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+def test_the_limit_counts_searches_in_flight_and_frees_them():
+    async def run():
+        gate = _Gate()
+        shedding = LoadShedding(gate, limit=2)
+        transport = httpx.ASGITransport(app=shedding)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            held = [asyncio.create_task(client.get(path)) for path in ("/search", "/answer")]
+            while gate.waiting < 2:
+                await asyncio.sleep(0)
+            _assert_refused(await client.post("/context"))
+            assert (await client.get("/health")).status_code == 200
+            gate.open.set()
+            assert [r.status_code for r in await asyncio.gather(*held)] == [200, 200]
+            assert shedding.in_flight == 0
+            with pytest.raises(RuntimeError):
+                await client.get("/search?fail")  # a search that fails frees its place
+            assert shedding.in_flight == 0
+
+    asyncio.run(run())
+
+
+def test_a_limit_below_one_is_refused():
+    with pytest.raises(ValueError, match="at least 1"):
+        LoadShedding(_Gate(), limit=0)
