@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install index serve test test-fast bench bench-scale lint clean
+.PHONY: help install index serve test test-fast bench soak bench-scale lint clean
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -33,10 +33,13 @@ test: install ## Run every test, the slow ones included (what CI runs)
 test-fast: install ## Run the fast tests only
 	$(BIN)/pytest
 
-bench: install ## Benchmarks: build, latency, memory, answers, quotes, quality, backends -> bench-results/
+bench: install ## Benchmarks: build, latency, memory, overload, answers, quotes, quality, backends -> bench-results/
 	$(BIN)/python -m bench; status=$$?; $(BIN)/debate-search index --quiet && \
-	  $(BIN)/python -m bench.quotes && \
+	  $(BIN)/python -m bench.load && $(BIN)/python -m bench.quotes && \
 	  $(BIN)/python -m bench.quality && $(BIN)/python -m bench.backends && exit $$status
+
+soak: install ## Overload levels, then 10 minutes at 4 clients: server memory -> bench-results/load.json
+	$(BIN)/debate-search index --quiet && $(BIN)/python -m bench.load --soak 600
 
 bench-scale: install ## Synthetic 10k/100k/1M-chunk indexes: build, recall, latency, memory -> bench-results/scale/
 	$(BIN)/python -m bench.scale --chunks 1000000

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from indexer.embedding import EmbedderSpec
@@ -34,10 +36,12 @@ class Settings(BaseSettings):
     # of its streams, a core or so each). One: concurrent requests each get a core instead of
     # fighting over both (bench: p50 236 -> 44 ms on a busy machine).
     torch_threads: int = 1
-    # Searches (/search, /answer, /context) the server works on at once; more are refused at
-    # once with 503 and Retry-After (interfaces/http/shedding.py). 12 on 2 cores: 8 clients
-    # are never refused, and at 64 the accepted keep p95 under a second (bench.load).
+    # Searches (/search, /answer, /context) the server takes at once: `search_workers` run
+    # (default: one per core), the rest of `max_in_flight` wait their turn, more are refused
+    # at once with 503 and Retry-After (interfaces/http/shedding.py). 12 on 2 cores: 8
+    # clients are never refused, and at 64 the accepted keep p95 under a second (bench.load).
     max_in_flight: int = 12
+    search_workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
     host: str = "127.0.0.1"
     port: int = 8000
 

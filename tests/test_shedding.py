@@ -88,7 +88,7 @@ class _Gate:
 def test_the_limit_counts_searches_in_flight_and_frees_them():
     async def run():
         gate = _Gate()
-        shedding = LoadShedding(gate, limit=2)
+        shedding = LoadShedding(gate, limit=2, workers=2)
         transport = httpx.ASGITransport(app=shedding)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             held = [asyncio.create_task(client.get(path)) for path in ("/search", "/answer")]
@@ -106,6 +106,28 @@ def test_the_limit_counts_searches_in_flight_and_frees_them():
     asyncio.run(run())
 
 
-def test_a_limit_below_one_is_refused():
+def test_searches_beyond_the_workers_wait_their_turn():
+    async def run():
+        gate = _Gate()
+        shedding = LoadShedding(gate, limit=2, workers=1)
+        transport = httpx.ASGITransport(app=shedding)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            held = [asyncio.create_task(client.get("/search")) for _ in range(2)]
+            while shedding.in_flight < 2:
+                await asyncio.sleep(0)
+            for _ in range(10):  # the second is admitted, and waits for the first
+                await asyncio.sleep(0)
+            assert gate.waiting == 1
+            _assert_refused(await client.get("/search"))
+            gate.open.set()
+            assert [r.status_code for r in await asyncio.gather(*held)] == [200, 200]
+            assert gate.waiting == 2 and shedding.in_flight == 0
+
+    asyncio.run(run())
+
+
+def test_limits_below_one_are_refused():
     with pytest.raises(ValueError, match="at least 1"):
-        LoadShedding(_Gate(), limit=0)
+        LoadShedding(_Gate(), limit=0, workers=1)
+    with pytest.raises(ValueError, match="at least 1"):
+        LoadShedding(_Gate(), limit=1, workers=0)

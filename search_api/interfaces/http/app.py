@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     app.state.settings = settings or get_settings()
-    app.add_middleware(LoadShedding, limit=app.state.settings.max_in_flight)
+    app.add_middleware(LoadShedding, limit=app.state.settings.max_in_flight,
+                       workers=app.state.settings.search_workers)
     add_error_handlers(app)
     _add_routes(app)
     _add_page(app)
