@@ -11,11 +11,19 @@ import numpy as np
 from tqdm import tqdm
 
 from bench.queries import FILTERED
+from search_api.engine.browsing import FACETS, Browsing
 from search_api.engine.search_index import MODES, SearchIndex
 from search_api.errors import InvalidRequest
 from search_api.settings import Settings
 
 WARMUP = 10
+# Browsing (README, Browsing), timed against the plain search: every facet, a date order, and
+# the matches by debate.
+BROWSING = {
+    "facets": Browsing(facets=FACETS),
+    "newest": Browsing(sort="newest"),
+    "grouped": Browsing(group="debate"),
+}
 
 
 def summarize(latencies_s: Sequence[float], wall_s: float | None = None) -> dict:
@@ -57,7 +65,7 @@ def time_calls(
 
 def run_in_process(index_dir: Path, queries: Sequence[str], *, max_seconds: float) -> dict:
     """Open the index, warm up, then time embedding alone, search in the default mode and in
-    each other retrieval mode, and filtered search."""
+    each other retrieval mode, browsing (BROWSING), and filtered search."""
     started = time.perf_counter()
     index = SearchIndex(index_dir, spec=Settings().embedder_spec())  # env picks the backend
     open_s = time.perf_counter() - started
@@ -79,6 +87,11 @@ def run_in_process(index_dir: Path, queries: Sequence[str], *, max_seconds: floa
             mode: time_calls(lambda q, m=mode: index.search(q, k=10, mode=m), queries,
                              desc=f"Search, {mode}", max_seconds=max_seconds)
             for mode in MODES if mode != index.config.mode
+        },
+        "browsing": {
+            name: time_calls(lambda q, b=browsing: index.search(q, k=10, browsing=b), queries,
+                             desc=f"Search, {name}", max_seconds=max_seconds)
+            for name, browsing in BROWSING.items()
         },
     }
     try:

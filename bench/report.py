@@ -119,6 +119,8 @@ def _latency_row(name: str, s: dict) -> list[object]:
             s.get("mean_ms"), s.get("per_s")]
 
 
+_BROWSING_ROWS = {"facets": "search + facets (all five)", "newest": "search, newest",
+                  "grouped": "search, grouped by debate"}
 LATENCY_HEADERS = ("", "queries", "p50 ms", "p95 ms", "p99 ms", "mean ms", "queries/s")
 
 
@@ -182,6 +184,8 @@ def render(results: dict) -> str:
             _latency_row(f"search ({ip['config']['mode']}, the default)", ip["search"]),
             *(_latency_row(f"search, {mode} only", summary)
               for mode, summary in ip["modes"].items()),
+            *(_latency_row(_BROWSING_ROWS[name], summary)
+              for name, summary in ip.get("browsing", {}).items()),
             _latency_row("search + party/house filter", ip["search_filtered"]),
             _latency_row("embed query only, 1 torch thread*", ip["embed_only_1_thread"]),
         ]))

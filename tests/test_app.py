@@ -27,7 +27,7 @@ TASERS = "police use of Tasers"
 HANSON = "uk.org.publicwhip/person/10259"
 HANSON_SPEECH = "uk.org.publicwhip/debate/2009-10-26b.3.3"
 SEARCH_FIELDS = ("q, k, offset, speaker, party, house, kind, date_from, date_to, debate, "
-                 "parliament, corpus, mode, understand")
+                 "parliament, corpus, mode, understand, sort, group, per_group, facets")
 
 
 def _error(response) -> dict:
@@ -101,6 +101,39 @@ def test_search_filters_and_paging(api_client):
         assert (r["house"], r["kind"], r["speaker"]["party"]) == (
             "House of Commons", "answer", "Labour")
     assert first["total"] == second["total"] == both["total"] < 459
+
+
+def test_browsing_shapes(api_client):
+    """The shapes scripts rely on: `groups` of debates, `facets` of values and counts."""
+    params = {"q": "prisons and the courts", "sort": "newest", "group": "debate", "k": 2,
+              "per_group": 2, "facets": "party,house,kind,parliament,date"}
+    got = api_client.get("/search", params=params)
+    posted = api_client.post("/search", json=params | {"facets": params["facets"].split(",")})
+    repeated = api_client.get("/search", params=params | {"facets": params["facets"].split(",")})
+    assert got.status_code == 200 and got.json() == posted.json() == repeated.json()
+    body = got.json()
+    SearchResponse.model_validate(body)
+    assert (body["sort"], body["group"], body["results"], body["count"]) == (
+        "newest", "debate", [], 2)
+    assert body["total_groups"] > 2 and body["total"] >= body["total_groups"]
+    for group in body["groups"]:
+        assert list(group) == ["debate", "count", "results"]
+        assert list(group["debate"]) == ["id", "title", "house", "date"]
+        assert 1 <= len(group["results"]) <= min(group["count"], 2)
+        for r in group["results"]:
+            assert (r["debate"]["id"], r["date"]) == (group["debate"]["id"],
+                                                      group["debate"]["date"])
+            assert r["speaker"]["name"] and r["citation"] and r["snippet"]["sentence"]
+    assert [g["debate"]["date"] for g in body["groups"]] == ["2009-10-27", "2009-10-26"]
+    assert list(body["facets"]) == ["party", "house", "kind", "parliament", "date"]
+    for counts in body["facets"].values():  # a contribution without a value counts too
+        assert all(list(c) == ["value", "count"] for c in counts)
+        assert sum(c["count"] for c in counts) == body["total"]
+    assert body["facet_date_unit"] == "day"
+    plain = api_client.get("/search", params={"q": "prisons and the courts"}).json()
+    assert (plain["sort"], plain["group"], plain["groups"], plain["facets"]) == (
+        "relevance", None, None, None)
+    assert plain["total_groups"] is None and plain["facet_date_unit"] is None
 
 
 def test_lords_only(api_client):
@@ -286,6 +319,20 @@ BAD_REQUESTS = [
      "whole number"),
     ("POST", "/search", {"q": "x", "foo": 1}, 400, "invalid_parameter", "foo",
      f"allowed: {SEARCH_FIELDS}"),
+    ("GET", "/search?q=x&sort=best", None, 400, "invalid_parameter", "sort",
+     "unknown sort 'best'; known: relevance, newest, oldest"),
+    ("GET", "/search?q=x&group=speaker", None, 400, "invalid_parameter", "group",
+     "unknown group 'speaker'; known: debate"),
+    ("GET", "/search?q=x&facets=party,colour", None, 400, "invalid_parameter", "facets",
+     "unknown facet 'colour'; known: party, house, kind, parliament, date"),
+    ("GET", "/search?q=x&per_group=11", None, 400, "invalid_parameter", "per_group",
+     "between 1 and 10"),
+    ("POST", "/search", {"q": "x", "sort": "date"}, 400, "invalid_parameter", "sort",
+     "known: relevance, newest, oldest"),
+    ("POST", "/search", {"q": "x", "facets": ["speaker"]}, 400, "invalid_parameter", "facets",
+     "unknown facet 'speaker'; known: party, house"),
+    ("POST", "/search", {"q": "x", "facets": "party"}, 400, "invalid_parameter", "facets",
+     "valid list"),
     ("POST", "/search", b"{not json", 400, "invalid_json", None, "not valid JSON"),
     ("POST", "/search", [], 400, "invalid_parameter", None, "send a JSON object"),
     ("POST", "/search", b"", 400, "invalid_parameter", None, "body is missing"),

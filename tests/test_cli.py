@@ -66,6 +66,33 @@ def test_search_json_is_the_api_response(run, small_index_dir, api_client):
     assert {r.speaker.name for r in printed.results} == {"David Hanson"}
 
 
+def test_search_browses_like_the_api(run, small_index_dir, api_client):
+    args = ["search", "prisons and the courts", "--sort", "newest", "--group", "debate",
+            "--per-group", "2", "-k", "2", "--facets", "party,date", "--index", small_index_dir]
+    shown = run(*args, "--json")
+    assert shown.exit_code == 0, shown.output
+    served = api_client.get("/search", params={
+        "q": "prisons and the courts", "sort": "newest", "group": "debate", "per_group": 2,
+        "k": 2, "facets": "party,date"}).json()
+    printed = json.loads(shown.stdout)
+    strip = [{k: v for k, v in r.items() if k != "score"} for g in printed["groups"]
+             for r in g["results"]]
+    assert strip == [{k: v for k, v in r.items() if k != "score"} for g in served["groups"]
+                     for r in g["results"]]
+    assert {k: v for k, v in printed.items() if k != "groups"} == {
+        k: v for k, v in served.items() if k != "groups"}
+    text = run(*args)
+    assert text.exit_code == 0, text.output
+    first = served["groups"][0]
+    assert text.stdout.startswith(f"1. {first['debate']['title']} ({first['debate']['house']}, "
+                                  f"{first['debate']['date']}): {first['count']} matching")
+    assert "   1. " in text.stdout  # its contributions, cited, beneath it
+    assert "\nparty: " in text.stdout and "\ndate by day: 2009-10-26 " in text.stdout
+    wrong = run("search", "x", "--facets", "colour", "--index", small_index_dir)
+    assert wrong.exit_code == 1
+    assert "unknown facet 'colour'; known: party, house" in wrong.output
+
+
 def _without_scores(response: dict) -> dict:
     return response | {"results": [{k: v for k, v in r.items() if k != "score"}
                                    for r in response["results"]]}

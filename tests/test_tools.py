@@ -18,6 +18,8 @@ EXAMPLES = {
         {"q": "swine flu", "k": 5, "offset": 5, "party": "Labour", "house": "House of Commons",
          "kind": "answer", "date_from": "2009-10-26", "date_to": "2009-10-29",
          "debate": "Swine Flu", "speaker": "Merron"},
+        {"q": "prisons and the courts", "sort": "newest", "group": "debate", "per_group": 2,
+         "facets": ["party", "date"]},
     ],
     "get_contribution": [{"id": "uk.org.publicwhip/debate/2009-10-26b.3.3"}],
     "answer_question": [
@@ -29,7 +31,8 @@ EXAMPLES = {
 }
 INVALID = {
     "search_debates": [{}, {"q": "Tasers", "k": "ten"}, {"q": "Tasers", "colour": "red"},
-                       {"q": ["Tasers"]}],
+                       {"q": ["Tasers"]}, {"q": "Tasers", "facets": "party"},
+                       {"q": "Tasers", "per_group": "two"}],
     "get_contribution": [{}, {"id": 3}, {"id": "x", "text": "y"}],
     "answer_question": [{"q": 5}, {"question": "Tasers?"}],
     "list_speakers": [{"limit": "all"}, {"name": "Hanson"}],
@@ -107,7 +110,8 @@ def test_example_calls_run_with_attribution(small_index):
 
 def _check_attribution(name: str, data: dict) -> None:
     if name == "search_debates":
-        for r in data["results"]:
+        grouped = [r for group in data["groups"] or () for r in group["results"]]
+        for r in data["results"] + grouped:
             assert r["id"] and r["speaker"]["name"] and r["house"] and r["date"]
             assert r["debate"]["title"] and r["source_url"]
     elif name == "get_contribution":
@@ -121,3 +125,22 @@ def _check_attribution(name: str, data: dict) -> None:
                 assert cite["debate_title"] and cite["contribution_id"] and cite["source_url"]
     elif name == "list_speakers":
         assert all(s["name"] and s["key"] for s in data["speakers"])
+
+
+def test_the_search_tool_browses(small_index):
+    """Sorting, grouping and facets through the MCP tool, and its errors told to the model."""
+    server = build_mcp_server(lambda: small_index)
+
+    async def run() -> None:
+        async with Client(server) as client:
+            found = await client.call_tool("search_debates", {
+                "q": "police use of Tasers", "group": "debate", "facets": ["house"]})
+            page = found.structured_content
+            assert page["groups"][0]["debate"]["title"] == "HOME DEPARTMENT — Tasers"
+            assert page["facets"]["house"] == [{"value": "House of Commons",
+                                                "count": page["total"]}]
+            wrong = await client.call_tool("search_debates", {"q": "Tasers", "sort": "best"})
+            assert wrong.is_error
+            assert "unknown sort 'best'; known: relevance, newest, oldest" in wrong.content[0].text
+
+    asyncio.run(run())

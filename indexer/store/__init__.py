@@ -9,7 +9,7 @@ swapping a storage touches this package only.
     records.py   the types reads return
     vectors.py   the FAISS vector index
     keyword.py   the BM25 keyword index
-    facets.py    the filtered fields of every contribution, in memory
+    facets.py    the filtered (and counted) fields of every contribution, in memory
     vector_cache.py   vectors by model and text, shared by every index of the machine
 
 Import what you need from its modules (records.py is light; the others load FAISS and bm25s).

@@ -1,11 +1,12 @@
-"""The values filters test, per contribution, in memory: a query's filters never read the
-database.
+"""The values filters test and browsing counts, per contribution, in memory: a query's
+filters, facets and groups never read the database.
 
 Each filtered field is a column of codes, one per contribution in record order, into its
 sorted vocabulary (-1 where the contribution has no value). An exact filter is one code
 compared with the column; a date range is a range of codes (ISO dates sort as text); a
 substring filter (speaker, debate title) scans the vocabulary, which is much shorter than the
-column, and compares the codes it matches.
+column, and compares the codes it matches. Counting a field's values over a set of
+contributions (facets) is one bincount of their codes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from indexer.store.records import IndexValues, SearchFilters
 
 # The columns of `contributions` kept in memory, in this order.
 COLUMNS = ("party", "party_code", "house", "kind", "corpus", "parliament", "date", "person_id",
-           "speaker_name", "member_name", "debate_title")
+           "speaker_name", "member_name", "debate_title", "debate_id")
 EXACT = ("party", "house", "kind", "parliament", "corpus")  # filters that match a value whole
 
 
@@ -59,8 +60,8 @@ class Column:
 
 
 class Facets:
-    """The filtered fields of every contribution of a build, and whether each speaker held an
-    office (for favouring office-holders)."""
+    """The filtered (and grouped) fields of every contribution of a build, and whether each
+    speaker held an office (for favouring office-holders)."""
 
     def __init__(self, rows: Sequence[tuple], has_office: np.ndarray):
         """`rows`: one tuple of COLUMNS per contribution, in record order."""
@@ -87,6 +88,19 @@ class Facets:
         return (self.columns["person_id"].equal(value.strip())
                 | self.columns["speaker_name"].containing(value)
                 | self.columns["member_name"].containing(value))
+
+    def codes(self, name: str, numbers: np.ndarray) -> np.ndarray:
+        """Field `name`'s code of each of these contributions (by number): -1 where it has no
+        value; codes sort as their values do."""
+        return self.columns[name].codes[np.asarray(numbers, dtype=np.int64) - 1]
+
+    def counts(self, name: str, numbers: np.ndarray) -> list[tuple[str | None, int]]:
+        """How many of these contributions (by number) have each value of field `name` (None:
+        no value), the values in order, those no contribution has left out."""
+        column = self.columns[name]
+        found = np.bincount(self.codes(name, numbers) + 1, minlength=len(column.vocabulary) + 1)
+        return [(column.vocabulary[i - 1] if i else None, int(found[i]))
+                for i in np.flatnonzero(found).tolist()]
 
     def values(self) -> IndexValues:
         """The values the filterable fields take."""

@@ -254,6 +254,17 @@ class IndexReader:
         number - 1; None when nothing is filtered. Read from memory, not the database."""
         return self.facets.passing(filters)
 
+    def field_codes(self, name: str, numbers: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The codes of field `name` (one of facets.COLUMNS) of these contributions, from
+        memory: equal codes, equal values; -1, none; codes sort as their values do."""
+        return self.facets.codes(name, numbers)
+
+    def value_counts(self, name: str, numbers: Sequence[int] | np.ndarray
+                     ) -> list[tuple[str | None, int]]:
+        """(value, how many of these contributions have it) of field `name` (one of
+        facets.COLUMNS), values in order, None (no value) first; from memory."""
+        return self.facets.counts(name, numbers)
+
     def has_speaker(self, speaker: str) -> bool:
         """Whether any contribution matches the speaker filter `speaker`."""
         return bool(self.facets.speaker(speaker).any())

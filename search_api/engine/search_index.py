@@ -21,6 +21,15 @@ from indexer.errors import EmbedderError
 from indexer.store.reader import IndexReader
 from indexer.store.records import ContributionRecord, KeywordFeedback, SearchFilters
 from indexer.store.vectors import NPROBE
+from search_api.engine.browsing import (
+    Browsing,
+    DebateSummary,
+    FacetCount,
+    by_debate,
+    count_facets,
+    in_order,
+    matches,
+)
 from search_api.engine.checks import check_filters, validate_page, validate_query
 from search_api.engine.fusion import reciprocal_rank_fusion, weighted_fusion
 from search_api.engine.rescoring import rerank_with_cross_encoder, rescore_by_sentences
@@ -81,15 +90,33 @@ class SearchHit:
 
 
 @dataclass
+class DebateGroup:
+    debate: DebateSummary
+    count: int  # its contributions that match
+    hits: list[SearchHit]  # the best of them
+
+
+@dataclass
 class SearchResults:
     query: str
     k: int
     offset: int
-    total: int  # contributions that pass the filters (all of them are ranked)
+    # A plain search: contributions that pass the filters (all of them are ranked). Browsing
+    # (browsing.py): those of them that match the query.
+    total: int
     filters: dict[str, str]
     mode: str
     understood: Understanding | None = None  # None when query understanding was off
-    hits: list[SearchHit] = field(default_factory=list)
+    hits: list[SearchHit] = field(default_factory=list)  # none when grouped
+    browsing: Browsing = field(default_factory=Browsing)
+    groups: list[DebateGroup] | None = None  # grouped: this page's debates
+    total_groups: int | None = None  # grouped: debates that match
+    facets: dict[str, list[FacetCount]] | None = None
+    facet_date_unit: str | None = None  # day, month or year, with a date facet
+
+    def every_hit(self) -> list[SearchHit]:
+        """The page's hits, those of its groups included."""
+        return self.hits + [hit for group in self.groups or () for hit in group.hits]
 
 
 @dataclass(frozen=True)
@@ -144,13 +171,15 @@ class SearchIndex:
     def search(
         self, query: str, k: int = 10, offset: int = 0, filters: SearchFilters | None = None,
         config: RetrievalConfig | None = None, mode: str | None = None,
-        understand: bool = True,
+        understand: bool = True, browsing: Browsing | None = None,
     ) -> SearchResults:
         """The `k` contributions (after `offset`) that best answer `query`.
 
         `config` replaces the index's retrieval configuration; `mode` just its mode. With
         `understand`, a member or party named in the query filters the results (where the
         caller gave no such filter) and asking about the Government favours office-holders.
+        `browsing` sorts the query's matches by date, groups them by debate (`k` and `offset`
+        then count debates) or counts them by facet (browsing.py).
         """
         query = validate_query(query)
         validate_page(k, offset)
@@ -167,22 +196,63 @@ class SearchIndex:
                                             "names up with /speakers?q=...")
         allowed = self.store.passing(check_filters(filters, self.values))
         total = self.store.contribution_count if allowed is None else int(allowed.sum())
+        browsing = browsing or Browsing()
         results = SearchResults(query, k, offset, total, filters.active(), config.mode,
-                                understood)
-        if total == 0:
-            return results
-        wanted = offset + k
+                                understood, browsing=browsing)
+        if not browsing.plain:
+            # As deep as a plain search's first pages, whatever the page: the same matches.
+            found = (self._ranked(query, config.candidates, allowed, config, understood)
+                     if total else [])
+            self._browse(results, matches(found))
+        elif total:
+            ranked = self._ranked(query, offset + k, allowed, config, understood)
+            results.hits = self._hits(ranked[offset : offset + k], query)
+        return results
+
+    def _ranked(self, query: str, wanted: int, allowed: np.ndarray | None,
+                config: RetrievalConfig, understood: Understanding | None) -> list[_Candidate]:
+        """`_rank`'s candidates, office-holders favoured if the query asks the Government."""
         ranked = self._rank(query, wanted, allowed, config)
         if understood and understood.government and config.mode != "keyword":
             ranked = self._boost_office_holders(ranked)
-        page = ranked[offset:wanted]
+        return ranked
+
+    def _browse(self, results: SearchResults, found: list[_Candidate]) -> None:
+        """Fill `results` with the query's matches `found` (best first): sorted, grouped and
+        counted as `results.browsing` says."""
+        browsing, page = results.browsing, slice(results.offset, results.offset + results.k)
+        numbers = np.array([c.number for c in found], dtype=np.int64)
+        results.total = len(found)
+        if browsing.facets:
+            results.facets, results.facet_date_unit = count_facets(self.store, numbers,
+                                                                   browsing.facets)
+        ordered = in_order(found, browsing.sort, self.store.field_codes("date", numbers))
+        if not browsing.group:
+            results.hits = self._hits(ordered[page], results.query)
+            return
+        groups = by_debate(found, self.store.field_codes("debate_id", numbers), ordered)
+        results.total_groups = len(groups)
+        shown = groups[page]
+        hits = iter(self._hits([c for members in shown for c in members[: browsing.per_group]],
+                               results.query))
+        results.groups = []
+        for members in shown:
+            best = [next(hits) for _ in members[: browsing.per_group]]
+            record = best[0].contribution
+            results.groups.append(DebateGroup(
+                DebateSummary(record.debate.id, record.debate.title, record.house, record.date),
+                len(members), best))
+
+    def _hits(self, page: Sequence[_Candidate], query: str) -> list[SearchHit]:
+        """The page's candidates with their records and snippets, in order."""
         records = self.store.contributions([c.number for c in page])
+        hits = []
         for candidate in page:
             record = records[candidate.number]
             chunk = self._best_chunk(candidate, record, query)
             snippet = best_snippet(record.text, chunk.start, chunk.end, query, chunk.ordinal)
-            results.hits.append(SearchHit(record, candidate.score, snippet))
-        return results
+            hits.append(SearchHit(record, candidate.score, snippet))
+        return hits
 
     def rank(
         self, query: str, n: int = 100, filters: SearchFilters | None = None,

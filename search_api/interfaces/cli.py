@@ -156,25 +156,50 @@ _OPTION_NAMES = {"date_from": "--from", "date_to": "--to"}
               help="Ranking: words and meaning (hybrid, the default), meaning, or words.")
 @click.option("--literal", is_flag=True,
               help="Do not read members, parties or 'the Government' in QUERY as filters.")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
+              help="Best first (the default), or the matches by sitting date (README: Browsing).")
+@click.option("--group", type=click.Choice(["debate"]),
+              help="The matches by debate; -k and --offset then count debates.")
+@click.option("--per-group", default=3, show_default=True,
+              help="Contributions shown per debate (1-10).")
+@click.option("--facets", metavar="NAMES",
+              help="Count the matches by these fields, comma-separated: party, house, kind, "
+                   "parliament, date.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
 @click.pass_context
-def search(ctx, query, k, offset, mode, literal, as_json, **filters):
+def search(ctx, query, k, offset, mode, literal, sort, group, per_group, facets, as_json,
+           **filters):
     """Search the index for QUERY."""
     from search_api.operations import operations
     from search_api.operations.schemas import SearchRequest
 
     request = SearchRequest(q=query, k=k, offset=offset, mode=mode, understand=not literal,
-                            **filters)
+                            sort=sort, group=group, per_group=per_group,
+                            facets=[facets] if facets else None, **filters)
     response = operations.search(_open_index(ctx), request)
     if as_json:
         click.echo(response.model_dump_json(indent=2))
         return
-    if not response.results:
+    if not (response.results or response.groups):
         click.echo("No results.")
-    for rank, r in enumerate(response.results, start=offset + 1):
-        click.secho(f"{rank}. {r.citation}", bold=True)
+    for rank, debate_group in enumerate(response.groups or (), start=offset + 1):
+        debate = debate_group.debate
+        click.secho(f"{rank}. {debate.title} ({debate.house}, {debate.date}): "
+                    f"{debate_group.count} matching", bold=True)
+        _print_results(debate_group.results, indent="   ")
+    _print_results(response.results, start=offset + 1)
+    for name, counts in (response.facets or {}).items():
+        unit = f" by {response.facet_date_unit}" if name == "date" else ""
+        click.echo(textwrap.fill(f"{name}{unit}: " + ", ".join(
+            f"{c.value or '(none)'} {c.count}" for c in counts), width=88,
+            subsequent_indent="   "))
+
+
+def _print_results(results, start: int = 1, indent: str = "") -> None:
+    for rank, r in enumerate(results, start=start):
+        click.secho(f"{indent}{rank}. {r.citation}", bold=not indent)
         click.echo(textwrap.fill(f"{r.snippet.sentence}  [score {r.score:.3f}]", width=88,
-                                 initial_indent="   ", subsequent_indent="   "))
+                                 initial_indent=f"{indent}   ", subsequent_indent=f"{indent}   "))
 
 
 @main.command(name="eval")

@@ -100,6 +100,17 @@ def filter_fields() -> dict[str, Any]:
     }
 
 
+def names_field(names: Iterable[str], description: str) -> Any:
+    """An optional list of some of `names` (a blank item: none), as a query string may send
+    it: several in one item, comma-separated, are read by the library."""
+
+    def add(schema: dict) -> None:
+        array = next(s for s in schema["anyOf"] if s.get("type") == "array")
+        array["items"] = {"anyOf": [{"type": "string", "enum": list(names)}, BLANK]}
+
+    return (list[str] | None, Field(None, description=description, json_schema_extra=add))
+
+
 def query_field(description: str) -> Any:
     """The `q` of a request: some words, at most MAX_QUERY_CHARS characters."""
     return (str, Field(description=description, json_schema_extra=constrained(

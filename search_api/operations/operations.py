@@ -6,17 +6,20 @@ from __future__ import annotations
 from search_api.answering.answers import answer_question, render_answer
 from search_api.answering.context import pack_context
 from search_api.answering.exchanges import exchanges
+from search_api.engine.browsing import Browsing
 from search_api.engine.catalogue import index_stats, list_speakers
 from search_api.engine.search_index import SearchIndex
 from search_api.operations import answer_schemas, schemas
 
 
 def search(index: SearchIndex, request: schemas.SearchRequest) -> schemas.SearchResponse:
-    """Contributions that answer `q`, best first, each with its Q/A links."""
+    """Contributions that answer `q`, best first (or by date, or by debate, with facets),
+    each with its Q/A links."""
+    browsing = Browsing(request.sort, request.group, request.facets or (), request.per_group)
     results = index.search(request.q, k=request.k, offset=request.offset,
                            filters=request.filters(), mode=request.mode,
-                           understand=request.understand)
-    links = exchanges(index.store, [hit.contribution.id for hit in results.hits])
+                           understand=request.understand, browsing=browsing)
+    links = exchanges(index.store, [hit.contribution.id for hit in results.every_hit()])
     return schemas.search_response(results, links)
 
 

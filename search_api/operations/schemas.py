@@ -16,9 +16,18 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from indexer.store.records import ContributionRecord, SpeakerSummary
 from search_api.answering.citations import citation_line
 from search_api.answering.exchanges import Exchange
+from search_api.engine.browsing import (
+    FACETS,
+    GROUPS,
+    MAX_PER_GROUP,
+    PER_GROUP,
+    SORTS,
+    DebateSummary,
+    FacetCount,
+)
 from search_api.engine.catalogue import MAX_SPEAKERS
 from search_api.engine.checks import MAX_K, MAX_OFFSET
-from search_api.engine.search_index import MODES, SearchResults
+from search_api.engine.search_index import MODES, SearchHit, SearchResults
 from search_api.engine.understanding import Understanding
 from search_api.operations.fields import (
     FilteredRequest,
@@ -27,8 +36,11 @@ from search_api.operations.fields import (
     constrained,
     fields_of,
     filter_fields,
+    names_field,
     query_field,
 )
+
+_MATCHES = "the contributions that match q (README, Browsing)"
 
 SearchRequest = create_model(
     "SearchRequest",
@@ -47,6 +59,19 @@ SearchRequest = create_model(
                                                      "Government' named in q as filters and "
                                                      "boosts (reported in `understood`); "
                                                      "false: take q as words only.")),
+    sort=(str | None, Field(None, description=f"relevance (the default), newest or oldest: "
+                                              f"{_MATCHES}, latest or earliest sitting first.",
+                            json_schema_extra=constrained(enum=list(SORTS)))),
+    group=(str | None, Field(None, description=f"debate: {_MATCHES} by debate, in `groups`; "
+                                               "k and offset then count debates.",
+                             json_schema_extra=constrained(enum=list(GROUPS)))),
+    per_group=(WholeNumber, Field(PER_GROUP, description=f"Contributions shown per debate when "
+                                                         f"grouped, 1-{MAX_PER_GROUP}.",
+                                  json_schema_extra=constrained(minimum=1,
+                                                                maximum=MAX_PER_GROUP))),
+    facets=names_field(FACETS, f"Count {_MATCHES} by these fields, in `facets`: any of "
+                               f"{', '.join(FACETS)} (in a query string: comma-separated or "
+                               "repeated)."),
 )
 
 
@@ -113,18 +138,36 @@ class SearchResult(ContributionSummary):
     answers_to: list[ContributionSummary] = Field(default_factory=list, description=_ANSWERS_TO)
 
 
+class DebateGroupPublic(BaseModel):
+    debate: DebateSummary
+    count: int = Field(description="Its contributions that match q.")
+    results: list[SearchResult] = Field(description="The best of them (per_group), best first.")
+
+
 class SearchResponse(BaseModel):
     query: str
     mode: str = Field(description="The retrieval mode used.")
     understood: Understanding | None = Field(
         description="How the query was read; null when understanding was turned off."
     )
+    sort: str = Field(description="relevance, newest or oldest.")
+    group: str | None = Field(description="debate when grouped, else null.")
     k: int
     offset: int
-    total: int = Field(description="Contributions that pass the filters.")
-    count: int
+    total: int = Field(description=f"Contributions that pass the filters; when sorted by date, "
+                                   f"grouped or faceted, {_MATCHES}.")
+    total_groups: int | None = Field(description="Debates that match, when grouped; else null.")
+    count: int = Field(description="Results on this page (debates, when grouped).")
     filters: dict[str, str]
-    results: list[SearchResult]
+    results: list[SearchResult] = Field(description="This page's results; empty when grouped.")
+    groups: list[DebateGroupPublic] | None = Field(
+        description="When grouped: this page's debates, best (or newest, or oldest) first.")
+    facets: dict[str, list[FacetCount]] | None = Field(
+        description="The facets asked for: each value's count of matching contributions, "
+                    "most first (dates in order); null when none were asked for.")
+    facet_date_unit: str | None = Field(
+        description="What the date facet counts by: day (matches within 62 days), month "
+                    "(within five years) or year; null without a date facet.")
 
 
 ContributionPublic = create_model(
@@ -170,24 +213,34 @@ def search_response(
 ) -> SearchResponse:
     """The API's page of results; `exchanges` (answering.exchanges) adds Q/A links."""
     exchanges = exchanges or {}
+
+    def listed(hits: list[SearchHit]) -> list[SearchResult]:
+        return [SearchResult.of(
+            hit.contribution,
+            score=round(hit.score, 6),
+            snippet=SnippetPublic(**asdict(hit.snippet), sentence=hit.snippet.sentence),
+            **_links(exchanges.get(hit.contribution.id)),
+        ) for hit in hits]
+
+    groups = None if results.groups is None else [
+        DebateGroupPublic(debate=g.debate, count=g.count, results=listed(g.hits))
+        for g in results.groups]
     return SearchResponse(
         query=results.query,
         mode=results.mode,
         understood=results.understood,
+        sort=results.browsing.sort,
+        group=results.browsing.group,
         k=results.k,
         offset=results.offset,
         total=results.total,
-        count=len(results.hits),
+        total_groups=results.total_groups,
+        count=len(results.hits if groups is None else groups),
         filters=results.filters,
-        results=[
-            SearchResult.of(
-                hit.contribution,
-                score=round(hit.score, 6),
-                snippet=SnippetPublic(**asdict(hit.snippet), sentence=hit.snippet.sentence),
-                **_links(exchanges.get(hit.contribution.id)),
-            )
-            for hit in results.hits
-        ],
+        results=listed(results.hits),
+        groups=groups,
+        facets=results.facets,
+        facet_date_unit=results.facet_date_unit,
     )
 
 

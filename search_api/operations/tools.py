@@ -27,7 +27,8 @@ TOOLS = (
         "Returns contributions best first, each with speaker, office, party, constituency, "
         "house, date, debate title, a verbatim snippet, its id and source link, and links "
         "between questions and their answers. Filter by speaker, party, house, kind, dates, "
-        "debate title, parliament or corpus.",
+        "debate title, parliament or corpus; sort the matches newest or oldest first, group "
+        "them by debate, or count them by party, house, kind, parliament or date (facets).",
         schemas.SearchRequest, schemas.SearchResponse, operations.search,
     ),
     ToolSpec(

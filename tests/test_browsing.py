@@ -1,0 +1,224 @@
+"""Browsing a query's matches over the small real index: sorted by date, grouped by debate,
+counted by facet; pages that neither repeat nor skip; and the rules on their own."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from indexer.store.records import SearchFilters
+from search_api.engine.browsing import (
+    MATCH_SHARE,
+    Browsing,
+    _by_period,
+    by_debate,
+    in_order,
+    matches,
+)
+from search_api.errors import InvalidRequest
+
+# Matches on both sitting days of the small index (26 and 27 October), in several debates.
+PRISONS = "prisons and the courts"
+# Matches in both houses.
+INQUESTS = "deaths of service personnel overseas and inquests"
+EVERY_FACET = ("party", "house", "kind", "parliament", "date")
+
+
+def _all(index, query: str, **browsing):
+    """Every match of `query`, browsed as asked, on one page."""
+    return index.search(query, k=100, browsing=Browsing(**browsing))
+
+
+def _paged(index, query: str, k: int, **browsing) -> list:
+    """Every page of `k` of `query`'s matches (or debates), one after another."""
+    pages, offset = [], 0
+    while True:
+        page = index.search(query, k=k, offset=offset, browsing=Browsing(**browsing))
+        shown = page.hits if page.groups is None else page.groups
+        if not shown:
+            return pages
+        pages += shown
+        offset += k
+
+
+# Sorting and paging -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_dates_order_the_matches_and_pages_neither_repeat_nor_skip(small_index, sort):
+    whole = _all(small_index, PRISONS, sort=sort)
+    dates = [hit.contribution.date for hit in whole.hits]
+    assert len(whole.hits) == whole.total > 10
+    assert set(dates) == {"2009-10-26", "2009-10-27"}
+    assert dates == sorted(dates, reverse=sort == "newest")
+    paged = _paged(small_index, PRISONS, 3, sort=sort)
+    ids = [hit.contribution.id for hit in paged]
+    assert ids == [hit.contribution.id for hit in whole.hits]
+    assert len(ids) == len(set(ids))
+
+
+def test_a_date_order_holds_the_relevance_matches(small_index):
+    """Sorting by date reorders the matches, best first within a day."""
+    relevance = _all(small_index, PRISONS, facets=["date"])
+    newest = _all(small_index, PRISONS, sort="newest")
+    assert newest.total == relevance.total
+    assert Counter(h.contribution.id for h in newest.hits) == Counter(
+        h.contribution.id for h in relevance.hits)
+    rank = {h.contribution.id: i for i, h in enumerate(relevance.hits)}
+    for earlier, later in zip(newest.hits, newest.hits[1:], strict=False):
+        if earlier.contribution.date == later.contribution.date:
+            assert rank[earlier.contribution.id] < rank[later.contribution.id]
+
+
+def test_browsing_by_relevance_keeps_a_plain_search_s_order(small_index):
+    plain = small_index.search(PRISONS, k=10)
+    faceted = small_index.search(PRISONS, k=10, browsing=Browsing(facets=["party"]))
+    assert [h.contribution.id for h in faceted.hits] == [h.contribution.id for h in plain.hits]
+    assert [h.score for h in faceted.hits] == [h.score for h in plain.hits]
+    assert plain.total == small_index.store.contribution_count  # a plain search ranks all
+    assert faceted.total < plain.total  # browsing counts the matches
+    assert plain.facets is None and plain.groups is None and plain.browsing.plain
+
+
+def test_matches_score_at_least_their_share_of_the_best(small_index):
+    whole = _all(small_index, PRISONS, facets=["kind"])
+    best = whole.hits[0].score
+    assert all(hit.score >= MATCH_SHARE * best for hit in whole.hits)
+    beyond = small_index.search(PRISONS, k=1, offset=whole.total)  # the next in a plain search
+    assert beyond.hits[0].score < MATCH_SHARE * best
+
+
+# Grouping by debate -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest"])
+def test_groups_are_debates_with_their_matches(small_index, sort):
+    grouped = _all(small_index, PRISONS, group="debate", sort=sort, per_group=10)
+    flat = _all(small_index, PRISONS, sort=sort, facets=["date"])  # browsing, ungrouped
+    assert grouped.hits == [] and grouped.total == flat.total
+    assert grouped.total_groups == len(grouped.groups) > 1
+    assert sum(g.count for g in grouped.groups) == grouped.total
+    debates = [g.debate.id for g in grouped.groups]
+    assert len(debates) == len(set(debates))
+    for group in grouped.groups:
+        assert len(group.hits) == min(group.count, 10)
+        scores = [hit.score for hit in group.hits]
+        assert scores == sorted(scores, reverse=True)
+        for hit in group.hits:
+            record = hit.contribution
+            assert record.debate.id == group.debate.id
+            assert (record.debate.title, record.house) == (group.debate.title,
+                                                           group.debate.house)
+    # Debates come in the order their first match comes in the ungrouped order.
+    first_seen = list(dict.fromkeys(h.contribution.debate.id for h in flat.hits))
+    assert debates == first_seen
+
+
+def test_debates_page_by_debate_and_show_their_best(small_index):
+    whole = _all(small_index, PRISONS, group="debate", per_group=1)
+    paged = _paged(small_index, PRISONS, 2, group="debate", per_group=1)
+    assert [g.debate.id for g in paged] == [g.debate.id for g in whole.groups]
+    assert all(len(g.hits) == 1 for g in whole.groups)
+    assert any(g.count > 1 for g in whole.groups)
+    page = small_index.search(PRISONS, k=2, offset=2, browsing=Browsing(group="debate"))
+    assert (page.k, page.offset, len(page.groups)) == (2, 2, 2)
+    assert page.total_groups == whole.total_groups
+
+
+# Facets -------------------------------------------------------------------------------
+
+
+def test_facets_count_every_match(small_index):
+    whole = _all(small_index, INQUESTS, facets=list(EVERY_FACET))
+    assert list(whole.facets) == list(EVERY_FACET)
+    records = [hit.contribution for hit in whole.hits]
+    expected = {
+        "party": Counter(r.speaker.party for r in records),
+        "house": Counter(r.house for r in records),
+        "kind": Counter(r.kind for r in records),
+        "parliament": Counter(r.parliament for r in records),
+        "date": Counter(r.date for r in records),
+    }
+    for name, counts in whole.facets.items():
+        assert {c.value: c.count for c in counts} == expected[name], name
+        assert sum(c.count for c in counts) == whole.total
+        if name != "date":
+            assert [c.count for c in counts] == sorted((c.count for c in counts), reverse=True)
+    assert {c.value for c in whole.facets["house"]} == {"House of Commons", "House of Lords"}
+    assert whole.facet_date_unit == "day"
+    assert [c.value for c in whole.facets["date"]] == ["2009-10-26", "2009-10-27"]
+
+
+def test_filters_narrow_the_facets(small_index):
+    lords = small_index.search(INQUESTS, k=10, filters=SearchFilters(house="House of Lords"),
+                               browsing=Browsing(facets=["house", "party"]))
+    assert [(c.value, c.count) for c in lords.facets["house"]] == [("House of Lords",
+                                                                     lords.total)]
+    assert sum(c.count for c in lords.facets["party"]) == lords.total
+    assert all(hit.contribution.house == "House of Lords" for hit in lords.hits)
+
+
+def test_facets_of_nothing_are_empty(small_index):
+    found = small_index.search(PRISONS, filters=SearchFilters(date_from="2030-01-01"),
+                               browsing=Browsing(group="debate", facets=["party", "date"]))
+    assert (found.total, found.total_groups, found.groups) == (0, 0, [])
+    assert found.facets == {"party": [], "date": []} and found.facet_date_unit is None
+
+
+def test_dates_are_counted_by_the_period_their_span_suits():
+    days = [(None, 2), ("2009-10-26", 3), ("2009-10-27", 1)]
+    assert _by_period(days) == ("day", [("2009-10-26", 3), ("2009-10-27", 1), (None, 2)])
+    months = [("2009-10-26", 3), ("2009-10-27", 1), ("2009-12-28", 2)]
+    assert _by_period(months) == ("month", [("2009-10", 4), ("2009-12", 2)])
+    years = [("2004-01-05", 1), ("2004-06-01", 1), ("2010-03-02", 5)]
+    assert _by_period(years) == ("year", [("2004", 2), ("2010", 5)])
+    assert _by_period([("2009-01-01", 1), ("2009-03-04", 1)])[0] == "day"  # 62 days
+    assert _by_period([("2009-01-01", 1), ("2009-03-05", 1)])[0] == "month"
+    assert _by_period([(None, 4)]) == (None, [(None, 4)])
+
+
+# The rules on their own ---------------------------------------------------------------
+
+
+@dataclass
+class _Scored:
+    number: int
+    score: float
+
+
+def test_the_match_floor_and_the_orders_are_total():
+    ranked = [_Scored(7, 1.0), _Scored(3, 0.5), _Scored(9, 0.5), _Scored(1, 0.39)]
+    found = matches(ranked)
+    assert [c.number for c in found] == [7, 3, 9]
+    assert matches([]) == []
+    dates = np.array([0, 2, -1])  # 9 has no date: last, either way
+    assert [c.number for c in in_order(found, "newest", dates)] == [3, 7, 9]
+    assert [c.number for c in in_order(found, "oldest", dates)] == [7, 3, 9]
+    assert in_order(found, "relevance", dates) == found
+    # 7 and 9 share a debate: the debate of 3 (newest) first, its best member first.
+    groups = by_debate(found, np.array([5, 6, 5]), in_order(found, "newest", dates))
+    assert [[c.number for c in g] for g in groups] == [[3], [7, 9]]
+
+
+def test_facet_names_are_read_as_a_query_string_sends_them():
+    assert Browsing(facets=["party, Date", "", "party"]).facets == ("party", "date")
+    assert Browsing(facets="kind,house").facets == ("kind", "house")
+    assert Browsing(sort=" ", group="", facets=[""]).plain
+    assert Browsing(sort="NEWEST").sort == "newest"
+
+
+@pytest.mark.parametrize(("browsing", "field", "says"), [
+    ({"sort": "best"}, "sort", "unknown sort 'best'; known: relevance, newest, oldest"),
+    ({"group": "speaker"}, "group", "unknown group 'speaker'; known: debate"),
+    ({"facets": ["party,colour"]}, "facets",
+     "unknown facet 'colour'; known: party, house, kind, parliament, date"),
+    ({"per_group": 0}, "per_group", "per_group must be between 1 and 10, not 0"),
+    ({"per_group": 11}, "per_group", "between 1 and 10"),
+])
+def test_unknown_names_are_invalid_requests(browsing, field, says):
+    with pytest.raises(InvalidRequest) as error:
+        Browsing(**browsing)
+    assert error.value.field == field and says in str(error.value)
