@@ -359,8 +359,8 @@ def check(ctx, as_json):
 @click.option("--host", help="Interface to listen on [default 127.0.0.1].")
 @click.option("--port", type=int, help="Port [default 8000].")
 @click.option("--max-in-flight", type=click.IntRange(min=1),
-              help="Searches answered at once; more get 503 + Retry-After [default 12; env "
-                   "DEBATE_SEARCH_MAX_IN_FLIGHT].")
+              help="Searches taken at once (one per core runs, the rest wait); more get "
+                   "503 + Retry-After [default 12; env DEBATE_SEARCH_MAX_IN_FLIGHT].")
 @click.pass_context
 def serve(ctx, host, port, max_in_flight):
     """Serve the HTTP API (and its docs at /docs) over the index."""
