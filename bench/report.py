@@ -194,14 +194,20 @@ def render(results: dict) -> str:
     http = results["http"]
     if "error" in http:  # the warning below says why
         return "\n\n".join([*sections, *_warnings(results)])
-    conc = http["concurrent"]
+    conc, faceted = http["concurrent"], http.get("sequential_facets")
     sections.append(table(f"Query latency over HTTP (GET /search, k=10, {http.get('mode')} "
                           "mode, debate-search serve)",
                           (*LATENCY_HEADERS, "failures"), [
         [*_latency_row("1 client, sequential", http["sequential"]),
          http["sequential"]["failures"]],
+        *([[*_latency_row("1 client, sequential, every facet", faceted), faceted["failures"]]]
+          if faceted else []),
         [*_latency_row(f"{conc['clients']} concurrent clients", conc), conc["failures"]],
     ]))
+    if faceted:
+        sections[-1] += ("\nEvery facet (party, house, kind, parliament, date) costs "
+                         f"{faceted['p95_ms'] / http['sequential']['p95_ms']:.2f}x "
+                         "a plain search's p95.")
     mem = http["memory"]
     sections.append(table("Server (debate-search serve)", ("", "value"), [
         ["start-up until /health answers", f"{http['startup_seconds']:.1f} s"],

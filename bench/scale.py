@@ -43,11 +43,12 @@ from bench.latency import summarize
 from bench.queries import build_query_set
 from bench.report import table, write_json
 from bench.server import Server
+from search_api.engine.browsing import FACETS, Browsing
 
 SIZES = (10_000, 100_000, 1_000_000)
 NOISE = 0.02
 QUERIES = 100
-VARIANTS = ("hybrid", "dense", "keyword", "filter_30pct", "filter_0_1pct")
+VARIANTS = ("hybrid", "dense", "keyword", "filter_30pct", "filter_0_1pct", "facets")
 
 
 def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
@@ -203,7 +204,6 @@ def recall_at_10(index, queries: list[str], vectors: np.ndarray) -> float:
 
 def latency_in_process(index, queries: list[str], filters: dict) -> dict:
     from indexer.store.records import SearchFilters
-
     calls = {
         "hybrid": lambda q: index.search(q, k=10),
         "dense": lambda q: index.search(q, k=10, mode="dense"),
@@ -211,6 +211,7 @@ def latency_in_process(index, queries: list[str], filters: dict) -> dict:
         "filter_30pct": lambda q: index.search(q, k=10, filters=SearchFilters(**filters["30"])),
         "filter_0_1pct": lambda q: index.search(q, k=10,
                                                 filters=SearchFilters(**filters["0.1"])),
+        "facets": lambda q: index.search(q, k=10, browsing=Browsing(facets=FACETS)),
     }
     results = {}
     for name, call in calls.items():
@@ -227,7 +228,8 @@ def latency_in_process(index, queries: list[str], filters: dict) -> dict:
 
 def latency_http(base_url: str, queries: list[str], filters: dict) -> dict:
     params = {"hybrid": {}, "dense": {"mode": "dense"}, "keyword": {"mode": "keyword"},
-              "filter_30pct": filters["30"], "filter_0_1pct": filters["0.1"]}
+              "filter_30pct": filters["30"], "filter_0_1pct": filters["0.1"],
+              "facets": {"facets": ",".join(FACETS)}}
     results = {}
     with httpx.Client(base_url=base_url, timeout=120) as client:
         for name, extra in params.items():
@@ -349,6 +351,11 @@ def render(sizes: list[dict]) -> str:
             [[f"{s['chunks']:,}", *(f"{s[where][v]['p50']:.0f} / {s[where][v]['p95']:.0f} / "
                                     f"{s[where][v]['p99']:.0f}" for v in VARIANTS)]
              for s in sizes]))
+    parts.append("Every facet (party, house, kind, parliament, date) against a plain hybrid "
+                 "search, p95: " + "; ".join(
+                     f"{s['chunks']:,} chunks {s[w]['facets']['p95'] / s[w]['hybrid']['p95']:.2f}x "
+                     f"{'in-process' if w == 'inprocess_ms' else 'HTTP'}"
+                     for s in sizes for w in ("inprocess_ms", "http_ms")))
     day = sizes[-1].get("add_day")
     if day:
         parts.append(

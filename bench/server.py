@@ -17,10 +17,13 @@ import psutil
 from tqdm import tqdm
 
 from bench.latency import WARMUP, summarize
+from search_api.engine.browsing import FACETS
 
 STARTUP_SECONDS = 180
 STOP_SECONDS = 30
 SAMPLE_EVERY_S = 0.05
+# Every facet, as the page asks for them with each search (README, Browsing).
+FACETED = {"facets": ",".join(FACETS)}
 
 
 def free_port() -> int:
@@ -124,21 +127,23 @@ class RssSampler:
         self._thread.join()
 
 
-def _get(client: httpx.Client, query: str) -> tuple[float, bool]:
+def _get(client: httpx.Client, query: str, extra: dict | None = None) -> tuple[float, bool]:
     t = time.perf_counter()
-    response = client.get("/search", params={"q": query, "k": 10})
+    response = client.get("/search", params={"q": query, "k": 10, **(extra or {})})
     ok = response.status_code == 200 and response.json()["count"] > 0
     return time.perf_counter() - t, ok
 
 
-def run_sequential(base_url: str, queries: Sequence[str], *, max_seconds: float) -> dict:
+def run_sequential(base_url: str, queries: Sequence[str], *, max_seconds: float,
+                   extra: dict | None = None) -> dict:
+    """The queries one after another; `extra`: more parameters for each."""
     latencies, failures = [], 0
     with httpx.Client(base_url=base_url, timeout=60) as client:
         started = time.perf_counter()
         for query in tqdm(queries, desc="HTTP sequential", unit="query", leave=False):
             if time.perf_counter() - started > max_seconds:
                 break
-            seconds, ok = _get(client, query)
+            seconds, ok = _get(client, query, extra)
             latencies.append(seconds)
             failures += not ok
         wall = time.perf_counter() - started
@@ -199,6 +204,8 @@ def run_http(
         rss_warm = process.memory_info().rss
         with RssSampler(server.proc.pid) as sampler:
             sequential = run_sequential(server.base_url, queries, max_seconds=max_seconds)
+            faceted = run_sequential(server.base_url, queries, max_seconds=max_seconds,
+                                     extra=FACETED)
             concurrent = run_concurrent(server.base_url, queries, clients=clients,
                                         max_seconds=max_seconds)
         rss_end = process.memory_info().rss
@@ -209,6 +216,7 @@ def run_http(
         "mode": mode,
         "exit_code": server.exit_code,
         "sequential": sequential,
+        "sequential_facets": faceted,
         "concurrent": concurrent,
         "memory": {
             "rss_at_health_bytes": rss_started,

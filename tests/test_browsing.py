@@ -44,6 +44,12 @@ def _paged(index, query: str, k: int, **browsing) -> list:
         offset += k
 
 
+def _matched(index, query: str) -> list:
+    """The matches of `query` in relevance order: a plain search's first `matches`."""
+    counted = index.search(query, k=1, browsing=Browsing(facets=["kind"]))
+    return index.search(query, k=counted.matches).hits
+
+
 # Sorting and paging -------------------------------------------------------------------
 
 
@@ -62,32 +68,36 @@ def test_dates_order_the_matches_and_pages_neither_repeat_nor_skip(small_index, 
 
 def test_a_date_order_holds_the_relevance_matches(small_index):
     """Sorting by date reorders the matches, best first within a day."""
-    relevance = _all(small_index, PRISONS, facets=["date"])
+    relevance = _matched(small_index, PRISONS)
     newest = _all(small_index, PRISONS, sort="newest")
-    assert newest.total == relevance.total
+    assert newest.total == newest.matches == len(relevance)
     assert Counter(h.contribution.id for h in newest.hits) == Counter(
-        h.contribution.id for h in relevance.hits)
-    rank = {h.contribution.id: i for i, h in enumerate(relevance.hits)}
+        h.contribution.id for h in relevance)
+    rank = {h.contribution.id: i for i, h in enumerate(relevance)}
     for earlier, later in zip(newest.hits, newest.hits[1:], strict=False):
         if earlier.contribution.date == later.contribution.date:
             assert rank[earlier.contribution.id] < rank[later.contribution.id]
 
 
-def test_browsing_by_relevance_keeps_a_plain_search_s_order(small_index):
-    plain = small_index.search(PRISONS, k=10)
-    faceted = small_index.search(PRISONS, k=10, browsing=Browsing(facets=["party"]))
+@pytest.mark.parametrize("offset", [0, 10, 195])  # the last: deeper than the candidates
+def test_facets_never_change_a_plain_search_s_results(small_index, offset):
+    plain = small_index.search(PRISONS, k=10, offset=offset)
+    faceted = small_index.search(PRISONS, k=10, offset=offset,
+                                 browsing=Browsing(facets=["party"]))
     assert [h.contribution.id for h in faceted.hits] == [h.contribution.id for h in plain.hits]
     assert [h.score for h in faceted.hits] == [h.score for h in plain.hits]
-    assert plain.total == small_index.store.contribution_count  # a plain search ranks all
-    assert faceted.total < plain.total  # browsing counts the matches
-    assert plain.facets is None and plain.groups is None and plain.browsing.plain
+    assert faceted.total == plain.total == small_index.store.contribution_count  # all ranked
+    first = small_index.search(PRISONS, k=10, browsing=Browsing(facets=["party"]))
+    assert faceted.matches == first.matches < plain.total  # every page counts the same
+    assert faceted.facets == first.facets
+    assert plain.facets is None and plain.matches is None and plain.browsing.plain
 
 
 def test_matches_score_at_least_their_share_of_the_best(small_index):
-    whole = _all(small_index, PRISONS, facets=["kind"])
-    best = whole.hits[0].score
-    assert all(hit.score >= MATCH_SHARE * best for hit in whole.hits)
-    beyond = small_index.search(PRISONS, k=1, offset=whole.total)  # the next in a plain search
+    whole = _matched(small_index, PRISONS)
+    best = whole[0].score
+    assert all(hit.score >= MATCH_SHARE * best for hit in whole)
+    beyond = small_index.search(PRISONS, k=1, offset=len(whole))  # the next in a plain search
     assert beyond.hits[0].score < MATCH_SHARE * best
 
 
@@ -97,8 +107,9 @@ def test_matches_score_at_least_their_share_of_the_best(small_index):
 @pytest.mark.parametrize("sort", ["relevance", "newest"])
 def test_groups_are_debates_with_their_matches(small_index, sort):
     grouped = _all(small_index, PRISONS, group="debate", sort=sort, per_group=10)
-    flat = _all(small_index, PRISONS, sort=sort, facets=["date"])  # browsing, ungrouped
-    assert grouped.hits == [] and grouped.total == flat.total
+    flat = (_matched(small_index, PRISONS) if sort == "relevance"  # the matches, ungrouped
+            else _all(small_index, PRISONS, sort=sort).hits)
+    assert grouped.hits == [] and grouped.total == grouped.matches == len(flat)
     assert grouped.total_groups == len(grouped.groups) > 1
     assert sum(g.count for g in grouped.groups) == grouped.total
     debates = [g.debate.id for g in grouped.groups]
@@ -113,7 +124,7 @@ def test_groups_are_debates_with_their_matches(small_index, sort):
             assert (record.debate.title, record.house) == (group.debate.title,
                                                            group.debate.house)
     # Debates come in the order their first match comes in the ungrouped order.
-    first_seen = list(dict.fromkeys(h.contribution.debate.id for h in flat.hits))
+    first_seen = list(dict.fromkeys(h.contribution.debate.id for h in flat))
     assert debates == first_seen
 
 
@@ -134,7 +145,7 @@ def test_debates_page_by_debate_and_show_their_best(small_index):
 def test_facets_count_every_match(small_index):
     whole = _all(small_index, INQUESTS, facets=list(EVERY_FACET))
     assert list(whole.facets) == list(EVERY_FACET)
-    records = [hit.contribution for hit in whole.hits]
+    records = [hit.contribution for hit in _matched(small_index, INQUESTS)]
     expected = {
         "party": Counter(r.speaker.party for r in records),
         "house": Counter(r.house for r in records),
@@ -144,7 +155,7 @@ def test_facets_count_every_match(small_index):
     }
     for name, counts in whole.facets.items():
         assert {c.value: c.count for c in counts} == expected[name], name
-        assert sum(c.count for c in counts) == whole.total
+        assert sum(c.count for c in counts) == whole.matches == len(records)
         if name != "date":
             assert [c.count for c in counts] == sorted((c.count for c in counts), reverse=True)
     assert {c.value for c in whole.facets["house"]} == {"House of Commons", "House of Lords"}
@@ -156,15 +167,15 @@ def test_filters_narrow_the_facets(small_index):
     lords = small_index.search(INQUESTS, k=10, filters=SearchFilters(house="House of Lords"),
                                browsing=Browsing(facets=["house", "party"]))
     assert [(c.value, c.count) for c in lords.facets["house"]] == [("House of Lords",
-                                                                     lords.total)]
-    assert sum(c.count for c in lords.facets["party"]) == lords.total
+                                                                     lords.matches)]
+    assert sum(c.count for c in lords.facets["party"]) == lords.matches
     assert all(hit.contribution.house == "House of Lords" for hit in lords.hits)
 
 
 def test_facets_of_nothing_are_empty(small_index):
     found = small_index.search(PRISONS, filters=SearchFilters(date_from="2030-01-01"),
                                browsing=Browsing(group="debate", facets=["party", "date"]))
-    assert (found.total, found.total_groups, found.groups) == (0, 0, [])
+    assert (found.total, found.matches, found.total_groups, found.groups) == (0, 0, 0, [])
     assert found.facets == {"party": [], "date": []} and found.facet_date_unit is None
 
 

@@ -7,7 +7,8 @@ plain search, so it costs what one costs (ranking 1,000 per retriever took nearl
 as long on a 100,000-chunk index), and its relevance order is a plain search's. The set
 depends on the index, the query, its filters and the configuration, never on the page, and
 so does its order (relevance: the ranking's own; by date: ties in relevance order), so pages
-neither repeat nor skip a match.
+neither repeat nor skip a match. Sorted by date or grouped, the results are the matches only;
+in relevance order they are a plain search's, and facets just count the matches.
 """
 
 from __future__ import annotations
@@ -71,7 +72,13 @@ class Browsing:
     @property
     def plain(self) -> bool:
         """Whether this is a plain search: relevance order, no groups, no facets."""
-        return self.sort == "relevance" and not self.group and not self.facets
+        return not self.lists_matches and not self.facets
+
+    @property
+    def lists_matches(self) -> bool:
+        """Whether the results are the matches only (sorted by date or grouped); in
+        relevance order they are a plain search's, facets or not."""
+        return self.sort != "relevance" or bool(self.group)
 
 
 @dataclass(frozen=True, slots=True)

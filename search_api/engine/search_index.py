@@ -101,8 +101,8 @@ class SearchResults:
     query: str
     k: int
     offset: int
-    # A plain search: contributions that pass the filters (all of them are ranked). Browsing
-    # (browsing.py): those of them that match the query.
+    # Contributions that pass the filters (a plain search ranks all of them); sorted by date
+    # or grouped: those of them that match the query (browsing.py), the ones listed.
     total: int
     filters: dict[str, str]
     mode: str
@@ -110,6 +110,7 @@ class SearchResults:
     hits: list[SearchHit] = field(default_factory=list)  # none when grouped
     browsing: Browsing = field(default_factory=Browsing)
     groups: list[DebateGroup] | None = None  # grouped: this page's debates
+    matches: int | None = None  # browsing: contributions that match the query
     total_groups: int | None = None  # grouped: debates that match
     facets: dict[str, list[FacetCount]] | None = None
     facet_date_unit: str | None = None  # day, month or year, with a date facet
@@ -199,14 +200,21 @@ class SearchIndex:
         browsing = browsing or Browsing()
         results = SearchResults(query, k, offset, total, filters.active(), config.mode,
                                 understood, browsing=browsing)
-        if not browsing.plain:
-            # As deep as a plain search's first pages, whatever the page: the same matches.
-            found = (self._ranked(query, config.candidates, allowed, config, understood)
-                     if total else [])
-            self._browse(results, matches(found))
-        elif total:
-            ranked = self._ranked(query, offset + k, allowed, config, understood)
+        if not total:
+            if not browsing.plain:
+                self._browse(results, [])
+            return results
+        # The matches come from a ranking as deep as a plain search's first pages, whatever
+        # the page (with groups, k and offset count debates): every page has the same ones.
+        depth = config.candidates if browsing.lists_matches else offset + k
+        ranked = self._ranked(query, depth, allowed, config, understood)
+        if not browsing.lists_matches:
             results.hits = self._hits(ranked[offset : offset + k], query)
+            if browsing.plain:
+                return results
+            if depth > config.candidates:
+                ranked = self._ranked(query, config.candidates, allowed, config, understood)
+        self._browse(results, matches(ranked))
         return results
 
     def _ranked(self, query: str, wanted: int, allowed: np.ndarray | None,
@@ -218,14 +226,17 @@ class SearchIndex:
         return ranked
 
     def _browse(self, results: SearchResults, found: list[_Candidate]) -> None:
-        """Fill `results` with the query's matches `found` (best first): sorted, grouped and
-        counted as `results.browsing` says."""
+        """Count the query's matches `found` (best first) as `results.browsing` says and,
+        where it lists them, fill the page with them, sorted and grouped."""
         browsing, page = results.browsing, slice(results.offset, results.offset + results.k)
         numbers = np.array([c.number for c in found], dtype=np.int64)
-        results.total = len(found)
+        results.matches = len(found)
         if browsing.facets:
             results.facets, results.facet_date_unit = count_facets(self.store, numbers,
                                                                    browsing.facets)
+        if not browsing.lists_matches:
+            return
+        results.total = len(found)
         ordered = in_order(found, browsing.sort, self.store.field_codes("date", numbers))
         if not browsing.group:
             results.hits = self._hits(ordered[page], results.query)

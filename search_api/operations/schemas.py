@@ -154,8 +154,10 @@ class SearchResponse(BaseModel):
     group: str | None = Field(description="debate when grouped, else null.")
     k: int
     offset: int
-    total: int = Field(description=f"Contributions that pass the filters; when sorted by date, "
-                                   f"grouped or faceted, {_MATCHES}.")
+    total: int = Field(description=f"Contributions that pass the filters (all are ranked); when "
+                                   f"sorted by date or grouped, {_MATCHES}, the only ones listed.")
+    matches: int | None = Field(description=f"How many are {_MATCHES}, when sorted by date, "
+                                            "grouped or faceted (facets add up to it); else null.")
     total_groups: int | None = Field(description="Debates that match, when grouped; else null.")
     count: int = Field(description="Results on this page (debates, when grouped).")
     filters: dict[str, str]
@@ -234,6 +236,7 @@ def search_response(
         k=results.k,
         offset=results.offset,
         total=results.total,
+        matches=results.matches,
         total_groups=results.total_groups,
         count=len(results.hits if groups is None else groups),
         filters=results.filters,
