@@ -56,6 +56,7 @@ def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
     copy at a time (one synthetic source file each), as a build streams files."""
     from indexer.chunking import Chunk
     from indexer.contribution import Contribution, Kind
+    from indexer.store.integrity import file_digests
     from indexer.store.layout import (
         FORMAT_VERSION,
         MANIFEST_FILE,
@@ -127,6 +128,7 @@ def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
             "vectors": {"exact_below": exact_below,
                         "search": "approximate" if any(s["search"] == "approximate"
                                                        for s in segments) else "exact"},
+            "files": file_digests(folder),  # this build's own, as a real build records
         })
         (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2))
 

@@ -87,6 +87,8 @@ def test_search_browses_like_the_api(run, small_index_dir, api_client):
     assert text.stdout.startswith(f"1. {first['debate']['title']} ({first['debate']['house']}, "
                                   f"{first['debate']['date']}): {first['count']} matching")
     assert "   1. " in text.stdout  # its contributions, cited, beneath it
+    assert f"\nCounts of the {served['matches']} contributions that match closely:\n" in (
+        text.stdout)
     assert "\nparty: " in text.stdout and "\ndate by day: 2009-10-26 " in text.stdout
     wrong = run("search", "x", "--facets", "colour", "--index", small_index_dir)
     assert wrong.exit_code == 1

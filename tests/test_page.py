@@ -271,8 +271,6 @@ def test_a_result_expands_in_place_with_context_and_citation(page, server_url):
     assert page.evaluate("navigator.clipboard.readText()") == record["citation"]
 
     shoot(page, "04-expanded-result.png", full_page=True)
-    # The README's docs/screenshot-search.png is a copy of this one, made by hand: tests
-    # never write into the repository's tracked files.
     shoot(page, "04-expanded-result-top.png", full_page=True,
           clip={"x": 0, "y": 0, "width": 1100, "height": 2000})
     card.screenshot(path=str(ARTIFACTS / "05-expanded-card.png"))
@@ -376,6 +374,187 @@ def test_a_member_named_in_the_query_is_reported_and_can_be_ignored(page):
     assert len(set(page.locator("#results .card h3").all_inner_texts())) > 1
 
 
+# Browsing: order, debates, counts, a timeline --------------------------------------------
+
+# Matches on both sitting days of the small index, in several debates, and in both houses.
+PRISONS = "prisons and the courts"
+INQUESTS = "deaths of service personnel overseas and inquests"
+FACETS = "party,house,kind,parliament,date"
+
+
+def api_search(server_url: str, query: str, **params) -> dict:
+    return httpx.get(f"{server_url}/search", params={"q": query, "facets": FACETS, **params},
+                     timeout=60).json()
+
+
+def card_dates(cards) -> list[str]:
+    return cards.locator("time").evaluate_all("ts => ts.map(t => t.dateTime)")
+
+
+def test_order_and_grouping_switches_follow_the_api_and_the_url(page, browser, server_url):
+    from playwright.sync_api import expect
+
+    search(page, PRISONS)
+    page.get_by_label("Newest first").check()
+    wait_for_url_state(page, q=PRISONS, sort="newest")
+    settled(page)
+    newest = api_search(server_url, PRISONS, sort="newest", k=10)
+    assert result_ids(page) == [r["id"] for r in newest["results"]]
+    dates = card_dates(page.locator("#results .card"))
+    assert dates == sorted(dates, reverse=True) and len(set(dates)) == 2
+    expect(page.locator("#status")).to_contain_text(
+        f"newest first, of the {newest['total']} contributions that match closely")
+    expect(page.locator("#view-help")).to_be_visible()
+
+    switch = page.get_by_role("switch", name="Group by debate")
+    switch.check()
+    wait_for_url_state(page, sort="newest", group="debate")
+    settled(page)
+    grouped = api_search(server_url, PRISONS, sort="newest", group="debate", k=5)
+    groups = page.locator("#results .debate-group")
+    expect(groups).to_have_count(len(grouped["groups"]))
+    titles = [g["debate"]["title"] for g in grouped["groups"]]
+    assert groups.locator(".debate-title").all_inner_texts() == titles
+    for shown, expected in zip(groups.all(), grouped["groups"], strict=True):
+        expect(shown.locator(".meta").first).to_contain_text(
+            f"{expected['count']} matching contribution")
+        assert shown.locator(".card").evaluate_all("cs => cs.map(c => c.dataset.id)") == [
+            r["id"] for r in expected["results"]]
+        expect(shown.locator(".card h4").first).to_have_text(
+            expected["results"][0]["speaker"]["name"])
+    expect(page.locator("#status")).to_contain_text(
+        f"Debates 1–{len(titles)} of {grouped['total_groups']}, newest first")
+    shoot(page, "10-grouped.png", full_page=True)
+
+    page.reload()  # the URL holds the view
+    settled(page)
+    expect(switch).to_be_checked()
+    expect(page.get_by_label("Newest first")).to_be_checked()
+    assert page.locator("#results .debate-title").all_inner_texts() == titles
+
+    # A debate with more matches than it shows links to all of them, ungrouped.
+    fuller = next(g for g in grouped["groups"] if g["count"] > len(g["results"]))
+    debate = fuller["debate"]
+    page.get_by_role("link", name=f"All {fuller['count']} matches in this debate").first.click()
+    wait_for_url_state(page, group=None, debate=debate["title"], date_from=debate["date"],
+                       date_to=debate["date"], house=debate["house"])
+    settled(page)
+    expect(switch).not_to_be_checked()
+    cards = page.locator("#results .card")
+    expect(cards).to_have_count(fuller["count"])
+    assert set(cards.locator(".debate").all_inner_texts()) == {debate["title"]}
+    expect(page.locator("#debate")).to_have_value(debate["title"])
+
+    page.go_back()
+    wait_for_url_state(page, group="debate", debate=None)
+    settled(page)
+    expect(switch).to_be_checked()
+    page.go_back()
+    wait_for_url_state(page, group=None, sort="newest")
+    settled(page)
+    assert result_ids(page) == [r["id"] for r in newest["results"]]
+    page.get_by_label("Best match first").check()
+    wait_for_url_state(page, sort=None)
+    settled(page)
+    plain = api_json(server_url, f"/search?q={quote(PRISONS)}&k=10")
+    assert result_ids(page) == [r["id"] for r in plain["results"]]  # facets change nothing
+
+
+def test_filter_options_count_the_matches_and_follow_the_query(page, server_url):
+    from playwright.sync_api import expect
+
+    def counts_shown(name: str) -> dict[str, str]:
+        options = page.locator(f"#{name} option").evaluate_all(
+            "os => os.filter(o => o.value).map(o => [o.value, o.textContent])")
+        return dict(options)
+
+    search(page, INQUESTS)
+    faceted = api_search(server_url, INQUESTS, k=10)
+    houses = {c["value"]: c["count"] for c in faceted["facets"]["house"]}
+    assert {"House of Commons", "House of Lords"} <= set(houses)
+    for value, text in counts_shown("house").items():
+        assert text == f"{value} ({houses.get(value, 0)})"
+    parties = {c["value"]: c["count"] for c in faceted["facets"]["party"]}
+    for value, text in counts_shown("party").items():
+        assert text == f"{value} ({parties.get(value, 0)})"
+    expect(page.locator("#counts-help")).to_be_visible()
+    expect(page.locator("#status")).to_contain_text(f"{faceted['matches']} match closely")
+
+    lords = houses["House of Lords"]
+    page.locator("#house").select_option(label=f"House of Lords ({lords})")
+    wait_for_url_state(page, house="House of Lords")
+    settled(page)
+    houses_shown = page.locator("#results .card .house-tag").all_inner_texts()
+    assert houses_shown and set(houses_shown) == {"House of Lords"}
+    assert counts_shown("house") == {  # the other houses are not counted under the filter
+        h: f"{h} ({lords})" if h == "House of Lords" else h for h in counts_shown("house")}
+    in_lords = api_search(server_url, INQUESTS, k=10, house="House of Lords")
+    assert in_lords["matches"] == lords
+    shoot(page, "11-counted-filters.png", full_page=True)
+
+    page.locator("#q").fill(PRISONS)  # another query: other counts
+    page.locator("#q").press("Enter")
+    wait_for_url_state(page, q=PRISONS)
+    settled(page)
+    other = api_search(server_url, PRISONS, k=10, house="House of Lords")
+    kinds = {c["value"]: c["count"] for c in other["facets"]["kind"]}
+    shown = counts_shown("kind")
+    assert shown and all(text.endswith(f"({kinds.get(v, 0)})") for v, text in shown.items())
+    assert kinds != {c["value"]: c["count"] for c in in_lords["facets"]["kind"]}
+
+    page.goto("/")  # no query: the index's own counts again
+    settled(page)
+    expect(page.locator("#counts-help")).to_be_hidden()
+    stats = api_json(server_url, "/stats")["by_house"]
+    assert counts_shown("house") == {h: f"{h} ({n:,})" for h, n in stats.items()}
+
+
+def test_the_timeline_counts_by_day_and_a_bar_filters_to_its_day(page, server_url):
+    from playwright.sync_api import expect
+
+    search(page, PRISONS)
+    faceted = api_search(server_url, PRISONS, k=10)
+    assert faceted["facet_date_unit"] == "day"
+    days = {c["value"]: c["count"] for c in faceted["facets"]["date"]}
+    assert set(days) == {"2009-10-26", "2009-10-27"}
+    timeline = page.locator("#timeline")
+    expect(timeline).to_be_visible()
+    expect(page.locator("#timeline-help")).to_contain_text(
+        f"The {faceted['matches']} contributions that match closely, by day")
+    bars = timeline.locator("a.bar")
+    expect(bars).to_have_count(2)
+    labels = bars.evaluate_all("bs => bs.map(b => b.getAttribute('aria-label'))")
+    counted = [days[f"2009-10-{d}"] for d in (26, 27)]
+    assert labels == [f"{d} October 2009: {n} matching contribution{'' if n == 1 else 's'}; "
+                      "show only that day" for d, n in zip((26, 27), counted, strict=True)]
+    # The README's docs/screenshot-search.png is a copy of this one, made by hand: tests
+    # never write into the repository's tracked files.
+    shoot(page, "12-timeline.png", full_page=True,
+          clip={"x": 0, "y": 0, "width": 1100, "height": 1700})
+    timeline.locator("summary").click()  # the table behind it
+    rows = timeline.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    assert [r.locator("th").inner_text() + " " + r.locator("td").inner_text()
+            for r in rows.all()] == [f"{d} October 2009 {days[f'2009-10-{d}']}"
+                                     for d in (26, 27)]
+
+    bars.last.click()
+    wait_for_url_state(page, q=PRISONS, date_from="2009-10-27", date_to="2009-10-27")
+    settled(page)
+    expect(page.locator("#date_from")).to_have_value("2009-10-27")
+    assert set(card_dates(page.locator("#results .card"))) == {"2009-10-27"}
+    expect(timeline.locator("a.bar")).to_have_count(1)
+    expect(timeline.locator("a.bar")).to_have_attribute("aria-current", "true")
+    that_day = api_search(server_url, PRISONS, k=10, date_from="2009-10-27",
+                          date_to="2009-10-27")
+    assert that_day["facets"]["date"] == [{"value": "2009-10-27",
+                                           "count": that_day["matches"]}]
+    page.locator("#timeline-help").get_by_role("link", name="Every date").click()
+    wait_for_url_state(page, date_from=None, date_to=None)
+    settled(page)
+    expect(timeline.locator("a.bar")).to_have_count(2)
+
+
 # Hostile input and errors -------------------------------------------------------------------
 
 
@@ -457,7 +636,9 @@ def test_landmarks_labels_and_keyboard(page):
     for role in ("banner", "main", "search", "contentinfo"):
         expect(page.get_by_role(role)).to_have_count(1)
     for label in ("Search the debates", "Speaker", "Party", "House or body", "Kind",
-                  "From date", "To date", "Words and meaning", "Meaning", "Exact words"):
+                  "From date", "To date", "Debate title", "Words and meaning", "Meaning",
+                  "Exact words", "Best match first", "Newest first", "Oldest first",
+                  "Group by debate"):
         expect(page.get_by_label(label, exact=True)).to_have_count(1)
     expect(page.locator("#empty")).to_contain_text("For example:")
     page.keyboard.press("Tab")

@@ -1,14 +1,18 @@
 """Browsing a query's matches: sorted by date, grouped by debate, counted by facet.
 
-What matches a query: the candidates its relevance ranking fuses (RetrievalConfig.candidates
-per retriever, 100 by default) whose score is at least MATCH_SHARE of the best one's, in the
-mode's own scores (hybrid: the fused score, in [0, 1]). Browsing searches no deeper than a
-plain search, so it costs what one costs (ranking 1,000 per retriever took nearly four times
-as long on a 100,000-chunk index), and its relevance order is a plain search's. The set
-depends on the index, the query, its filters and the configuration, never on the page, and
-so does its order (relevance: the ranking's own; by date: ties in relevance order), so pages
-neither repeat nor skip a match. Sorted by date or grouped, the results are the matches only;
-in relevance order they are a plain search's, and facets just count the matches.
+What matches a query: the candidates of its relevance ranking without filters
+(RetrievalConfig.candidates per retriever, 100 by default) whose score is at least
+MATCH_SHARE of the best one's, in the mode's own scores (hybrid: the fused score, in [0, 1]);
+filters then keep the matches that pass them. So what a facet counts for a value is what
+choosing that value lists (a floor relative to the best under a filter would list more than
+the count promised), and a narrow filter may keep no match, while relevance order still ranks
+everything that passes. Browsing searches no deeper than a plain search, so it costs about
+what one costs (ranking 1,000 per retriever took nearly four times as long on a
+100,000-chunk index). The set depends on the index, the query, its filters and the
+configuration, never on the page, and so does its order (relevance: the ranking's own; by
+date: ties in relevance order), so pages neither repeat nor skip a match. Sorted by date or
+grouped, the results are the matches only; in relevance order they are a plain search's, and
+facets just count the matches.
 """
 
 from __future__ import annotations

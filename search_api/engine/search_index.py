@@ -204,17 +204,19 @@ class SearchIndex:
             if not browsing.plain:
                 self._browse(results, [])
             return results
-        # The matches come from a ranking as deep as a plain search's first pages, whatever
-        # the page (with groups, k and offset count debates): every page has the same ones.
-        depth = config.candidates if browsing.lists_matches else offset + k
-        ranked = self._ranked(query, depth, allowed, config, understood)
         if not browsing.lists_matches:
+            ranked = self._ranked(query, offset + k, allowed, config, understood)
             results.hits = self._hits(ranked[offset : offset + k], query)
             if browsing.plain:
                 return results
-            if depth > config.candidates:
-                ranked = self._ranked(query, config.candidates, allowed, config, understood)
-        self._browse(results, matches(ranked))
+            if allowed is None and offset + k <= config.candidates:
+                self._browse(results, matches(ranked))  # the same ranking: no need of another
+                return results
+        # The query's matches, whatever the filters and the page, then those that pass the
+        # filters: what a facet counts is what choosing its value lists (browsing.py).
+        ranked = self._ranked(query, config.candidates, None, config, understood)
+        self._browse(results, [c for c in matches(ranked)
+                               if allowed is None or allowed[c.number - 1]])
         return results
 
     def _ranked(self, query: str, wanted: int, allowed: np.ndarray | None,

@@ -188,6 +188,8 @@ def search(ctx, query, k, offset, mode, literal, sort, group, per_group, facets,
                     f"{debate_group.count} matching", bold=True)
         _print_results(debate_group.results, indent="   ")
     _print_results(response.results, start=offset + 1)
+    if response.facets:
+        click.echo(f"Counts of the {response.matches} contributions that match closely:")
     for name, counts in (response.facets or {}).items():
         unit = f" by {response.facet_date_unit}" if name == "date" else ""
         click.echo(textwrap.fill(f"{name}{unit}: " + ", ".join(

@@ -1,15 +1,22 @@
-// The debate-search page. The URL holds the whole state (query, mode, filters, page, or one
-// contribution's id); every value from the corpus or the query reaches the DOM as text only.
+// The debate-search page. The URL holds the whole state (query, mode, order, grouping,
+// filters, page, or one contribution's id); every value from the corpus or the query reaches
+// the DOM as text only.
 "use strict";
 
 const PAGE_SIZE = 10;
+const DEBATES_PER_PAGE = 5; // grouped, each with its best 3 matches
 const TYPING_DELAY_MS = 300;
-const FILTERS = ["speaker", "parliament", "party", "house", "kind", "date_from", "date_to"];
-const STATE_KEYS = ["q", "mode", ...FILTERS, "understand", "page", "id"];
+const FILTERS = ["speaker", "parliament", "party", "house", "kind", "date_from", "date_to",
+  "debate"];
+const STATE_KEYS = ["q", "mode", "sort", "group", ...FILTERS, "understand", "page", "id"];
 const FILTER_NAMES = {
   speaker: "speaker", parliament: "parliament", party: "party", house: "house", kind: "kind",
-  date_from: "start date", date_to: "end date",
+  date_from: "start date", date_to: "end date", debate: "debate title",
 };
+// Filters whose options show how many of the query's matches have each value (facets).
+const COUNTED = ["party", "house", "kind", "parliament"];
+const FACETS = [...COUNTED, "date"].join(",");
+const SORT_LABELS = { relevance: "best first", newest: "newest first", oldest: "oldest first" };
 const KIND_LABELS = {
   speech: "Debate speech", question: "Question", answer: "Answer", statement: "Statement",
 };
@@ -96,7 +103,8 @@ function stateUrl(state) {
   const params = new URLSearchParams();
   for (const key of STATE_KEYS) {
     const value = state[key];
-    if (!value || (key === "mode" && value === "hybrid") || (key === "page" && value === "1")) {
+    if (!value || (key === "mode" && value === "hybrid") || (key === "page" && value === "1")
+        || (key === "sort" && value === "relevance")) {
       continue;
     }
     params.set(key, value);
@@ -126,8 +134,10 @@ function formState() {
   const state = {};
   const q = $("q").value.trim();
   if (q) state.q = q;
-  const mode = $("search-form").elements.mode.value;
-  if (mode && mode !== "hybrid") state.mode = mode;
+  const { mode, sort } = $("search-form").elements;
+  if (mode.value && mode.value !== "hybrid") state.mode = mode.value;
+  if (sort.value && sort.value !== "relevance") state.sort = sort.value;
+  if ($("group").checked) state.group = "debate";
   for (const name of FILTERS) {
     const value = $(name).value.trim();
     if (value) state[name] = value;
@@ -138,6 +148,8 @@ function formState() {
 function fillForm(state) {
   $("q").value = state.q || "";
   $("search-form").elements.mode.value = state.mode || "hybrid";
+  $("search-form").elements.sort.value = state.sort || "relevance";
+  $("group").checked = state.group === "debate";
   fillFilters(state);
 }
 
@@ -152,7 +164,8 @@ function fillFilters(state) {
 
 function addOption(select, value, label) {
   if (!value || [...select.options].some((o) => o.value === value)) return;
-  select.append(el("option", { value, "data-extra": true }, label || value));
+  select.append(el("option", { value, "data-extra": true, "data-name": label || value },
+    label || value));
 }
 
 // Show what the form says. Typing refines one search: one history entry, not one per pause.
@@ -225,13 +238,18 @@ async function render(state, focus) {
   $("filter-count").textContent = active ? `(${active} active)` : "";
   showError(indexProblem);
   $("results").removeAttribute("aria-busy");
-  for (const id of ["answer", "pager", "empty", "crumbs", "understood"]) $(id).hidden = true;
+  for (const id of ["answer", "pager", "empty", "crumbs", "understood", "timeline"]) {
+    $(id).hidden = true;
+  }
+  $("view-help").hidden = !(state.sort || state.group);
   try {
     if (state.id) {
+      showCounts(null, state);
       await showContribution(state, focus, signal);
     } else if (state.q) {
       await runSearch(state, focus, signal);
     } else {
+      showCounts(null, state);
       $("results-title").textContent = "Results";
       $("results").replaceChildren();
       setStatus("");
@@ -252,12 +270,15 @@ async function runSearch(state, focus, signal) {
   const answer = page === 1
     ? fetchJson("/answer", { q: state.q, ...filters }, { signal }).catch(() => null)
     : null;
-  const params = { q: state.q, ...filters, mode: state.mode || "hybrid", k: PAGE_SIZE,
-    offset: (page - 1) * PAGE_SIZE };
-  if (state.understand) params.understand = state.understand;
+  const size = state.group ? DEBATES_PER_PAGE : PAGE_SIZE;
+  const params = { q: state.q, ...filters, mode: state.mode || "hybrid", k: size,
+    offset: (page - 1) * size, facets: FACETS };
+  for (const key of ["understand", "sort", "group"]) if (state[key]) params[key] = state[key];
   try {
     const data = await fetchJson("/search", params, { signal });
     showResults(data, state);
+    showCounts(data.facets, state);
+    showTimeline(data, state);
     if (focus) $("results-title").focus();
   } catch (err) {
     if (err.name !== "AbortError") showFailure(err, state);
@@ -269,23 +290,54 @@ async function runSearch(state, focus, signal) {
   if (!signal.aborted) showAnswer(answered);
 }
 
+// `data`: a /search response, a page of results or (grouped) of debates.
 function showResults(data, state) {
   $("results-title").textContent = `Results for “${data.query}”`;
-  const results = data.results;
-  $("results").replaceChildren(
-    ...results.map((item, n) => el("li", {}, card(item, data.offset + n + 1, state))));
-  if (!results.length) {
+  const shown = data.groups || data.results;
+  $("results").replaceChildren(...shown.map((item, n) => el("li", {}, data.groups
+    ? debateGroup(item, data.offset + n + 1, state) : card(item, data.offset + n + 1, state))));
+  if (!shown.length) {
     setStatus("No results.");
     showEmpty(data, state);
     return;
   }
-  const first = data.offset + 1;
-  const last = data.offset + results.length;
+  const span = `${number(data.offset + 1)}–${number(data.offset + shown.length)}`;
+  const order = SORT_LABELS[data.sort] || data.sort;
+  const by = `by ${MODE_LABELS[data.mode] || data.mode}`;
   const filtered = Object.keys(data.filters).length ? " that pass the filters" : "";
-  setStatus(`Results ${number(first)}–${number(last)}, best first, by ${
-    MODE_LABELS[data.mode] || data.mode}, among ${number(data.total)} contributions${filtered}.`);
+  const matching = `${number(data.total)} ${plural(data.total, "contribution")
+  } that match closely${filtered}`;
+  if (data.groups) {
+    setStatus(`Debates ${span} of ${number(data.total_groups)}, ${order}, holding the ${
+      matching}, ${by}.`);
+  } else if (data.sort !== "relevance") {
+    setStatus(`Results ${span}, ${order}, of the ${matching}, ${by}.`);
+  } else {
+    setStatus(`Results ${span}, best first, ${by}, among ${number(data.total)} contributions${
+      filtered}; ${number(data.matches)} match closely.`);
+  }
   showUnderstood(data.understood, state);
-  showPager(state, results.length === PAGE_SIZE && last < data.total);
+  showPager(state, data.offset + shown.length < (data.groups ? data.total_groups : data.total));
+}
+
+const plural = (n, word) => (n === 1 ? word : `${word}s`);
+
+// One debate of grouped results: its heading, its best matches, a way to see all of them.
+function debateGroup(group, n, state) {
+  const { debate } = group;
+  const house = houseClass(debate.house);
+  const more = group.count > group.results.length;
+  const everyOne = { ...without(state, "group", "page"), debate: debate.title,
+    house: debate.house, date_from: debate.date, date_to: debate.date };
+  return el("section", { class: `debate-group ${house}`, "aria-labelledby": `debate-${n}` },
+    el("h3", { id: `debate-${n}`, class: "debate-title" }, debate.title || "Untitled debate"),
+    el("p", { class: "meta" }, el("span", { class: `house-tag ${house}` }, debate.house), " ",
+      el("time", { datetime: debate.date }, formatDate(debate.date)),
+      ` · ${number(group.count)} matching ${plural(group.count, "contribution")}`),
+    el("ol", { class: "results group-results" }, group.results.map((item, i) => el("li", {},
+      card(item, `${n}-${i + 1}`, state, { level: 4 })))),
+    more ? el("p", { class: "group-more" }, el("a", { href: stateUrl(everyOne),
+      "data-internal": true }, `All ${number(group.count)} matches in this debate`)) : null);
 }
 
 // Members and parties the server read in the query act as filters: say so, and offer to undo.
@@ -330,10 +382,17 @@ function showEmpty(data, state) {
   if (state.mode === "keyword") {
     tips.push(suggestion("match by words and meaning instead", without(state, "mode", "page")));
   }
+  const browsing = state.sort || state.group; // the close matches only
+  if (browsing) {
+    tips.push(suggestion("list every contribution that passes, best match first",
+      without(state, "sort", "group", "page")));
+  }
   let title = "No results.";
   if (data.offset > 0) {
     title = "No more results.";
     tips.unshift(suggestion("go back to the first page", without(state, "page")));
+  } else if (browsing) {
+    title = "No contribution that passes these filters matches the search closely.";
   } else if (data.total === 0) {
     title = "No contribution passes these filters.";
   } else if (state.mode === "keyword") {
@@ -376,6 +435,77 @@ function setStatus(text) {
   $("status").textContent = text;
 }
 
+// The timeline ----------------------------------------------------------------------------
+
+// A period of the date facet: "2009-10-26" (day), "2009-10" (month) or "2009" (year).
+function period(value, unit) {
+  const [y, m = 1, d = 1] = value.split("-").map(Number);
+  const start = new Date(Date.UTC(y, m - 1, d));
+  const end = unit === "day" ? start
+    : new Date(Date.UTC(unit === "month" ? y : y + 1, unit === "month" ? m : 0, 0));
+  const after = new Date(end.getTime() + 86_400_000);
+  const iso = (date) => date.toISOString().slice(0, 10);
+  const format = (options) => start.toLocaleDateString("en-GB", { timeZone: "UTC", ...options });
+  return {
+    value, from: iso(start), to: iso(end),
+    next: iso(after).slice(0, value.length),
+    label: unit === "day" ? formatDate(value)
+      : format(unit === "month" ? { month: "long", year: "numeric" } : { year: "numeric" }),
+    short: unit === "day" ? format({ day: "numeric", month: "short" })
+      : format(unit === "month" ? { month: "short", year: "2-digit" } : { year: "numeric" }),
+  };
+}
+
+// Every period from the first match's to the last's, those without matches included, so the
+// bars stand on a true time axis.
+function periods(counts, unit) {
+  const byValue = new Map(counts.filter((c) => c.value).map((c) => [c.value, c.count]));
+  const values = [...byValue.keys()];
+  if (!values.length) return [];
+  const last = values[values.length - 1];
+  const all = [];
+  for (let p = period(values[0], unit); all.length <= 400; p = period(p.next, unit)) {
+    all.push({ ...p, count: byValue.get(p.value) || 0 });
+    if (p.value >= last) break;
+  }
+  return all;
+}
+
+function showTimeline(data, state) {
+  const unit = data.facet_date_unit;
+  const all = unit ? periods(data.facets.date, unit) : [];
+  if (!all.length) return;
+  const most = Math.max(...all.map((p) => p.count));
+  const labelEvery = Math.ceil(all.length / 12);
+  const bars = all.map((p, i) => {
+    const fill = el("span", { class: "fill" });
+    fill.style.setProperty("--share", String(p.count / most)); // CSSOM: allowed by the CSP
+    const shown = el("span", { class: "bar-label", hidden: i % labelEvery !== 0 }, p.short);
+    const said = `${p.label}: ${number(p.count)} matching ${plural(p.count, "contribution")}`;
+    if (!p.count) {
+      return el("li", { class: "none", title: said }, fill, shown,
+        el("span", { class: "visually-hidden" }, said));
+    }
+    const current = state.date_from === p.from && state.date_to === p.to;
+    return el("li", {}, el("a", {
+      class: "bar", href: stateUrl({ ...without(state, "page"), date_from: p.from,
+        date_to: p.to }), "data-internal": true, title: said, "aria-current": current && "true",
+      "aria-label": `${said}; show only ${unit === "day" ? "that day" : `that ${unit}`}`,
+    }, fill, shown));
+  });
+  $("timeline-bars").replaceChildren(...bars);
+  const span = `${all[0].label} to ${all[all.length - 1].label}`;
+  const dated = state.date_from || state.date_to;
+  $("timeline-help").replaceChildren(`The ${number(data.matches)} contributions that match `
+    + `closely, by ${unit}, ${span}. Choose a bar to see only that ${unit}. `,
+  dated ? el("a", { href: stateUrl(without(state, "date_from", "date_to", "page")),
+    "data-internal": true }, "Every date") : "");
+  $("timeline-caption").textContent = `Contributions that match closely, by ${unit}, ${span}`;
+  $("timeline-rows").replaceChildren(...all.map((p) => el("tr", {},
+    el("th", { scope: "row" }, p.label), el("td", {}, number(p.count)))));
+  $("timeline").hidden = false;
+}
+
 // One contribution -------------------------------------------------------------------------
 
 async function showContribution(state, focus, signal) {
@@ -394,7 +524,7 @@ async function showContribution(state, focus, signal) {
     $("results").replaceChildren(el("li", {}, article));
     await fillFull(article.querySelector(".full"), c.id, null, state);
     setStatus(`${kindLabel(c.kind)} by ${speakerName(c.speaker)}, ${formatDate(c.date)}.`);
-    if (focus) article.querySelector("h3").focus();
+    if (focus) article.querySelector(".speaker").focus();
   } catch (err) {
     if (signal.aborted) return;
     $("results").replaceChildren();
@@ -405,9 +535,12 @@ async function showContribution(state, focus, signal) {
 
 // Cards -------------------------------------------------------------------------------------
 
-function card(item, n, state, { expanded = false } = {}) {
+const houseClass = (house) => (/lords|commons/i.exec(house) || ["other"])[0].toLowerCase();
+
+// `level`: of the speaker's heading (4 inside a debate's group).
+function card(item, n, state, { expanded = false, level = 3 } = {}) {
   const id = `card-${n}`;
-  const house = (/lords|commons/i.exec(item.house) || ["other"])[0].toLowerCase();
+  const house = houseClass(item.house);
   const s = item.speaker;
   const official = safeUrl(item.source_url);
   const full = el("div", { class: "full", id: `${id}-full`, hidden: !expanded });
@@ -422,7 +555,7 @@ function card(item, n, state, { expanded = false } = {}) {
     class: `card ${house}`, id, "aria-labelledby": `${id}-name`, "data-id": item.id,
   },
   el("header", { class: "card-head" },
-    el("h3", { id: `${id}-name`, class: "speaker", tabindex: "-1" }, speakerName(s)),
+    el(`h${level}`, { id: `${id}-name`, class: "speaker", tabindex: "-1" }, speakerName(s)),
     roleLine(s) ? el("p", { class: "role" }, roleLine(s)) : null,
     el("p", { class: "meta" },
       el("span", { class: `house-tag ${house}` }, item.house), " ",
@@ -570,7 +703,7 @@ function quoteLink(cited, marker, cards) {
       const toggle = target.querySelector(".expand");
       if (toggle && toggle.getAttribute("aria-expanded") !== "true") toggle.click();
       target.scrollIntoView({ block: "start" });
-      target.querySelector("h3").focus({ preventScroll: true });
+      target.querySelector(".speaker").focus({ preventScroll: true });
     },
   }, text);
 }
@@ -586,18 +719,20 @@ async function loadChoices() {
     return;
   }
   document.querySelectorAll("option[data-extra]").forEach((o) => o.remove()); // from the URL
+  // data-name: the option's name; data-total: its count in the whole index, where /stats has it.
+  const option = (value, name, total) => el("option", { value, "data-name": name,
+    "data-total": total }, total === undefined ? name : `${name} (${number(total)})`);
   for (const [parliament, n] of Object.entries(stats.by_parliament)) {
     if (!parliament) continue; // benchmark collections have no parliament
-    $("parliament").append(el("option", { value: parliament }, `${parliament} (${number(n)})`));
+    $("parliament").append(option(parliament, parliament, n));
   }
   for (const [house, n] of Object.entries(stats.by_house)) {
-    $("house").append(el("option", { value: house }, `${house} (${number(n)})`));
+    $("house").append(option(house, house, n));
   }
   for (const [kind, n] of Object.entries(stats.by_kind)) {
-    $("kind").append(el("option", { value: kind },
-      `${kindLabel(kind)} (${number(n.contributions)})`));
+    $("kind").append(option(kind, kindLabel(kind), n.contributions));
   }
-  for (const party of stats.parties) $("party").append(el("option", { value: party }, party));
+  for (const party of stats.parties) $("party").append(option(party, party));
   const { dates } = stats;
   for (const id of ["date_from", "date_to"]) {
     if (dates.from) $(id).min = dates.from;
@@ -608,6 +743,25 @@ async function loadChoices() {
     $("index-info").textContent = `The index holds ${number(stats.contributions)} contributions `
       + `by ${number(stats.speakers)} speakers, ${span}.`;
   }
+}
+
+// Beside each option of the counted filters, how many of the query's matches have that value
+// (`facets` of /search); with no query (null), the index's own counts. A filter that is set
+// counts only its own value: the others would count nothing under it, not what choosing them
+// would find.
+function showCounts(facets, state) {
+  for (const name of COUNTED) {
+    const counts = facets && new Map(facets[name].map((c) => [c.value, c.count]));
+    for (const option of $(name).options) {
+      if (!option.value) continue;
+      let count = option.dataset.total;
+      if (counts) count = state[name] && option.value !== state[name]
+        ? undefined : counts.get(option.value) || 0;
+      option.textContent = count === undefined
+        ? option.dataset.name : `${option.dataset.name} (${number(count)})`;
+    }
+  }
+  $("counts-help").hidden = !facets;
 }
 
 async function suggestSpeakers() {
@@ -635,10 +789,11 @@ async function start() {
     clearTimeout(typingTimer);
     typingTimer = setTimeout(() => commit({ typing: true }), TYPING_DELAY_MS);
   });
-  for (const name of ["parliament", "party", "house", "kind", "date_from", "date_to"]) {
+  for (const name of ["parliament", "party", "house", "kind", "date_from", "date_to", "debate",
+    "group"]) {
     $(name).addEventListener("change", () => commit());
   }
-  for (const radio of form.querySelectorAll("input[name=mode]")) {
+  for (const radio of form.querySelectorAll("input[name=mode], input[name=sort]")) {
     radio.addEventListener("change", () => commit());
   }
   $("speaker").addEventListener("input", () => {
