@@ -106,6 +106,11 @@ def run_in_process(index_dir: Path, queries: Sequence[str], *, max_seconds: floa
         lambda q: index.search(q, k=10, filters=FILTERED), queries, desc="Filtered search",
         max_seconds=max_seconds,
     )
+    # Filtered and faceted ranks twice: the page's results, and the query's own matches.
+    results["search_filtered_facets"] = time_calls(
+        lambda q: index.search(q, k=10, filters=FILTERED, browsing=BROWSING["facets"]),
+        queries, desc="Filtered search + facets", max_seconds=max_seconds,
+    )
     results["embed_only_1_thread"] = _embed_one_thread(index, queries, max_seconds)
     return results
 

@@ -187,6 +187,9 @@ def render(results: dict) -> str:
             *(_latency_row(_BROWSING_ROWS[name], summary)
               for name, summary in ip.get("browsing", {}).items()),
             _latency_row("search + party/house filter", ip["search_filtered"]),
+            *([_latency_row("search + party/house filter + facets",
+                            ip["search_filtered_facets"])]
+              if "search_filtered_facets" in ip else []),
             _latency_row("embed query only, 1 torch thread*", ip["embed_only_1_thread"]),
         ]))
     sections[-1] += ("\n* diagnostic: torch.set_num_threads(1) in this process; the library "

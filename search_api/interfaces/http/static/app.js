@@ -481,6 +481,8 @@ function showTimeline(data, state) {
     const fill = el("span", { class: "fill" });
     fill.style.setProperty("--share", String(p.count / most)); // CSSOM: allowed by the CSP
     const shown = el("span", { class: "bar-label", hidden: i % labelEvery !== 0 }, p.short);
+    const count = el("span", { class: "bar-count", hidden: labelEvery > 1 || !p.count },
+      number(p.count));
     const said = `${p.label}: ${number(p.count)} matching ${plural(p.count, "contribution")}`;
     if (!p.count) {
       return el("li", { class: "none", title: said }, fill, shown,
@@ -491,7 +493,7 @@ function showTimeline(data, state) {
       class: "bar", href: stateUrl({ ...without(state, "page"), date_from: p.from,
         date_to: p.to }), "data-internal": true, title: said, "aria-current": current && "true",
       "aria-label": `${said}; show only ${unit === "day" ? "that day" : `that ${unit}`}`,
-    }, fill, shown));
+    }, count, fill, shown));
   });
   $("timeline-bars").replaceChildren(...bars);
   const span = `${all[0].label} to ${all[all.length - 1].label}`;
