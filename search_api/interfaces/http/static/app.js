@@ -281,7 +281,10 @@ async function runSearch(state, focus, signal) {
     showTimeline(data, state);
     if (focus) $("results-title").focus();
   } catch (err) {
-    if (err.name !== "AbortError") showFailure(err, state);
+    if (err.name !== "AbortError") {
+      showCounts(null, state); // not the last query's
+      showFailure(err, state);
+    }
     return;
   } finally {
     if (!signal.aborted) $("results").removeAttribute("aria-busy");
