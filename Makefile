@@ -18,7 +18,7 @@ install: $(STAMP) ## Create the virtualenv and install the project (pinned, CPU-
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,distributed]'
+	$(BIN)/pip install --quiet -e '.[dev,distributed,tune]'
 	@touch $@
 
 index: install ## Build the default corpus's index if it is missing or stale

@@ -157,14 +157,22 @@ def tune(index: SearchIndex, out: Path, days: Collection[str],
 
 
 def _train(base: Path, triples: list[Triple], params: TuningParams, progress: bool):
-    from datasets import Dataset
-    from sentence_transformers import (
-        SentenceTransformer,
-        SentenceTransformerTrainer,
-        SentenceTransformerTrainingArguments,
-    )
-    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
-    from sentence_transformers.sentence_transformer.training_args import BatchSamplers
+    # Training needs the [tune] extra (datasets, accelerate); nothing else imports them.
+    try:
+        import accelerate  # noqa: F401  (transformers' Trainer needs it)
+        from datasets import Dataset
+        from sentence_transformers import (
+            SentenceTransformer,
+            SentenceTransformerTrainer,
+            SentenceTransformerTrainingArguments,
+        )
+        from sentence_transformers.sentence_transformer.losses import (
+            MultipleNegativesRankingLoss,
+        )
+        from sentence_transformers.sentence_transformer.training_args import BatchSamplers
+    except ModuleNotFoundError as exc:
+        raise EvaluationError(f"tuning needs the '{exc.name}' package, which is not "
+                              "installed: pip install 'debate-search[tune]'") from exc
 
     model = SentenceTransformer(str(base), device="cpu")
     data = Dataset.from_dict({"anchor": [t.query for t in triples],

@@ -102,7 +102,8 @@ def index(ctx, paths, out, model_path, backend, device, ray_address, context, qu
           opening_context, plain_format, force, add, quiet, as_json):
     """Build or update an index from corpus manifests (*.toml) or source files/folders.
 
-    With no PATHS, indexes the default corpus. Only files new or changed since the last build
+    With no PATHS, indexes the default corpus (DEBATE_SEARCH_CORPUS; in a checkout,
+    corpora/uk-twfy-parlparse-2009-10.toml). Only files new or changed since the last build
     are parsed and embedded; files no longer given are removed (kept, with --add). No text
     embedded before on this machine (the vector cache under DEBATE_SEARCH_CACHE_DIR) is
     embedded again.
@@ -114,6 +115,10 @@ def index(ctx, paths, out, model_path, backend, device, ray_address, context, qu
     settings = _settings(ctx)
     settings.backend, settings.device = backend or settings.backend, device or settings.device
     progress = not (quiet or as_json)
+    if not paths and settings.corpus is None:  # installed, not run from a checkout
+        raise click.ClickException(
+            "no default corpus outside a checkout: give a corpus manifest (*.toml) or source "
+            "files or folders to index (or set DEBATE_SEARCH_CORPUS)")
     inputs = resolve_inputs(paths or [settings.corpus], settings.cache_dir, progress=progress,
                             plain_format=plain_format)
     spec = settings.embedder_spec(model_path)
@@ -255,8 +260,10 @@ def evaluate(ctx, set_name, beir_dir, queries_path, qrels_path, configs, split,
 
 @main.command()
 @_index_option
-@click.option("--out", type=click.Path(path_type=Path), default=Path("var/models/tuned"),
-              show_default=True, help="Folder to write the tuned model to (replaced whole).")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Folder to write the tuned model to (replaced whole) [default: models/tuned "
+                   "in the data folder: var/ in a checkout, else the user's data folder, e.g. "
+                   "~/.local/share/debate-search; env DEBATE_SEARCH_DATA_DIR].")
 @click.option("--day", "days", multiple=True, metavar="YYYY-MM-DD",
               help="Train on pairs from this sitting day; repeat for more. Leave out the days "
                    "you evaluate on. [default: every day of the index's record]")
@@ -275,6 +282,7 @@ def tune(ctx, out, days, epochs, batch_size, max_steps):
 
     index = _open_index(ctx)
     params = tuning.TuningParams(epochs=epochs, batch_size=batch_size, max_steps=max_steps)
+    out = out or _settings(ctx).tuned_model_dir
     report = tuning.tune(index, out, days or tuning.record_days(index), params)
     click.echo(report.summary())
 
