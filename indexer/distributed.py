@@ -51,6 +51,11 @@ class _Worker:
         from indexer.workers import FilePreparer
 
         self.embedder = spec.open()
+        if spec.threads and self.embedder.backend == "torch":
+            import torch
+
+            # The actor owns its worker process, so torch's process-wide setting is its own.
+            torch.set_num_threads(spec.threads)
         self.preparer = FilePreparer(self.embedder, params)
 
     def prepare(self, corpus, path: Path):

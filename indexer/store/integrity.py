@@ -30,8 +30,8 @@ from indexer.store.layout import (
     MANIFEST_FILE,
     SEGMENTS_DIR,
     SENTENCES_FILE,
+    hold_build,
     read_manifest,
-    resolve_build,
 )
 from indexer.store.vectors import EXACT_FILE, VECTORS_FILE
 
@@ -100,12 +100,13 @@ def check_build(index_dir: Path) -> BuildCheck:
     """Check the current build of `index_dir` (or the build folder `index_dir`): its files
     against the manifest's checksums, then that its counts agree. Problems are reported, not
     raised (`BuildCheck.raise_if_damaged`)."""
-    build = resolve_build(index_dir)
-    manifest = read_manifest(build)
-    recorded = manifest.get("files")
-    problems, verified = _file_problems(build, recorded) if recorded is not None else ([], 0)
-    if not problems:
-        problems = _count_problems(build, manifest)
+    with hold_build(index_dir) as held:  # not retired while it is read
+        build = held.path
+        manifest = read_manifest(build)
+        recorded = manifest.get("files")
+        problems, verified = _file_problems(build, recorded) if recorded is not None else ([], 0)
+        if not problems:
+            problems = _count_problems(build, manifest)
     return BuildCheck(build, manifest["build_id"], manifest["counts"]["contributions"],
                       manifest["counts"]["chunks"], verified, recorded is not None, problems)
 

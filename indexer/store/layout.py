@@ -12,9 +12,14 @@
 A build is written into a temporary folder and only becomes `current` once complete, so an
 interrupted or failed build leaves the previous index serving and intact. Segments are never
 changed once written: a build keeps the previous build's unchanged segments as hard links (no
-copy, no rewrite) and writes new ones only for what changed. The build it replaces stays on
-disk until the next one is published: servers (replicas too) move to a new build within
-seconds and finish the requests they started on the old one.
+copy, no rewrite) and writes new ones only for what changed.
+
+Builds are retired by reference, as Lucene's deletion policy retires commits: a reader holds
+the build it reads (`hold_build`: a shared lock on the build's folder, in whichever process
+it runs), and a build that is no longer current is deleted only once nobody holds it
+(`retire_unheld_builds`: an exclusive lock, never waited for). A server that finishes its
+requests on an old build keeps it, however many builds are published meanwhile; the last
+holder to let go of it, or the next publication, deletes it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import os
 import shutil
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -36,6 +42,7 @@ DATABASE_FILE = "index.sqlite"
 SENTENCES_FILE = "sentences.npy"
 SEGMENTS_DIR = "segments"
 MANIFEST_FILE = "manifest.json"
+_HOLD_ATTEMPTS = 10  # a build retired between finding it current and holding it: look again
 
 
 def resolve_build(index_dir: Path) -> Path:
@@ -104,15 +111,86 @@ def publish(index_dir: Path, write: Callable[[Path, str], None]) -> Path:
 
 def _switch_current(index_dir: Path, build: Path) -> None:
     current = index_dir / "current"
-    previous = current.resolve() if current.is_symlink() else None
     link = index_dir / f".current-{build.name}"
     link.unlink(missing_ok=True)
     link.symlink_to(build.relative_to(index_dir))
     os.replace(link, current)  # atomic: readers see the old build or the new, never neither
     _fsync(index_dir)
-    for older in build.parent.iterdir():  # all but the new build and the one it replaced
-        if older.name[0] != "." and older.resolve() not in (build.resolve(), previous):
-            shutil.rmtree(older, ignore_errors=True)
+    retire_unheld_builds(index_dir)
+
+
+class HeldBuild:
+    """A build held open: it is not deleted until `release` (or until this object is
+    garbage, whichever comes first)."""
+
+    def __init__(self, path: Path, index_dir: Path, fd: int):
+        self.path, self.index_dir = path, index_dir
+        self._release = weakref.finalize(self, _let_go, path, index_dir, fd)
+
+    def release(self) -> None:
+        """Let go of the build; delete it if it is no longer current and nobody holds it."""
+        self._release()
+
+    def __enter__(self) -> HeldBuild:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def hold_build(index_dir: Path) -> HeldBuild:
+    """The current build of `index_dir` (or the build folder `index_dir`), held until
+    released. IndexNotFound if there is none."""
+    index_dir = Path(index_dir)
+    for _ in range(_HOLD_ATTEMPTS):
+        build = resolve_build(index_dir)
+        try:
+            fd = os.open(build, os.O_RDONLY | os.O_DIRECTORY)
+        except FileNotFoundError:  # retired since it was current: look again
+            continue
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        # A build is deleted under an exclusive lock, so it is now whole or gone: gone if
+        # the folder locked is no longer the one at its path.
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(build).st_ino == os.fstat(fd).st_ino and (build / MANIFEST_FILE).exists():
+                return HeldBuild(build, index_dir, fd)
+        os.close(fd)
+    raise IndexNotFound(f"the current build of {index_dir} kept changing; try again")
+
+
+def retire_unheld_builds(index_dir: Path) -> None:
+    """Delete every build of `index_dir` but the current one that no reader holds."""
+    builds = Path(index_dir) / "builds"
+    current = Path(index_dir) / "current"
+    if not builds.is_dir() or not current.exists():
+        return
+    serving = current.resolve()
+    for build in builds.iterdir():
+        if build.name[0] != "." and build.resolve() != serving:
+            _retire_if_unheld(build)
+
+
+def _retire_if_unheld(build: Path) -> None:
+    try:
+        fd = os.open(build, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:  # deleted meanwhile
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # a reader holds it: its last reader or a later build retires it
+        os.close(fd)
+        return
+    try:
+        shutil.rmtree(build, ignore_errors=True)
+    finally:
+        os.close(fd)
+
+
+def _let_go(build: Path, index_dir: Path, fd: int) -> None:
+    os.close(fd)
+    with contextlib.suppress(OSError, IndexNotFound):
+        if build.resolve() != resolve_build(index_dir).resolve():
+            _retire_if_unheld(build)
 
 
 def _fsync(path: Path) -> None:

@@ -22,6 +22,7 @@ import numpy as np
 from indexer.contribution import Speaker
 from indexer.errors import IndexNotFound
 from indexer.store.facets import COLUMNS, Facets
+from indexer.store.integrity import verify_build
 from indexer.store.keyword import (
     COMMON_SHARE,
     KEYWORD_DIR,
@@ -34,6 +35,7 @@ from indexer.store.layout import (
     MANIFEST_FILE,
     SEGMENTS_DIR,
     SENTENCES_FILE,
+    hold_build,
     read_manifest,
     resolve_build,
 )
@@ -85,9 +87,26 @@ class IndexReader:
     every contribution's filtered fields in memory, their metadata in SQLite (a connection
     per segment and thread: FastAPI answers on a thread pool)."""
 
-    def __init__(self, index_dir: Path):
-        self.build = resolve_build(index_dir)
-        self.manifest = read_manifest(index_dir)
+    def __init__(self, index_dir: Path, verify: bool = False):
+        """The current build of `index_dir` (or the build folder `index_dir`). With `verify`,
+        its files are first checked against its manifest (`integrity.verify_build`):
+        IndexDamaged rather than whatever a damaged file would make opening it raise."""
+        # Held while this reader lives: the build is not deleted under it (layout.py).
+        self._held = hold_build(index_dir)
+        self.build = self._held.path
+        try:
+            self.check = verify_build(self.build) if verify else None
+            self._open()
+        except BaseException:
+            self._held.release()
+            raise
+
+    def close(self) -> None:
+        """Let go of the build (also done when the reader is garbage)."""
+        self._held.release()
+
+    def _open(self) -> None:
+        self.manifest = read_manifest(self.build)
         self._local = threading.local()
         self.segments: list[Segment] = []
         owners, rows, offices = [], [], []

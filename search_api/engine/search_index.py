@@ -131,10 +131,20 @@ class SearchIndex:
     """A built index opened for searching, with the model that embeds its queries."""
 
     def __init__(self, index_dir: Path, embedder: Embedder | None = None,
-                 config: RetrievalConfig | None = None, spec: EmbedderSpec | None = None):
+                 config: RetrievalConfig | None = None, spec: EmbedderSpec | None = None,
+                 verify: bool = False):
         """Without `embedder`, one is opened as `spec` says (default: the backend that
-        suits the machine), of the model the index records unless `spec` names one."""
-        self.store = IndexReader(index_dir)
+        suits the machine), of the model the index records unless `spec` names one. With
+        `verify`, the build's files are checked against its manifest first."""
+        self.store = IndexReader(index_dir, verify=verify)
+        try:
+            self._open(index_dir, embedder, config, spec)
+        except BaseException:
+            self.store.close()
+            raise
+
+    def _open(self, index_dir: Path, embedder: Embedder | None,
+              config: RetrievalConfig | None, spec: EmbedderSpec | None) -> None:
         self.manifest = self.store.manifest
         self.config = config or RetrievalConfig()
         if embedder is None:
@@ -152,6 +162,20 @@ class SearchIndex:
         self.values = self.store.values()
         self.query_reader = QueryReader(self.store.speakers(), self.values.parties)
         self._last_query = threading.local()
+
+    @property
+    def build_id(self) -> str:
+        """The build this index reads (its folder's name)."""
+        return self.store.build.name
+
+    @property
+    def checked_by_checksums(self) -> bool:
+        """Opened with `verify`, and every file proven by its checksum."""
+        return bool(self.store.check and self.store.check.checksums)
+
+    def close(self) -> None:
+        """Let go of the build (also done when the index is garbage)."""
+        self.store.close()
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's vector, shape (1, dimension), read-only. The last query's vector is
