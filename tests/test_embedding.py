@@ -62,7 +62,11 @@ def test_concurrent_callers_get_their_own_results(embedder, chunk_texts):
         thread.start()
     for thread in threads:
         thread.join()
-    assert np.allclose(np.stack([found[i] for i in range(8)]), expected, atol=1e-5)
+    # Each caller's vector is its own text's: nearest its own (a batch of 8 and a batch of one
+    # are padded differently, and OpenVINO's streams may then differ in the fifth decimal).
+    similarity = np.stack([found[i] for i in range(8)]) @ expected.T
+    assert (similarity.argmax(axis=1) == np.arange(8)).all()
+    assert np.diag(similarity).min() > 0.9999
 
 
 def test_a_converted_model_is_cached_and_read_back(tmp_path, monkeypatch):
