@@ -17,8 +17,8 @@ from search_api.errors import InvalidRequest
 from search_api.settings import Settings
 
 WARMUP = 10
-# Browsing (README, Browsing), timed against the plain search: every facet, a date order, and
-# the matches by debate.
+# Browsing (docs/api.md, Browsing), timed against the plain search: every facet, a date order,
+# and the matches by debate.
 BROWSING = {
     "facets": Browsing(facets=FACETS),
     "newest": Browsing(sort="newest"),

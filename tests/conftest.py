@@ -147,17 +147,9 @@ def api_client(small_index_dir: Path, torch_threads: int):
 
 # A real server ---------------------------------------------------------------------------
 # `debate-search serve` in a subprocess on a free loopback port (datasette's
-# ds_localhost_http_server): used by the HTTP end-to-end tests and the browser tests.
+# ds_localhost_http_server), started by bench.server.Server, which the benchmarks use too:
+# used by the HTTP end-to-end tests and the browser tests.
 SERVER_START_TIMEOUT_S = 60
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
 
 # `debate-search` as a subprocess, in this interpreter.
 CLI_COMMAND = [sys.executable, "-m", "search_api.interfaces.cli"]
@@ -165,43 +157,19 @@ CLI_COMMAND = [sys.executable, "-m", "search_api.interfaces.cli"]
 
 @contextlib.contextmanager
 def running_server(index_dir: Path, log_path: Path):
-    """The base URL of `debate-search serve --index index_dir`, once it answers HTTP."""
-    import subprocess
-    import time
+    """The base URL of `debate-search serve --index index_dir` once it answers HTTP (a test
+    may start one on an index it cannot open); the test fails with the server's log if it
+    exits or does not answer in time."""
+    from bench.server import Server, ServerError
 
-    import httpx
-
-    port = _free_port()
-    env = os.environ | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [*CLI_COMMAND, "serve", "--host", "127.0.0.1", "--port", str(port),
-             "--index", str(index_dir)],
-            stdout=log, stderr=subprocess.STDOUT, env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while True:  # uvicorn listens only once start-up (index and model loading) is done
-            if process.poll() is not None:
-                pytest.fail(f"server exited with {process.returncode}:\n{log_path.read_text()}")
-            try:
-                httpx.get(f"{url}/health", timeout=2)
-                break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not answering after {SERVER_START_TIMEOUT_S} s:\n"
-                            f"{log_path.read_text()}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
+    with contextlib.ExitStack() as stack:
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            server = stack.enter_context(
+                Server(index_dir, log_path, startup_timeout_s=SERVER_START_TIMEOUT_S,
+                       healthy=False))
+        except ServerError as exc:
+            pytest.fail(str(exc))
+        yield server.base_url
 
 
 @pytest.fixture(scope="session")
