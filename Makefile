@@ -44,8 +44,9 @@ soak: install ## Overload levels, then 10 minutes at 4 clients: server memory ->
 bench-scale: install ## Synthetic 10k/100k/1M-chunk indexes: build, recall, latency, memory -> bench-results/scale/
 	$(BIN)/python -m bench.scale --chunks 1000000
 
-lint: install ## Lint with ruff, and check the layers' imports (pyproject.toml)
+lint: install ## Lint with ruff, type-check with mypy, and check the layers' imports (pyproject.toml)
 	$(BIN)/ruff check indexer search_api tests bench
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 clean: ## Remove the virtualenv and built indexes

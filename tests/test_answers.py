@@ -25,8 +25,8 @@ from indexer.store.records import SearchFilters
 from search_api.answering import answers
 from search_api.answering.citations import speaker_key
 from search_api.interfaces.cli import main
-from search_api.operations import operations
-from search_api.operations.answer_schemas import AnswerRequest, AnswerResponse
+from search_api.operations.answers import AnswerRequest, AnswerResponse
+from search_api.operations.answers import answer as answer_operation
 
 BAKER_QUESTION = "uk.org.publicwhip/debate/2009-10-26b.3.2"  # oral question on Tasers
 HANSON_REPLY = "uk.org.publicwhip/debate/2009-10-26b.3.3"
@@ -180,7 +180,7 @@ def _questions(index, written: int) -> list[str]:
 def test_quotes_are_verbatim_and_attributed(small_index):
     answered = 0
     for question in _questions(small_index, 20):
-        response = operations.answer(small_index, AnswerRequest(q=question))
+        response = answer_operation(small_index, AnswerRequest(q=question))
         if response.answerable:
             assert _check_verbatim_and_attributed(small_index, response) > 0
             answered += 1
@@ -192,7 +192,7 @@ def test_quotes_are_verbatim_and_attributed_over_120_questions(small_index):
     questions = _questions(small_index, 100)
     assert len(questions) == 120
     for question in questions:
-        response = operations.answer(small_index, AnswerRequest(q=question))
+        response = answer_operation(small_index, AnswerRequest(q=question))
         if response.answerable:
             assert _check_verbatim_and_attributed(small_index, response) > 0
 
@@ -214,7 +214,7 @@ def test_every_sentence_is_stored_with_the_models_vector(small_index, embedder):
 
 def test_quote_scores_are_the_questions_similarity_to_the_quote(small_index, embedder):
     question = "What is being done about the backlog of asylum applications?"
-    response = operations.answer(small_index, AnswerRequest(q=question))
+    response = answer_operation(small_index, AnswerRequest(q=question))
     quotes = [q for p in response.speakers for c in p.contributions for q in c.quotes]
     assert quotes
     vectors = embedder.embed([question, *(q.text for q in quotes)])
@@ -223,7 +223,7 @@ def test_quote_scores_are_the_questions_similarity_to_the_quote(small_index, emb
 
 
 def test_several_speakers_stand_side_by_side(small_index):
-    response = operations.answer(small_index, AnswerRequest(q="Should the police use Tasers?"))
+    response = answer_operation(small_index, AnswerRequest(q="Should the police use Tasers?"))
     keys = [speaker_key(p.speaker) for p in response.speakers]
     assert len(keys) == len(set(keys)) >= 2  # one group per speaker
     names = {p.speaker.name for p in response.speakers}
@@ -238,14 +238,14 @@ def test_several_speakers_stand_side_by_side(small_index):
 
 
 def test_a_question_brings_the_answer_given_to_it(small_index):
-    response = operations.answer(small_index, AnswerRequest(
+    response = answer_operation(small_index, AnswerRequest(
         q="What is the Government's policy on the use of Taser guns by police forces?"))
     quoted = {c.citation.contribution_id: c for p in response.speakers for c in p.contributions}
     assert BAKER_QUESTION in quoted and HANSON_REPLY in quoted
     assert quoted[BAKER_QUESTION].answers == [HANSON_REPLY]
     assert quoted[HANSON_REPLY].answers_to == [BAKER_QUESTION]
     # A written question's reply is quoted with it, by the minister who gave it.
-    swine = operations.answer(small_index, AnswerRequest(
+    swine = answer_operation(small_index, AnswerRequest(
         q="Will the Government warn the public about catching swine flu from kissing?"))
     roles = {c.citation.contribution_id: c for p in swine.speakers for c in p.contributions}
     reply = roles["uk.org.publicwhip/wrans/2009-10-26f.293219.r0"]
@@ -257,7 +257,7 @@ def test_out_of_domain_claims_are_not_answered(small_index):
     claims = _scifact_claims(40)
     unanswered = 0
     for claim in claims:
-        response = operations.answer(small_index, AnswerRequest(q=claim))
+        response = answer_operation(small_index, AnswerRequest(q=claim))
         if not response.answerable:
             assert response.speakers == [] and response.message
             assert response.text == response.message
@@ -276,8 +276,8 @@ def test_judged_user_questions_are_answered_or_declined(small_index):
     unanswerable = [q for q in questions if not q.answerable]
     assert len(held) >= 5 and len(unanswerable) >= 30
     for q in held:
-        assert operations.answer(small_index, AnswerRequest(q=q.question)).answerable, q.id
-    declined = sum(not operations.answer(small_index, AnswerRequest(q=q.question)).answerable
+        assert answer_operation(small_index, AnswerRequest(q=q.question)).answerable, q.id
+    declined = sum(not answer_operation(small_index, AnswerRequest(q=q.question)).answerable
                    for q in unanswerable)
     assert declined / len(unanswerable) >= 0.7
 
@@ -339,7 +339,7 @@ def test_ask_command(small_index_dir):
 
 
 def test_speaker_groups_follow_record_order_of_citations(small_index):
-    response = operations.answer(small_index, AnswerRequest(q="Should the police use Tasers?"))
+    response = answer_operation(small_index, AnswerRequest(q="Should the police use Tasers?"))
     assert sum(len(p.contributions) for p in response.speakers) >= 3
     by_marker = defaultdict(list)
     for p in response.speakers:

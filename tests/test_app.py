@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
+import typing
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
 
 from indexer.contribution import Kind
-from indexer.store.records import SearchFilters
+from indexer.store.records import ContributionRecord, SearchFilters
+from search_api.descriptions import descriptions
 from search_api.engine.checks import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS
 from search_api.engine.search_index import MODES, RetrievalConfig
 from search_api.interfaces.http.app import create_app
+from search_api.interfaces.http.errors import ErrorResponse
+from search_api.operations.contributions import ContributionPublic
 from search_api.operations.fields import BLANK, SPACE
-from search_api.operations.schemas import (
-    ContributionPublic,
-    ErrorResponse,
-    SearchResponse,
-    SpeakersResponse,
-)
+from search_api.operations.filters import FilteredRequest
+from search_api.operations.search import SearchResponse
+from search_api.operations.speakers import SpeakersResponse
 from search_api.settings import Settings
 
 TASERS = "police use of Tasers"
@@ -261,6 +263,29 @@ def _text_branch(schema: dict) -> dict:
     return next(s for s in schema.get("anyOf", [schema]) if "enum" in s or "format" in s)
 
 
+def test_the_filter_base_is_search_filters():
+    """The requests' filters are SearchFilters' fields: same names, order, types and
+    descriptions, all optional."""
+    hints = typing.get_type_hints(SearchFilters)
+    library = {f.name: (hints[f.name], descriptions(SearchFilters)[f.name])
+               for f in dataclasses.fields(SearchFilters)}
+    requests = {name: (info.annotation, info.description)
+                for name, info in FilteredRequest.model_fields.items()}
+    assert list(requests.items()) == list(library.items())
+    assert not any(info.is_required() for info in FilteredRequest.model_fields.values())
+    assert FilteredRequest(**{name: "x" for name in library}).filters() == SearchFilters(
+        **{name: "x" for name in library})
+
+
+def test_contributions_show_the_record_s_own_fields():
+    """A contribution in full is ContributionRecord's fields (of its types), its citation,
+    its neighbours and its Q/A links."""
+    hints = typing.get_type_hints(ContributionRecord)
+    shown = ContributionPublic.model_fields
+    assert {name: info.annotation for name, info in shown.items() if name in hints} == hints
+    assert set(shown) - set(hints) == {"citation", "previous", "next", "answers", "answers_to"}
+
+
 def test_blank_is_what_strip_removes():
     blank = {c for c in map(chr, range(sys.maxunicode + 1)) if re.fullmatch(f"[{SPACE}]", c)}
     assert blank == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
@@ -343,6 +368,10 @@ BAD_REQUESTS = [
     ("GET", "/speakers?limit=abc", None, 400, "invalid_parameter", "limit", "valid integer"),
     ("GET", "/speakers?name=hanson", None, 400, "invalid_parameter", "name",
      "unknown parameter 'name'; allowed: q, limit"),
+    ("POST", "/context", {"q": "x", "max_tokens": 0}, 400, "invalid_parameter", "max_tokens",
+     "max_tokens must be between 1 and 100000, not 0"),
+    ("POST", "/context", {"q": "x", "encoding": "nope"}, 400, "invalid_parameter", "encoding",
+     "unknown encoding 'nope'; known: cl100k_base, o200k_base"),
     ("GET", "/no-such-page", None, 404, "not_found", None, "Not Found"),
     ("DELETE", "/search", None, 405, "http_error", None, "Method Not Allowed"),
 ]

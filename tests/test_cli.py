@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from search_api.interfaces.cli import main
-from search_api.operations.schemas import SearchResponse
+from search_api.operations.search import SearchResponse
 
 TASERS = "police use of Tasers"
 WMS_27 = "wms/ministerial2009-10-27a.xml"
@@ -114,7 +114,11 @@ def test_stats(run, small_index_dir, small_index):
     (["search", TASERS, "-k", "0"], "k must be between 1 and 100, not 0"),
     (["search", " "], "the query is empty"),
     (["stats", "--index", "{missing}"], "no index at {missing}; build one with"),
-], ids=["bad-date", "k-range", "empty-query", "missing-index"])
+    (["context", TASERS, "--max-tokens", "0"], "max_tokens must be between 1 and 100000, not 0"),
+    (["context", TASERS, "--encoding", "nope"],
+     "unknown encoding 'nope'; known: cl100k_base, o200k_base"),
+], ids=["bad-date", "k-range", "empty-query", "missing-index", "context-budget",
+        "context-encoding"])
 def test_library_errors_are_one_line(run, small_index_dir, tmp_path, args, message):
     missing = tmp_path / "missing"
     args = [a.format(missing=missing) for a in args]

@@ -13,7 +13,7 @@ from search_api.answering.context import TRUNCATED, pack_context
 from search_api.engine.checks import query_text
 from search_api.errors import InvalidRequest
 from search_api.interfaces.cli import main
-from search_api.operations.answer_schemas import ContextResponse
+from search_api.operations.context import ContextResponse
 
 TASERS = "What did the minister say about police use of Tasers?"
 MOTORCYCLE_TESTS = "uk.org.publicwhip/wrans/2009-10-26f.294591.q0"  # a written question

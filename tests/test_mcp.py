@@ -12,8 +12,10 @@ from fastapi.testclient import TestClient
 from mcp import Client, StdioServerParameters
 
 from search_api.interfaces.http.app import create_app
-from search_api.operations.answer_schemas import AnswerResponse
-from search_api.operations.schemas import ContributionPublic, SearchResponse, SpeakersResponse
+from search_api.operations.answers import AnswerResponse
+from search_api.operations.contributions import ContributionPublic
+from search_api.operations.search import SearchResponse
+from search_api.operations.speakers import SpeakersResponse
 from search_api.settings import Settings
 
 TOOLS = {"search_debates", "get_contribution", "answer_question", "list_speakers"}

@@ -307,8 +307,7 @@ def test_the_question_finds_the_page_with_the_speaker_shown_unrecorded(text_inde
 
     from search_api.engine.search_index import SearchIndex
     from search_api.interfaces.http.app import create_app
-    from search_api.operations import operations
-    from search_api.operations.answer_schemas import AnswerRequest
+    from search_api.operations import answers
     from search_api.settings import Settings
 
     index = SearchIndex(text_index, embedder=embedder)
@@ -317,7 +316,7 @@ def test_the_question_finds_the_page_with_the_speaker_shown_unrecorded(text_inde
     assert top.id == f"{DEBATE}/1"
     assert (top.speaker.name, top.house, top.date) == (None, "House of Commons", "2025-02-24")
 
-    answer = operations.answer(index, AnswerRequest(q=QUESTION))
+    answer = answers.answer(index, answers.AnswerRequest(q=QUESTION))
     assert answer.answerable
     assert f"{NO_SPEAKER}:" in answer.text
     assert all(p.speaker.name is None and len(p.contributions) == 1 for p in answer.speakers)

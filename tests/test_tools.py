@@ -127,6 +127,27 @@ def _check_attribution(name: str, data: dict) -> None:
         assert all(s["name"] and s["key"] for s in data["speakers"])
 
 
+def test_limits_are_checked_by_the_library(small_index):
+    """A value out of range is a tool error with the library's message, as over HTTP and the
+    CLI; a value of the wrong type is refused by the arguments' schema."""
+    server = build_mcp_server(lambda: small_index)
+    refused = [
+        ("search_debates", {"q": "Tasers", "k": 0}, "k must be between 1 and 100, not 0"),
+        ("search_debates", {"q": "Tasers", "per_group": 11},
+         "per_group must be between 1 and 10, not 11"),
+        ("list_speakers", {"limit": 0}, "limit must be between 1 and 100, not 0"),
+        ("search_debates", {"q": "Tasers", "k": "ten"}, "k\n  Input should be a valid integer"),
+    ]
+
+    async def run() -> None:
+        async with Client(server) as client:
+            for name, arguments, message in refused:
+                result = await client.call_tool(name, arguments)
+                assert result.is_error and message in result.content[0].text, result.content
+
+    asyncio.run(run())
+
+
 def test_the_search_tool_browses(small_index):
     """Sorting, grouping and facets through the MCP tool, and its errors told to the model."""
     server = build_mcp_server(lambda: small_index)

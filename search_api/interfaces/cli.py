@@ -14,6 +14,29 @@ from pydantic import ValidationError
 
 from indexer.embedding import BACKENDS, DEVICES
 from indexer.errors import DebateSearchError
+from indexer.store.records import SearchFilters
+from indexer.tokens import ENCODINGS
+from search_api.descriptions import descriptions
+from search_api.engine.browsing import (
+    FACETS,
+    GROUPS,
+    MATCH_SHARE,
+    MAX_PER_GROUP,
+    PER_GROUP,
+    SORTS,
+)
+from search_api.engine.checks import MAX_K
+from search_api.engine.search_index import MODES
+from search_api.evaluation.sets import NAMED_SETS
+from search_api.operations import service
+from search_api.operations.answers import AnswerRequest, answer
+from search_api.operations.context import (
+    DEFAULT_ENCODING,
+    DEFAULT_MAX_TOKENS,
+    ContextRequest,
+    context,
+)
+from search_api.operations.search import SearchRequest, search
 from search_api.settings import Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models load from local folders only
@@ -81,11 +104,11 @@ def main(ctx: click.Context) -> None:
 @click.option("--context/--no-context", default=None,
               help="Embed chunks after their debate title and speaker [default: on].")
 @click.option("--question-context", is_flag=True,
-              help="Embed a reply after the question it answers too (measured in the README, "
-                   "Retrieval quality; off by default).")
+              help="Embed a reply after the question it answers too (measured in "
+                   "docs/quality.md; off by default).")
 @click.option("--opening-context", is_flag=True,
               help="Embed a speech after the opening sentence of its debate too (measured in "
-                   "the README, Retrieval quality; off by default).")
+                   "docs/quality.md; off by default).")
 @click.option("--format", "plain_format", metavar="FORMAT",
               help="Source format of plain PATHS, as manifests name it, e.g. ca-hansard-xml, "
                    "or text for .txt files [default: twfy-xml, or beir-jsonl for a folder "
@@ -138,9 +161,6 @@ def index(ctx, paths, out, model_path, backend, device, ray_address, context, qu
 
 def _filter_options(command):
     """SearchFilters' fields (the filters of /search), as options collected in **filters."""
-    from indexer.store.records import SearchFilters
-    from search_api.descriptions import descriptions
-
     for name, help_text in reversed(descriptions(SearchFilters).items()):
         command = click.option(_OPTION_NAMES.get(name, f"--{name.replace('_', '-')}"), name,
                                help=help_text)(command)
@@ -151,37 +171,34 @@ def _filter_options(command):
 _OPTION_NAMES = {"date_from": "--from", "date_to": "--to"}
 
 
-@main.command()
+@main.command(name="search")
 @_index_option
 @click.argument("query")
-@click.option("-k", "k", default=10, show_default=True, help="Number of results (1-100).")
+@click.option("-k", "k", default=10, show_default=True, help=f"Number of results (1-{MAX_K}).")
 @click.option("--offset", default=0, show_default=True, help="Results to skip.")
 @_filter_options
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "keyword"]),
+@click.option("--mode", type=click.Choice(MODES),
               help="Ranking: words and meaning (hybrid, the default), meaning, or words.")
 @click.option("--literal", is_flag=True,
               help="Do not read members, parties or 'the Government' in QUERY as filters.")
-@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]),
-              help="Best first (the default), or the matches by sitting date (README: Browsing).")
-@click.option("--group", type=click.Choice(["debate"]),
+@click.option("--sort", type=click.Choice(SORTS),
+              help=f"Best first (the default), or the matches (the contributions scoring at least "
+                   f"{MATCH_SHARE:g} of the best) by sitting date, newest or oldest first.")
+@click.option("--group", type=click.Choice(GROUPS),
               help="The matches by debate; -k and --offset then count debates.")
-@click.option("--per-group", default=3, show_default=True,
-              help="Contributions shown per debate (1-10).")
+@click.option("--per-group", default=PER_GROUP, show_default=True,
+              help=f"Contributions shown per debate (1-{MAX_PER_GROUP}).")
 @click.option("--facets", metavar="NAMES",
-              help="Count the matches by these fields, comma-separated: party, house, kind, "
-                   "parliament, date.")
+              help=f"Count the matches by these fields, comma-separated: {', '.join(FACETS)}.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
 @click.pass_context
-def search(ctx, query, k, offset, mode, literal, sort, group, per_group, facets, as_json,
-           **filters):
+def search_command(ctx, query, k, offset, mode, literal, sort, group, per_group, facets,
+                   as_json, **filters):
     """Search the index for QUERY."""
-    from search_api.operations import operations
-    from search_api.operations.schemas import SearchRequest
-
     request = SearchRequest(q=query, k=k, offset=offset, mode=mode, understand=not literal,
                             sort=sort, group=group, per_group=per_group,
                             facets=[facets] if facets else None, **filters)
-    response = operations.search(_open_index(ctx), request)
+    response = search(_open_index(ctx), request)
     if as_json:
         click.echo(response.model_dump_json(indent=2))
         return
@@ -211,8 +228,8 @@ def _print_results(results, start: int = 1, indent: str = "") -> None:
 
 @main.command(name="eval")
 @_index_option
-@click.option("--set", "set_name", type=click.Choice(["uk-written-answers", "uk-debates"]),
-              help="A named set made from the index itself (README: Retrieval quality).")
+@click.option("--set", "set_name", type=click.Choice(list(NAMED_SETS)),
+              help="A named set made from the index itself (docs/quality.md).")
 @click.option("--beir", "beir_dir", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="A BEIR folder (queries.jsonl, qrels/test.tsv); --index holds its corpus.")
 @click.option("--queries", "queries_path", type=click.Path(path_type=Path, exists=True),
@@ -277,7 +294,7 @@ def tune(ctx, out, days, epochs, batch_size, max_steps):
     """Fine-tune the index's model on its own record; `index --model OUT` uses the result.
 
     Pairs: written and oral questions with their answers, debate titles with their opening
-    speeches, each with a BM25 hard negative (README: Retrieval quality)."""
+    speeches, each with a BM25 hard negative (docs/quality.md)."""
     from search_api.evaluation import tuning
 
     index = _open_index(ctx)
@@ -295,30 +312,24 @@ def tune(ctx, out, days, epochs, batch_size, max_steps):
 @click.pass_context
 def ask(ctx, question, as_json, **filters):
     """Answer QUESTION with verbatim, cited sentences from the record, by speaker."""
-    from search_api.operations import operations
-    from search_api.operations.answer_schemas import AnswerRequest
-
-    response = operations.answer(_open_index(ctx), AnswerRequest(q=question, **filters))
+    response = answer(_open_index(ctx), AnswerRequest(q=question, **filters))
     click.echo(response.model_dump_json(indent=2) if as_json else response.text)
 
 
-@main.command()
+@main.command(name="context")
 @_index_option
 @click.argument("question")
-@click.option("--max-tokens", default=2000, show_default=True,
+@click.option("--max-tokens", default=DEFAULT_MAX_TOKENS, show_default=True,
               help="Token budget of the whole block, citations included.")
-@click.option("--encoding", type=click.Choice(["cl100k_base", "o200k_base"]),
-              default="cl100k_base", show_default=True, help="tiktoken encoding of the budget.")
+@click.option("--encoding", default=DEFAULT_ENCODING, show_default=True,
+              help=f"tiktoken encoding of the budget: {', '.join(ENCODINGS)}.")
 @_filter_options
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
 @click.pass_context
-def context(ctx, question, max_tokens, encoding, as_json, **filters):
+def context_command(ctx, question, max_tokens, encoding, as_json, **filters):
     """Print the best passages for QUESTION, cited, within a token budget (for an LLM)."""
-    from search_api.operations import operations
-    from search_api.operations.answer_schemas import ContextRequest
-
     request = ContextRequest(q=question, max_tokens=max_tokens, encoding=encoding, **filters)
-    response = operations.context(_open_index(ctx), request)
+    response = context(_open_index(ctx), request)
     click.echo(response.model_dump_json(indent=2) if as_json else response.context, nl=False)
 
 
@@ -341,9 +352,7 @@ def mcp(ctx):
 @click.pass_context
 def stats(ctx):
     """Print what the index holds, as JSON."""
-    from search_api.operations import operations
-
-    click.echo(json.dumps(operations.stats(_open_index(ctx)), indent=2))
+    click.echo(json.dumps(service.stats(_open_index(ctx)), indent=2))
 
 
 @main.command()

@@ -1,24 +1,31 @@
 """The MCP server: search_api.operations.tools' operations as MCP tools (official SDK, `MCPServer`).
 
 Served over streamable HTTP at /mcp of the API (interfaces/http/app.py) and over stdio by
-`debate-search mcp --index DIR`. Each tool's parameters are the fields of its request model
-(the signature is built from the model), so the MCP input schema, GET /tools and the HTTP
-routes share one definition; results are the API's response models, as structured content.
+`debate-search mcp --index DIR`. Each tool is declared to the SDK as it is (`Tool`, with its
+input schema and `FuncMetadata`), not read from a function's signature: its arguments are its
+request model's fields, so the MCP input schema, GET /tools and the HTTP routes share one
+definition; results are the API's response models, as structured content.
 """
 
 from __future__ import annotations
 
-import copy
-import inspect
 from collections.abc import Callable
-from typing import Annotated
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel, ValidationError
-from pydantic_core import PydanticUndefined
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
+from pydantic import BaseModel, ConfigDict
+from starlette.types import Receive, Scope, Send
 
 from indexer.errors import DebateSearchError
+from search_api.engine.search_index import SearchIndex
+from search_api.operations.answers import AnswerRequest
+from search_api.operations.contributions import ContributionRequest
+from search_api.operations.search import SearchRequest
+from search_api.operations.speakers import SpeakersRequest
 from search_api.operations.tools import TOOLS, ToolSpec
 
 INSTRUCTIONS = (
@@ -29,14 +36,57 @@ INSTRUCTIONS = (
 )
 
 
-def build_mcp_server(get_index: Callable[[], object]) -> MCPServer:
+# Each tool's arguments: its request model, as the SDK validates a tool's arguments
+# (ArgModelBase). They keep what MCP clients have always been shown and given: the schema's
+# title is the SDK's name for a tool's arguments, and arguments a tool does not take are
+# ignored (the SDK's way) rather than refused.
+class SearchDebatesArguments(ArgModelBase, SearchRequest):
+    model_config = ConfigDict(title="search_debatesArguments", extra="ignore")
+
+
+class GetContributionArguments(ArgModelBase, ContributionRequest):
+    model_config = ConfigDict(title="get_contributionArguments", extra="ignore")
+
+
+class AnswerQuestionArguments(ArgModelBase, AnswerRequest):
+    model_config = ConfigDict(title="answer_questionArguments", extra="ignore")
+
+
+class ListSpeakersArguments(ArgModelBase, SpeakersRequest):
+    model_config = ConfigDict(title="list_speakersArguments", extra="ignore")
+
+
+ARGUMENTS: dict[str, type[ArgModelBase]] = {
+    "search_debates": SearchDebatesArguments,
+    "get_contribution": GetContributionArguments,
+    "answer_question": AnswerQuestionArguments,
+    "list_speakers": ListSpeakersArguments,
+}
+
+
+def build_mcp_server(get_index: Callable[[], SearchIndex]) -> MCPServer:
     """An MCP server whose tools answer from the SearchIndex `get_index()` returns."""
-    server = MCPServer("debate-search", instructions=INSTRUCTIONS, version="0.1.0",
-                       log_level="WARNING")
-    for spec in TOOLS:
-        server.add_tool(_tool_function(spec, get_index), name=spec.name,
-                        description=spec.description, structured_output=True)
-    return server
+    return MCPServer("debate-search", instructions=INSTRUCTIONS, version="0.1.0",
+                     log_level="WARNING",
+                     tools=[mcp_tool(spec, ARGUMENTS[spec.name], get_index) for spec in TOOLS])
+
+
+def mcp_tool(spec: ToolSpec, arguments: type[ArgModelBase],
+             get_index: Callable[[], SearchIndex]) -> Tool:
+    """`spec` as the SDK's Tool: `arguments` validate a call, whose fields make the request."""
+
+    def run(**fields: Any) -> BaseModel:
+        try:
+            return spec.run(get_index(), spec.input_model.model_validate(fields))
+        except DebateSearchError as exc:  # bad input or no index: tell the model why
+            raise ToolError(str(exc)) from exc
+
+    return Tool(
+        fn=run, name=spec.name, description=spec.description,
+        parameters=arguments.model_json_schema(by_alias=True),
+        fn_metadata=FuncMetadata(arg_model=arguments, output_model=spec.output_model),
+        is_async=False,
+    )
 
 
 class MountedMCP:
@@ -49,39 +99,9 @@ class MountedMCP:
     def __init__(self, server: MCPServer, host: str):
         self.server, self.host = server, host
 
-    def run(self):
+    def run(self) -> AbstractAsyncContextManager[None]:
         self.server.streamable_http_app(stateless_http=True, json_response=True, host=self.host)
         return self.server.session_manager.run()
 
-    async def __call__(self, scope, receive, send) -> None:
-        await self.server.session_manager.asgi_app(scope, receive, send)
-
-
-def _tool_function(spec: ToolSpec, get_index: Callable[[], object]):
-    def call(**arguments) -> BaseModel:
-        try:
-            request = spec.input_model(**arguments)
-            return spec.run(get_index(), request)
-        except ValidationError as exc:
-            raise ToolError(str(exc)) from exc
-        except DebateSearchError as exc:  # bad input or no index: tell the model why
-            raise ToolError(str(exc)) from exc
-
-    call.__name__ = spec.name
-    call.__doc__ = spec.description
-    call.__signature__ = _signature(spec.input_model, spec.output_model)
-    return call
-
-
-def _signature(model: type[BaseModel], returns: type[BaseModel]) -> inspect.Signature:
-    """Keyword parameters mirroring `model`'s fields: types, defaults and descriptions."""
-    parameters = []
-    for name, info in model.model_fields.items():
-        described = copy.copy(info)
-        default = info.default if info.default is not PydanticUndefined else inspect._empty
-        described.default = PydanticUndefined
-        parameters.append(inspect.Parameter(
-            name, inspect.Parameter.KEYWORD_ONLY, default=default,
-            annotation=Annotated[info.annotation, described],
-        ))
-    return inspect.Signature(parameters, return_annotation=returns)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.server.session_manager.handle_request(scope, receive, send)

@@ -1,3 +1,4 @@
-"""The public operations (search, contribution, answer, context, speakers, stats): each takes
-a SearchIndex and a request model and returns a response model. HTTP routes, CLI commands and
-MCP tools all call these, so the three cannot drift apart."""
+"""The public operations, one module per resource (search, contributions, speakers, answers,
+context, service), each with its request and response models: an operation takes a
+SearchIndex and a request model and returns a response model. HTTP routes, CLI commands and
+MCP tools (tools.py) all call these, so the three cannot drift apart."""

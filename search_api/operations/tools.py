@@ -1,14 +1,23 @@
 """The operations offered to chatbots as tools: OpenAI-style definitions at GET /tools and
-MCP tools (interfaces/mcp.py), both generated from the operations' own request models."""
+MCP tools (interfaces/mcp.py), both made from the operations' own request models."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
-from search_api.operations import answer_schemas, operations, schemas
+from search_api.engine.search_index import SearchIndex
+from search_api.operations.answers import AnswerRequest, AnswerResponse, answer
+from search_api.operations.contributions import (
+    ContributionPublic,
+    ContributionRequest,
+    contribution,
+)
+from search_api.operations.search import SearchRequest, SearchResponse, search
+from search_api.operations.speakers import SpeakersRequest, SpeakersResponse, speakers
 
 
 @dataclass(frozen=True)
@@ -17,7 +26,7 @@ class ToolSpec:
     description: str
     input_model: type[BaseModel]
     output_model: type[BaseModel]
-    run: Callable  # (index, input) -> output
+    run: Callable[[SearchIndex, Any], BaseModel]  # (index, an input_model) -> an output_model
 
 
 TOOLS = (
@@ -29,13 +38,13 @@ TOOLS = (
         "between questions and their answers. Filter by speaker, party, house, kind, dates, "
         "debate title, parliament or corpus; sort the matches newest or oldest first, group "
         "them by debate, or count them by party, house, kind, parliament or date (facets).",
-        schemas.SearchRequest, schemas.SearchResponse, operations.search,
+        SearchRequest, SearchResponse, search,
     ),
     ToolSpec(
         "get_contribution",
         "Fetch one contribution by its id: full verbatim text, speaker and attribution, the "
         "contributions before and after it in the debate, and its question/answer links.",
-        schemas.ContributionRequest, schemas.ContributionPublic, operations.contribution,
+        ContributionRequest, ContributionPublic, contribution,
     ),
     ToolSpec(
         "answer_question",
@@ -43,24 +52,24 @@ TOOLS = (
         "each with its citation; a quoted question brings the answer given to it. Says so "
         "(answerable: false) when nothing in the record answers the question. Quote the "
         "returned sentences as they are and attribute them to their speakers.",
-        answer_schemas.AnswerRequest, answer_schemas.AnswerResponse, operations.answer,
+        AnswerRequest, AnswerResponse, answer,
     ),
     ToolSpec(
         "list_speakers",
         "Look up speakers (members, peers, senators, ...) by part of a name or a person id, "
         "with party, constituency, houses and how many contributions each made. Use it to find "
         "the exact name or person id for the speaker filter.",
-        schemas.SpeakersRequest, schemas.SpeakersResponse, operations.speakers,
+        SpeakersRequest, SpeakersResponse, speakers,
     ),
 )
 
 
-def parameters_schema(model: type[BaseModel]) -> dict:
+def parameters_schema(model: type[BaseModel]) -> dict[str, Any]:
     """A request model as a self-contained JSON Schema object, without pydantic's titles."""
     return without_titles(model.model_json_schema())
 
 
-def openai_tools() -> list[dict]:
+def openai_tools() -> list[dict[str, Any]]:
     """The tools as OpenAI function definitions (`tools=[...]` of a chat completion)."""
     return [
         {"type": "function",
@@ -70,7 +79,9 @@ def openai_tools() -> list[dict]:
     ]
 
 
-def without_titles(schema):
+def without_titles(schema: Any) -> Any:
+    """`schema` without the `title` of each object and property (a property named title
+    stays)."""
     if isinstance(schema, dict):
         return {k: without_titles(v) for k, v in schema.items()
                 if not (k == "title" and isinstance(v, str))}

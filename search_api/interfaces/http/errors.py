@@ -1,26 +1,42 @@
-"""One JSON shape for every error the API answers, and the status each library error maps to."""
+"""One JSON shape for every error the API answers (ErrorResponse), and the status each library
+error maps to."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from indexer.errors import DebateSearchError, EmbedderError, IndexFormatError, IndexNotFound
 from search_api.errors import InvalidRequest, UnknownContribution
-from search_api.operations.schemas import ErrorDetail, ErrorResponse
 
-ERRORS = {
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+ERRORS: dict[type[DebateSearchError], tuple[int, str]] = {
     InvalidRequest: (400, "invalid_parameter"),
     UnknownContribution: (404, "unknown_contribution"),
     IndexNotFound: (503, "index_not_found"),
     IndexFormatError: (503, "index_unreadable"),
     EmbedderError: (503, "model_unavailable"),
 }
-ERROR_RESPONSES = {status: {"model": ErrorResponse} for status in (400, 404, 503)}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorResponse} for status in (400, 404, 503)}
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None,
@@ -73,12 +89,13 @@ def add_error_handlers(app: FastAPI) -> None:
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method some route takes at the request's path (routes are one per method)."""
+    """Every method some route takes at the request's path (routes are one per method; those
+    of the routers the app includes are listed by iter_route_contexts)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
+    for route in iter_route_contexts(request.app.routes):
         match, _ = route.matches(request.scope)
         if match is not Match.NONE:
-            methods |= getattr(route, "methods", None) or set()
+            methods |= route.methods or set()
     return sorted(methods)
 
 

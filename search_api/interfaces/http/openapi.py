@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -18,13 +19,13 @@ from search_api.operations.fields import BLANK
 
 
 def index_openapi(app: FastAPI, serving: Callable[[], SearchIndex | None]
-                  ) -> Callable[[], dict]:
+                  ) -> Callable[[], dict[str, Any]]:
     """`app.openapi` with the filters' values of the index `serving()` returns (none when no
     index is loaded: the document is then the plain one), made again for each new build."""
     plain = app.openapi
-    documents: dict[str | None, dict] = {}
+    documents: dict[str | None, dict[str, Any]] = {}
 
-    def openapi() -> dict:
+    def openapi() -> dict[str, Any]:
         index = serving()
         build = index.store.build.name if index is not None else None
         if build not in documents:
@@ -47,7 +48,7 @@ def _accepted(values: IndexValues) -> dict[str, list[str]]:
     }
 
 
-def _enumerate(document: dict, accepted: dict[str, list[str]]) -> None:
+def _enumerate(document: dict[str, Any], accepted: dict[str, list[str]]) -> None:
     """Set the enumeration of every query parameter and body property named in `accepted`."""
     for path in document.get("paths", {}).values():
         for operation in path.values():
@@ -60,10 +61,10 @@ def _enumerate(document: dict, accepted: dict[str, list[str]]) -> None:
                 _set_enum(schema, accepted[name])
 
 
-def _set_enum(schema: dict, values: list[str]) -> None:
+def _set_enum(schema: dict[str, Any], values: list[str]) -> None:
     """On the field's string alternative; a blank value (no filter) stays valid."""
-    alternatives = schema.get("anyOf")
-    text = next((s for s in alternatives or [] if s.get("type") == "string"), None)
+    alternatives = schema.get("anyOf") or []
+    text = next((s for s in alternatives if s.get("type") == "string"), None)
     if text is None or not values:
         return
     text["enum"] = values
