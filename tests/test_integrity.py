@@ -221,9 +221,37 @@ def test_a_damaged_new_build_is_not_served(index_dir, embedder, caplog):
     # The refusal is of that build only: an intact one published next is served.
     repaired = publish(index_dir, lambda folder, _: shutil.copytree(good, folder,
                                                                     dirs_exist_ok=True))
-    while live.get().store.build.name != repaired.name:
+    while live.get().build_id != repaired.name:
         assert time.monotonic() < deadline + SWITCH_SECONDS, "the good build was never served"
         time.sleep(0.1)
+
+
+def test_a_new_build_that_cannot_be_opened_for_any_reason_is_not_served(index_dir, embedder,
+                                                                        caplog):
+    # Its manifest names no segments: whatever the error this makes, the loader refuses the
+    # build once, says why, and keeps serving (it used to die and try again forever).
+    caplog.set_level(logging.INFO, logger="search_api.engine.live_index")
+    live = LiveIndex(index_dir, embedder=embedder, interval=0)
+    serving = live.get()
+    good = resolve_build(index_dir)
+
+    def without_segments(folder: Path, build_id: str) -> None:
+        shutil.copytree(good, folder, dirs_exist_ok=True)
+        manifest = json.loads((folder / MANIFEST_FILE).read_text())
+        del manifest["segments"]
+        (folder / MANIFEST_FILE).write_text(json.dumps(manifest))
+
+    broken = publish(index_dir, without_segments)
+    deadline = time.monotonic() + SWITCH_SECONDS
+    while "not serving the new build" not in caplog.text:
+        assert live.get() is serving
+        assert time.monotonic() < deadline, "the unreadable build was never refused"
+        time.sleep(0.1)
+    for _ in range(20):  # each looks at the current build (interval 0): not tried again
+        assert live.get() is serving
+    time.sleep(0.5)
+    assert caplog.text.count("not serving the new build") == 1
+    assert live.get() is serving and resolve_build(index_dir) == broken
 
 
 @pytest.mark.slow
