@@ -17,14 +17,7 @@ from indexer.errors import DebateSearchError
 from indexer.store.records import SearchFilters
 from indexer.tokens import ENCODINGS
 from search_api.descriptions import descriptions
-from search_api.engine.browsing import (
-    FACETS,
-    GROUPS,
-    MATCH_SHARE,
-    MAX_PER_GROUP,
-    PER_GROUP,
-    SORTS,
-)
+from search_api.engine import browsing
 from search_api.engine.checks import MAX_K
 from search_api.engine.search_index import MODES
 from search_api.evaluation.sets import NAMED_SETS
@@ -181,15 +174,17 @@ _OPTION_NAMES = {"date_from": "--from", "date_to": "--to"}
               help="Ranking: words and meaning (hybrid, the default), meaning, or words.")
 @click.option("--literal", is_flag=True,
               help="Do not read members, parties or 'the Government' in QUERY as filters.")
-@click.option("--sort", type=click.Choice(SORTS),
+@click.option("--sort", type=click.Choice(browsing.SORTS),
               help=f"Best first (the default), or the matches (the contributions scoring at least "
-                   f"{MATCH_SHARE:g} of the best) by sitting date, newest or oldest first.")
-@click.option("--group", type=click.Choice(GROUPS),
+                   f"{browsing.MATCH_SHARE:g} of the best) by sitting date, newest or oldest "
+                   "first.")
+@click.option("--group", type=click.Choice(browsing.GROUPS),
               help="The matches by debate; -k and --offset then count debates.")
-@click.option("--per-group", default=PER_GROUP, show_default=True,
-              help=f"Contributions shown per debate (1-{MAX_PER_GROUP}).")
+@click.option("--per-group", default=browsing.PER_GROUP, show_default=True,
+              help=f"Contributions shown per debate (1-{browsing.MAX_PER_GROUP}).")
 @click.option("--facets", metavar="NAMES",
-              help=f"Count the matches by these fields, comma-separated: {', '.join(FACETS)}.")
+              help=f"Count the matches by these fields, comma-separated: "
+                   f"{', '.join(browsing.FACETS)}.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
 @click.pass_context
 def search_command(ctx, query, k, offset, mode, literal, sort, group, per_group, facets,
