@@ -28,7 +28,8 @@ from bench.queries import HAND_WRITTEN
 from bench.report import table, write_json
 from search_api.answering.answers import ANSWERABLE_THRESHOLD
 from search_api.engine.checks import query_text
-from search_api.operations.answer_schemas import AnswerRequest, ContextRequest
+from search_api.operations.answers import AnswerRequest, answer
+from search_api.operations.context import ContextRequest, context
 from search_api.settings import Settings
 
 CONTEXT_TOKENS = 2000
@@ -78,7 +79,6 @@ def _quantiles(scores: list[float]) -> dict:
 
 def latency_in_process(index, queries: list[str], max_seconds: float) -> dict:
     """answer and context (2,000 tokens) through the library, as the routes call it."""
-    from search_api.operations import operations
 
     timings: dict[str, list[float]] = {"answer": [], "context": []}
     started = time.perf_counter()
@@ -86,10 +86,10 @@ def latency_in_process(index, queries: list[str], max_seconds: float) -> dict:
         if time.perf_counter() - started > max_seconds:
             break
         t = time.perf_counter()
-        operations.answer(index, AnswerRequest(q=query))
+        answer(index, AnswerRequest(q=query))
         timings["answer"].append(time.perf_counter() - t)
         t = time.perf_counter()
-        operations.context(index, ContextRequest(q=query, max_tokens=CONTEXT_TOKENS))
+        context(index, ContextRequest(q=query, max_tokens=CONTEXT_TOKENS))
         timings["context"].append(time.perf_counter() - t)
     return {name: summarize(values) for name, values in timings.items()}
 

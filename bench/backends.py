@@ -27,7 +27,8 @@ from scipy import stats
 from bench import DEFAULT_CORPUS, RESULTS
 from bench.quality import SETS, WORK, _evalset
 from bench.report import CpuWatch, machine_info, table, write_json
-from indexer.build import EMBED_BATCH, build_index
+from indexer.build import build_index
+from indexer.build_writer import EMBED_BATCH
 from indexer.chunking import ChunkingParams
 from indexer.embedding import EmbedderSpec
 from indexer.sources import resolve_inputs

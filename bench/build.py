@@ -5,18 +5,20 @@ from __future__ import annotations
 import time
 from pathlib import Path, PurePosixPath
 
-from indexer.build import BuildReport, build_index
+from indexer.build import build_index
+from indexer.build_report import BuildReport
 from indexer.embedding import EmbedderSpec
 from indexer.sources import resolve_inputs
 from indexer.store.keyword import KEYWORD_DIR
-from indexer.store.layout import DATABASE_FILE, MANIFEST_FILE, read_manifest, resolve_build
+from indexer.store.layout import DATABASE_FILE, read_manifest, resolve_build
+from indexer.store.manifest import MANIFEST_FILE
 from indexer.store.vectors import EXACT_FILE, VECTORS_FILE
 
 
 def index_sizes(index_dir: Path) -> dict:
     """Bytes on disk of the current build (all its segments), and per chunk."""
     build = resolve_build(index_dir)
-    counts = read_manifest(index_dir)["counts"]
+    manifest = read_manifest(index_dir)
     files = {p.relative_to(build).as_posix(): p.stat().st_size
              for p in build.rglob("*") if p.is_file()}
 
@@ -24,13 +26,13 @@ def index_sizes(index_dir: Path) -> dict:
         return sum(n for name, n in files.items() if named(PurePosixPath(name)))
 
     total = sum(files.values())
-    chunks = counts["chunks"]
+    chunks = manifest.counts.chunks
     faiss_bytes = total_of(lambda p: p.name == VECTORS_FILE)
     return {
         "build": str(build),
-        "contributions": counts["contributions"],
+        "contributions": manifest.counts.contributions,
         "chunks": chunks,
-        "segments": len(read_manifest(index_dir)["segments"]),
+        "segments": len(manifest.segments),
         "files": files,
         "faiss_bytes": faiss_bytes,
         "exact_vectors_bytes": total_of(lambda p: p.name == EXACT_FILE),

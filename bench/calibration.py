@@ -45,7 +45,7 @@ def written_question_probes(index: SearchIndex, limit: int) -> list[Probe]:
     Each excludes its own record; copies of its text are ignored by `top_score` too, so a
     question only counts as answerable through what else the index holds (its answer).
     """
-    questions = list(index.store.records(SearchFilters(kind="question")))
+    questions = list(index.records(SearchFilters(kind="question")))
     step = max(1, len(questions) // limit) if limit else 1
     return [Probe(query_text(q.text), frozenset([q.id])) for q in questions[::step][:limit]]
 

@@ -12,7 +12,8 @@ from tqdm import tqdm
 
 from bench.queries import FILTERED
 from search_api.engine.browsing import FACETS, Browsing
-from search_api.engine.search_index import MODES, SearchIndex
+from search_api.engine.ranking import MODES
+from search_api.engine.search_index import SearchIndex
 from search_api.errors import InvalidRequest
 from search_api.settings import Settings
 
@@ -75,7 +76,7 @@ def run_in_process(index_dir: Path, queries: Sequence[str], *, max_seconds: floa
     for query in queries[:WARMUP]:
         index.search(query)
     results = {
-        "vectors": index.store.chunk_count,
+        "vectors": index.chunk_count,
         "open_seconds": open_s,
         "first_query_seconds": first_query_s,
         "embed_only": time_calls(lambda q: index.embedder.embed([q]), queries,

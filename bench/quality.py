@@ -27,7 +27,8 @@ from indexer.build import build_index
 from indexer.chunking import ChunkingParams
 from indexer.embedding import EmbedderSpec
 from indexer.sources import resolve_inputs
-from search_api.engine.search_index import RetrievalConfig, SearchIndex
+from search_api.engine.ranking import RetrievalConfig
+from search_api.engine.search_index import SearchIndex
 from search_api.evaluation import runs, sets
 from search_api.settings import Settings
 

@@ -22,7 +22,8 @@ from bench.queries import HAND_WRITTEN
 from bench.report import table, write_json
 from indexer.store.records import SearchFilters
 from search_api.engine.checks import query_text
-from search_api.engine.search_index import RetrievalConfig, SearchIndex
+from search_api.engine.ranking import RetrievalConfig
+from search_api.engine.search_index import SearchIndex
 from search_api.evaluation.sets import written_answers_set
 
 
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     questions = [query_text(q) for q in written_answers_set(exact).queries.values()]
     queries = [*HAND_WRITTEN, *questions]
     results = {
-        "chunks": approximate.store.chunk_count,
+        "chunks": approximate.chunk_count,
         "unfiltered": measure(exact, approximate, queries, args.nprobe),
         "filtered_house_of_lords": measure(exact, approximate, queries, args.nprobe,
                                            SearchFilters(house="House of Lords")),

@@ -33,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import httpx
@@ -54,28 +55,24 @@ VARIANTS = ("hybrid", "dense", "keyword", "filter_30pct", "filter_0_1pct", "face
 def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
     """Write a synthetic index of `chunks` chunks from the index at `base` into `out`, a
     copy at a time (one synthetic source file each), as a build streams files."""
+    from indexer.build_writer import keyword_text
     from indexer.chunking import Chunk
     from indexer.contribution import Contribution, Kind
     from indexer.store.integrity import file_digests
-    from indexer.store.layout import (
-        FORMAT_VERSION,
-        MANIFEST_FILE,
-        SEGMENTS_DIR,
-        build_lock,
-        publish,
-        read_manifest,
-    )
+    from indexer.store.layout import SEGMENTS_DIR, build_lock, publish, read_manifest
+    from indexer.store.manifest import CorpusEntry, Manifest, write_manifest_file
+    from indexer.store.merging import MERGE_POLICY
     from indexer.store.reader import IndexReader
     from indexer.store.records import SearchFilters
     from indexer.store.writer import SegmentWriter, SourceFile, parsed_file_rows
-    from indexer.updates import SEGMENT_CHUNKS, new_segment_id
+    from indexer.updates import new_segment_id
 
     started = time.perf_counter()
     reader = IndexReader(base)
     templates = list(reader.records(SearchFilters()))
     spans = [reader.chunks_of(n) for n in range(1, len(templates) + 1)]
     exact = reader.chunk_vectors(np.arange(reader.chunk_count))
-    exact_below = reader.manifest["vectors"]["exact_below"]
+    exact_below = reader.manifest.exact_below
     rng = np.random.default_rng(seed)
 
     def copies():
@@ -101,7 +98,7 @@ def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
             file = SourceFile(SYNTHETIC, f"copy-{copy:05d}", "synthetic")
             # No sentence vectors: this index is for /search (sentences serve /answer's
             # quotes and are read from disk only for the passages quoted).
-            yield parsed_file_rows(file, contributions, tokens, own_chunks, matrix, [],
+            yield parsed_file_rows(file, contributions, tokens, own_chunks, matrix, [], [],
                                    [[] for _ in contributions],
                                    np.zeros((0, exact.shape[1]), dtype=np.float16))
             copy += 1
@@ -109,33 +106,28 @@ def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
     def write(folder: Path, build_id: str) -> None:
         segments, writer = [], None
         for rows in copies():
-            if writer and writer.chunk_count + rows.chunk_count > SEGMENT_CHUNKS:
+            if writer and writer.chunk_count + rows.chunk_count > MERGE_POLICY.segment_chunks:
                 segments.append(writer.finish())
                 writer = None
-            writer = writer or SegmentWriter(folder / SEGMENTS_DIR / new_segment_id(),
-                                             exact.shape[1],
-                                             reader.manifest["chunking"]["context"], exact_below)
+            writer = writer or SegmentWriter(
+                folder / SEGMENTS_DIR / new_segment_id(), exact.shape[1],
+                keyword_text if reader.manifest.chunking["context"] else None, exact_below)
             writer.add(rows)
         segments.append(writer.finish())
-        manifest = {k: v for k, v in reader.manifest.items() if k not in ("build_id",)}
-        manifest.update({
-            "format_version": FORMAT_VERSION, "build_id": build_id, "segments": segments,
-            "input_fingerprint": None, "corpus_issues": [],
-            "corpora": [{"name": SYNTHETIC, "title": "Synthetic copies of the default corpus",
-                         "format": "synthetic", "files": {}}],
-            "counts": {"contributions": sum(s["contributions"] for s in segments),
-                       "chunks": sum(s["chunks"] for s in segments)},
-            "vectors": {"exact_below": exact_below,
-                        "search": "approximate" if any(s["search"] == "approximate"
-                                                       for s in segments) else "exact"},
-            "files": file_digests(folder),  # this build's own, as a real build records
-        })
-        (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2))
+        base_manifest = reader.manifest
+        write_manifest_file(folder, Manifest.of_segments(
+            tuple(segments), build_id=build_id, created_at=base_manifest.created_at,
+            input_fingerprint=None, settings=base_manifest.settings, model=base_manifest.model,
+            chunking=base_manifest.chunking, exact_below=exact_below, corpus_issues=(),
+            corpora=(CorpusEntry(SYNTHETIC, "Synthetic copies of the default corpus",
+                                 "synthetic", None, "", None, 0, "", {}),),
+            built_with=base_manifest.built_with,
+            files=file_digests(folder)))  # this build's own, as a real build records
 
     out.mkdir(parents=True, exist_ok=True)
     with build_lock(out):
         publish(out, write)
-    counts = read_manifest(out)["counts"]  # (opening the index would measure a server)
+    counts = asdict(read_manifest(out).counts)  # (opening the index would measure a server)
     return {**counts, "build_seconds": time.perf_counter() - started,
             "build_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
@@ -183,11 +175,11 @@ def filters_for(reader, fraction: float) -> tuple[dict, float]:
     return best, float(reader.passing(SearchFilters(**best)).mean())
 
 
-def recall_at_10(index, queries: list[str], vectors: np.ndarray) -> float:
-    """Dense search's top ten contributions against exact search's, over all queries."""
-    from search_api.engine.search_index import RetrievalConfig
+def recall_at_10(index, store, queries: list[str], vectors: np.ndarray) -> float:
+    """Dense search's top ten contributions against exact search's (the index's `store`, an
+    IndexReader, read directly), over all queries."""
+    from search_api.engine.ranking import RetrievalConfig
 
-    store = index.store
     exact = store.chunk_vectors(np.arange(store.chunk_count))
     owner = store.chunk_owner
     found = 0
@@ -254,6 +246,7 @@ def _percentiles(times: list[float]) -> dict:
 def measure_size(base: Path, chunks: int, work: Path) -> dict:
     import torch
 
+    from indexer.store.reader import IndexReader
     from search_api.engine.search_index import SearchIndex
     from search_api.settings import Settings
 
@@ -272,13 +265,17 @@ def measure_size(base: Path, chunks: int, work: Path) -> dict:
     queries = build_query_set(base, QUERIES)
     vectors = index.embedder.embed(queries)
     filters = {}
+    reader = IndexReader(index_dir)  # the store itself, for what only it tells
     for name, fraction in (("30", 0.30), ("0.1", 0.001)):
-        filters[name], filters[f"{name}_passes"] = filters_for(index.store, fraction)
+        filters[name], filters[f"{name}_passes"] = filters_for(reader, fraction)
     print("  recall and in-process latency ...", flush=True)
+    recall = recall_at_10(index, reader, queries, vectors)
+    reader.close()
+    del reader
     result = {
         **built,
         "disk_bytes_per_chunk": disk / chunks,
-        "recall_at_10": recall_at_10(index, queries, vectors),
+        "recall_at_10": recall,
         "filters": filters,
         "inprocess_ms": latency_in_process(index, queries, filters),
     }

@@ -11,24 +11,16 @@ path and SHA-256, and the corpus's parser and lookup data):
 - a segment that lost a file (removed, changed, or superseded by a re-scrape) is written
   again from its stored rows without it: nothing is parsed or embedded, and no deleted
   contribution lingers in it;
-- merging, as Lucene's tiered policy does: when anything changes, segments of fewer than
-  MERGE_BELOW chunks are merged with the new files, and MERGE_FACTOR segments of one size
-  tier into one; no segment grows past SEGMENT_CHUNKS, which bounds a build's memory.
-
-A small index is thus always one segment, in the files' order: the same as a build from
-scratch of the same inputs.
+- segments the store's merge policy picks (store/merging.py) are written again with the
+  new files.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import math
-import sqlite3
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,12 +28,10 @@ from pathlib import Path
 from indexer.corpus import CorpusInput
 from indexer.errors import IndexFormatError, IndexNotFound
 from indexer.sources import corpus_defaults, members_files
-from indexer.store.layout import DATABASE_FILE, SEGMENTS_DIR, read_manifest, resolve_build
-from indexer.store.writer import SourceFile
-
-SEGMENT_CHUNKS = 100_000  # the most chunks a build writes into one segment
-MERGE_BELOW = 10_000  # chunks: smaller segments are merged with whatever an update adds
-MERGE_FACTOR = 10  # this many segments of one size tier are merged into one
+from indexer.store.database import SourceFile, segment_files
+from indexer.store.layout import SEGMENTS_DIR, read_manifest, resolve_build, segment_folders
+from indexer.store.manifest import CorpusEntry, Manifest, SegmentEntry
+from indexer.store.merging import MERGE_POLICY, MergePolicy
 
 
 @dataclass(frozen=True)
@@ -80,24 +70,22 @@ class Previous:
     """The current build, as an update starts from it."""
 
     build: Path
-    manifest: dict
+    manifest: Manifest
     files: dict[str, list[tuple[int, SourceFile]]]  # segment id -> (number, file), in order
 
     @property
-    def segments(self) -> list[dict]:
-        return self.manifest["segments"]
+    def segments(self) -> tuple[SegmentEntry, ...]:
+        return self.manifest.segments
 
     def config(self, corpus: str) -> str | None:
-        for entry in self.manifest["corpora"]:
-            if entry["name"] == corpus:
-                return corpus_config(entry)
-        return None
+        entry = self.manifest.corpus(corpus)
+        return corpus_config(entry) if entry else None
 
 
 @dataclass
 class UpdatePlan:
     previous: Path | None  # the current build's folder
-    kept: list[dict] = field(default_factory=list)  # its segments kept whole
+    kept: list[SegmentEntry] = field(default_factory=list)  # its segments kept whole
     units: list[Unit] = field(default_factory=list)  # files to write into new segments
     kept_files: int = 0
     removed: int = 0
@@ -121,22 +109,19 @@ def previous_build(index_dir: Path, settings: str) -> Previous | None:
         build = resolve_build(index_dir)
     except (IndexNotFound, IndexFormatError):
         return None
-    if manifest.get("settings") != settings:
+    if manifest.settings != settings:
         return None
-    files = {}
-    for entry in manifest["segments"]:
-        path = build / SEGMENTS_DIR / entry["id"] / DATABASE_FILE
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-            files[entry["id"]] = [
-                (number, SourceFile(corpus, rel, sha)) for number, corpus, rel, sha in
-                conn.execute("SELECT number, corpus, path, sha256 FROM files ORDER BY number")]
-    return Previous(build, manifest, files)
+    return Previous(build, manifest, {
+        entry.id: segment_files(folder)
+        for entry, folder in zip(manifest.segments, segment_folders(build, manifest),
+                                 strict=True)})
 
 
-def corpus_config(entry: dict) -> str:
+def corpus_config(entry: CorpusEntry) -> str:
     """A corpus's parser and lookup data (members, parties): a file parsed under another
     config is parsed again."""
-    spec = {k: entry.get(k) for k in ("format", "parser_version", "lookups")}
+    spec = {"format": entry.format, "parser_version": entry.parser_version,
+            "lookups": entry.lookups}
     return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
 
 
@@ -150,17 +135,17 @@ def lookups_digest(corpus: CorpusInput, hashes: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(spec).encode()).hexdigest()
 
 
-def wanted_files(inputs: Sequence[CorpusInput], corpora: list[dict],
+def wanted_files(inputs: Sequence[CorpusInput], corpora: Sequence[CorpusEntry],
                  previous: Previous | None = None) -> list[WantedFile]:
     """The files the index is to hold, in order: with `previous` (an `add`), first those of
     the current build that `inputs` do not name, then those of `inputs`."""
-    entries = {entry["name"]: entry for entry in corpora}
+    entries = {entry.name: entry for entry in corpora}
     given = []
     for corpus in inputs:
         entry = entries[corpus.name]
         for path in corpus.files:
             rel = path.relative_to(corpus.root).as_posix()
-            given.append(WantedFile(SourceFile(corpus.name, rel, entry["files"][rel]), corpus,
+            given.append(WantedFile(SourceFile(corpus.name, rel, entry.files[rel]), corpus,
                                     path, corpus_config(entry)))
     if previous is None:
         return given
@@ -170,7 +155,8 @@ def wanted_files(inputs: Sequence[CorpusInput], corpora: list[dict],
     return kept + given
 
 
-def plan_update(previous: Previous | None, wanted: Sequence[WantedFile]) -> UpdatePlan:
+def plan_update(previous: Previous | None, wanted: Sequence[WantedFile],
+                policy: MergePolicy = MERGE_POLICY) -> UpdatePlan:
     """Which segments of `previous` to keep, and which files to write into new segments."""
     if previous is None:
         return UpdatePlan(None, units=[ParsedFile(w.corpus, w.path, w.file) for w in wanted])
@@ -179,22 +165,22 @@ def plan_update(previous: Previous | None, wanted: Sequence[WantedFile]) -> Upda
     intact, removed = set(), 0
     for segment in previous.segments:
         whole = True
-        for number, f in previous.files[segment["id"]]:
+        for number, f in previous.files[segment.id]:
             w = want.get(f.key)
             if w is None:
                 removed += 1
             if w is not None and (w.corpus is None or (
                     w.file.sha256 == f.sha256 and w.config == previous.config(f.corpus))):
-                stored[f.key] = (segment["id"], number)
+                stored[f.key] = (segment.id, number)
             else:
                 whole = False
         if whole:
-            intact.add(segment["id"])
-    rewrite = {s["id"] for s in previous.segments} - intact
+            intact.add(segment.id)
+    rewrite = {s.id for s in previous.segments} - intact
     if rewrite or len(stored) < len(want):
-        rewrite |= merged(s for s in previous.segments if s["id"] in intact)
+        rewrite |= policy.merged(s for s in previous.segments if s.id in intact)
     plan = UpdatePlan(previous.build, removed=removed,
-                      kept=[s for s in previous.segments if s["id"] not in rewrite])
+                      kept=[s for s in previous.segments if s.id not in rewrite])
     for w in wanted:
         if w.file.key not in stored:
             plan.units.append(ParsedFile(w.corpus, w.path, w.file))
@@ -205,20 +191,6 @@ def plan_update(previous: Previous | None, wanted: Sequence[WantedFile]) -> Upda
         else:
             plan.kept_files += 1
     return plan
-
-
-def merged(segments) -> set[str]:
-    """The segments an update merges: the small ones, and full size tiers."""
-    chosen, tiers = set(), defaultdict(list)
-    for s in segments:
-        if s["chunks"] < MERGE_BELOW:
-            chosen.add(s["id"])
-        elif s["chunks"] < SEGMENT_CHUNKS // 2:
-            tiers[int(math.log10(s["chunks"] / max(MERGE_BELOW, 1)))].append(s["id"])
-    for ids in tiers.values():
-        if len(ids) >= MERGE_FACTOR:
-            chosen.update(ids)
-    return chosen
 
 
 def new_segment_id() -> str:

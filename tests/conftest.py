@@ -124,6 +124,14 @@ def small_index(small_index_dir: Path, embedder):
 
 
 @pytest.fixture(scope="session")
+def small_reader(small_index_dir: Path):
+    """The small index's store, read directly (for what only the store tells)."""
+    from indexer.store.reader import IndexReader
+
+    return IndexReader(small_index_dir)
+
+
+@pytest.fixture(scope="session")
 def torch_threads() -> int:
     """The threads torch uses now: an app started in-process is given them (its default, one,
     would slow the index builds that run later in the session)."""

@@ -104,8 +104,8 @@ def test_stats(run, small_index_dir, small_index):
     result = run("stats", "--index", small_index_dir)
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)
-    assert stats["contributions"] == small_index.store.contribution_count
-    assert stats["chunks"] == small_index.store.chunk_count
+    assert stats["contributions"] == small_index.contribution_count
+    assert stats["chunks"] == small_index.chunk_count
     assert stats["by_house"] == {"House of Commons": 1404, "House of Lords": 227}
 
 

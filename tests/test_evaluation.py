@@ -14,7 +14,8 @@ from indexer.build import build_index
 from indexer.chunking import ChunkingParams
 from indexer.sources import resolve_inputs
 from indexer.store.records import SearchFilters
-from search_api.engine.search_index import RetrievalConfig, SearchIndex
+from search_api.engine.ranking import RetrievalConfig
+from search_api.engine.search_index import SearchIndex
 from search_api.errors import EvaluationError
 from search_api.evaluation import runs, sets
 from search_api.interfaces.cli import main
@@ -50,7 +51,7 @@ def test_debates_set_judges_speeches_by_the_records_structure(small_index):
     assert len(oral) >= 10 and len(titles) >= 10  # 26 October 2009's Commons
     assert "Tasers" in titles.values()
     assert not {"Topical Questions", "Business of the House"} & set(titles.values())
-    replies = dict(small_index.store.question_answer_links(oral))
+    replies = dict(small_index.question_answer_links(oral))
     for question_id, text in oral.items():
         question = small_index.contribution(question_id)
         assert (question.kind, question.house, question.text) == ("speech", "House of Commons",

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer import updates
 from indexer.build import build_index
 from indexer.errors import IndexDamaged, IndexFormatError
 from indexer.sources import resolve_inputs
 from indexer.store.integrity import check_build, verify_build
 from indexer.store.layout import MANIFEST_FILE, publish, resolve_build
+from indexer.store.merging import MergePolicy
 from search_api.engine.live_index import LiveIndex
 from search_api.interfaces.cli import main
 
@@ -256,16 +256,15 @@ def test_a_new_build_that_cannot_be_opened_for_any_reason_is_not_served(index_di
 
 @pytest.mark.slow
 def test_a_build_keeping_a_damaged_segment_is_not_published(index_dir, uk_data, embedder,
-                                                            session_cache, monkeypatch):
+                                                            session_cache):
     # Small segments are kept (not merged) by an update; this one is damaged since written.
-    monkeypatch.setattr(updates, "MERGE_BELOW", 0)
     before = resolve_build(index_dir)
     sentences = _segment(index_dir) / "sentences.npy"
     _flip_a_byte(sentences)
     inputs = resolve_inputs([uk_data / WMS_28], session_cache, progress=False)
     with pytest.raises(IndexDamaged) as raised:
         build_index(inputs, index_dir, embedder, add=True, progress=False,
-                    cache_dir=session_cache)
+                    cache_dir=session_cache, merge_policy=MergePolicy(merge_below=0))
     first, problem = str(raised.value).splitlines()
     assert first.startswith(f"the new build of {index_dir} (not published) is damaged")
     assert problem == f"  {_rel(index_dir, sentences)}: sha256 differs from the manifest"

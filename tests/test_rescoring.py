@@ -6,8 +6,8 @@ import pytest
 
 from indexer.embedding import default_model_path
 from indexer.errors import EmbedderError
+from search_api.engine.ranking import RetrievalConfig
 from search_api.engine.rescoring import load_cross_encoder
-from search_api.engine.search_index import RetrievalConfig
 
 QUERY = "police use of Tasers"
 

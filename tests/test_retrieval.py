@@ -11,7 +11,7 @@ from indexer.sentences import sentence_spans
 from indexer.store.keyword import relevance_model
 from indexer.store.records import SearchFilters
 from search_api.engine.checks import MAX_QUERY_CHARS
-from search_api.engine.search_index import RetrievalConfig, searched_text
+from search_api.engine.ranking import Ranker, RetrievalConfig, searched_text
 from search_api.engine.snippets import SNIPPET_CHARS
 from search_api.errors import InvalidRequest, UnknownContribution
 
@@ -24,7 +24,7 @@ BAKER = "uk.org.publicwhip/person/10022"
 @pytest.fixture(scope="module")
 def all_records(small_index):
     """Every contribution of the index, read straight from its store."""
-    return list(small_index.store.records(SearchFilters()))
+    return list(small_index.records(SearchFilters()))
 
 
 def _ids(results) -> list[str]:
@@ -42,15 +42,15 @@ def _said_by(needle: str):
 # Grouping and paging ------------------------------------------------------------------
 
 
-def test_one_result_per_contribution(small_index):
+def test_one_result_per_contribution(small_index, small_reader):
     # Long Lords speeches on the Coroners and Justice Bill have several chunks each, so the
     # nearest chunks repeat contributions: the page must not.
     results = small_index.search("coroners inquests and the Chief Coroner", k=100)
     ids = _ids(results)
     assert len(ids) == 100
     assert len(ids) == len(set(ids))
-    chunks_per_number = Counter(small_index.store.chunk_owner.tolist())
-    id_of = small_index.store.ids(list(chunks_per_number))
+    chunks_per_number = Counter(small_reader.chunk_owner.tolist())
+    id_of = small_reader.ids(list(chunks_per_number))
     chunk_counts = {id_of[number]: count for number, count in chunks_per_number.items()}
     assert max(chunk_counts[i] for i in ids) > 1, "no multi-chunk contribution was grouped"
     scores = [hit.score for hit in results.hits]
@@ -74,11 +74,11 @@ def test_pages_continue_without_overlap(small_index, filters):
 
 
 def test_offset_past_the_end_is_an_empty_page(small_index):
-    results = small_index.search(TASERS, k=10, offset=small_index.store.contribution_count - 3)
+    results = small_index.search(TASERS, k=10, offset=small_index.contribution_count - 3)
     assert len(results.hits) == 3
-    results = small_index.search(TASERS, k=10, offset=small_index.store.contribution_count)
+    results = small_index.search(TASERS, k=10, offset=small_index.contribution_count)
     assert results.hits == []
-    assert results.total == small_index.store.contribution_count
+    assert results.total == small_index.contribution_count
 
 
 # Filters ------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def test_filter_restricts_results(small_index, all_records, query, filters, keep
     # The filter is doing the work: without it the same query finds other contributions.
     unfiltered = small_index.search(query, k=20)
     assert any(not keep(hit.contribution) for hit in unfiltered.hits)
-    assert unfiltered.total == small_index.store.contribution_count
+    assert unfiltered.total == small_index.contribution_count
 
 
 @pytest.mark.parametrize(("filters", "expected"), [
@@ -165,7 +165,7 @@ def test_blank_filters_are_no_filters(small_index):
                           date_to="", debate="  ")
     assert blank.active() == {}
     results = small_index.search(TASERS, k=10, filters=blank)
-    assert results.total == small_index.store.contribution_count
+    assert results.total == small_index.contribution_count
     assert _ids(results) == _ids(small_index.search(TASERS, k=10))
     padded = small_index.search(TASERS, k=5, filters=SearchFilters(speaker=" Norman Baker "))
     assert padded.filters == {"speaker": "Norman Baker"}
@@ -226,7 +226,7 @@ def test_snippets_are_verbatim_with_a_sentence_marked(small_index, query):
         assert sentence == snippet.text[snippet.highlight_start : snippet.highlight_end]
         assert sentence == sentence.strip()
         assert len(snippet.text) <= max(SNIPPET_CHARS, len(sentence))
-        chunk = small_index.store.chunk_of(hit.contribution.id, snippet.chunk)
+        chunk = small_index.chunk_span(hit.contribution.id, snippet.chunk)
         chunk_start, chunk_end = chunk.start, chunk.end
         assert chunk_start <= start and start + len(snippet.text) <= chunk_end
         # The marked sentence does not begin or end in the middle of a word.
@@ -237,15 +237,15 @@ def test_snippets_are_verbatim_with_a_sentence_marked(small_index, query):
         assert end == chunk_end or end == len(text) or text[end].isspace()
 
 
-def test_snippet_from_a_later_chunk(small_index):
+def test_snippet_from_a_later_chunk(small_index, small_reader):
     # A sentence deep inside the longest speech, held by one chunk only, not the first.
-    chunks_per_number = Counter(small_index.store.chunk_owner.tolist())
-    records = small_index.store.contributions(list(chunks_per_number))
+    chunks_per_number = Counter(small_reader.chunk_owner.tolist())
+    records = small_reader.contributions(list(chunks_per_number))
     number = max((n for n in chunks_per_number if records[n].kind == "speech"),
                  key=lambda n: (chunks_per_number[n], -n))
     record = records[number]
     contribution_id, text = record.id, record.text
-    chunks = small_index.store.chunks_of(number)
+    chunks = small_reader.chunks_of(number)
     assert len(chunks) >= 3
     held_by_one = {}
     for start, end in sentence_spans(text):
@@ -261,7 +261,7 @@ def test_snippet_from_a_later_chunk(small_index):
              if hit.contribution.id == contribution_id]
     # The snippet comes from the chunk nearest the query (each chunk is embedded with its
     # context line, so that need not be the one holding the sentence), and lies inside it.
-    vectors = small_index.store.chunk_vectors([c.id for c in chunks])
+    vectors = small_reader.chunk_vectors([c.id for c in chunks])
     nearest = int(np.argmax(vectors @ small_index.embedder.embed([sentence])[0]))
     assert hit.snippet.chunk == nearest
     chunk_start, chunk_end = chunks[nearest].start, chunks[nearest].end
@@ -275,8 +275,9 @@ def test_neighbours_agree_with_contribution_in_context(small_index):
     hits = small_index.search(TASERS, k=10).hits + small_index.search(
         "the Coroners and Justice Bill", k=10, filters=SearchFilters(house="House of Lords")).hits
     for hit in hits:
-        record, previous, following = small_index.contribution_in_context(hit.contribution.id)
-        assert record == hit.contribution
+        found = small_index.contribution_in_context(hit.contribution.id)
+        record, previous, following = found.contribution, found.previous, found.following
+        assert record == hit.contribution and found.links == hit.links
         assert (previous.id if previous else None) == record.previous_id
         assert (following.id if following else None) == record.next_id
         if previous:
@@ -292,13 +293,12 @@ def test_neighbours_agree_with_contribution_in_context(small_index):
 
 
 def test_debate_ends_have_no_neighbour(small_index):
-    first, previous, _ = small_index.contribution_in_context(
-        "uk.org.publicwhip/debate/2009-10-26b.3.2")
-    assert previous is None and first.previous_id is None
-    assert first.debate.title == TASERS_DEBATE and first.speaker.person_id == BAKER
-    last, _, following = small_index.contribution_in_context(
-        "uk.org.publicwhip/debate/2009-10-26b.4.2")
-    assert following is None and last.next_id is None
+    first = small_index.contribution_in_context("uk.org.publicwhip/debate/2009-10-26b.3.2")
+    assert first.previous is None and first.contribution.previous_id is None
+    assert first.contribution.debate.title == TASERS_DEBATE
+    assert first.contribution.speaker.person_id == BAKER
+    last = small_index.contribution_in_context("uk.org.publicwhip/debate/2009-10-26b.4.2")
+    assert last.following is None and last.contribution.next_id is None
 
 
 def test_unknown_contribution(small_index):
@@ -353,15 +353,16 @@ def test_limits_themselves_are_allowed(small_index):
 # Query expansion ------------------------------------------------------------------------
 
 
-def test_feedback_moves_a_hybrid_query_towards_its_best_chunks(small_index):
+def test_feedback_moves_a_hybrid_query_towards_its_best_chunks(small_index, small_reader):
     question = "What steps is the Home Secretary taking on the use of Tasers by the police?"
     config = RetrievalConfig(feedback_docs=5, feedback_weight=0.5)
     subject = searched_text(question, config)
     assert subject == "the use of Tasers by the police"
     vector = small_index.query_vector(subject)
-    best = small_index._dense(vector, 5, None, config.nprobe)
-    moved = small_index._with_feedback(vector, best, config).reshape(-1)
-    centroid = small_index.store.chunk_vectors([c.chunk_id for c in best]).mean(axis=0)
+    ranker = Ranker(small_reader, small_index.embedder, small_index.query_vector)
+    best = ranker.dense(vector, 5, None, config.nprobe)
+    moved = ranker.with_feedback(vector, best, config).reshape(-1)
+    centroid = small_reader.chunk_vectors([c.chunk_id for c in best]).mean(axis=0)
     expected = vector.reshape(-1) + 0.5 * centroid
     assert np.allclose(moved, expected / np.linalg.norm(expected), atol=1e-6)
     assert float(moved @ centroid) > float(vector.reshape(-1) @ centroid)

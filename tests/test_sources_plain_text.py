@@ -17,7 +17,7 @@ from indexer.errors import CorpusError
 from indexer.sources import FORMATS, CorpusParser, plain_text, resolve_inputs
 from indexer.sources.plain_text import list_source_files, parse_file
 from indexer.sources.speaker_lines import speaker_line
-from search_api.answering.citations import NO_SPEAKER, describe_speaker
+from search_api.engine.citations import NO_SPEAKER, describe_speaker
 
 DATA = SHARED_DATA / "hansard-web-2025-02-24"
 PAGE = DATA / "sexual-exploitation-and-trafficking-2025-02-24.txt"

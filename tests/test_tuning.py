@@ -20,8 +20,8 @@ DAY = "2009-10-26"
 
 def test_pairs_come_from_the_days_given_with_hard_negatives_from_bm25(small_index):
     queries = tuning.record_queries(small_index, DAY)
-    records = {r.id: r for r in small_index.store.records(SearchFilters())}
-    links = set(small_index.store.question_answer_links(records))
+    records = {r.id: r for r in small_index.records(SearchFilters())}
+    links = set(small_index.question_answer_links(records))
     asked = {r.text: r.id for r in records.values() if r.date == DAY}
     origins = Counter()
     for query in queries:

@@ -16,12 +16,13 @@ import numpy as np
 import pytest
 from killing import CLI, kill_while_embedding
 
-from indexer import updates
 from indexer.build import build_index
 from indexer.chunking import ChunkingParams
 from indexer.errors import UpdateError
 from indexer.sources import resolve_inputs
 from indexer.store import layout
+from indexer.store.manifest import SegmentEntry
+from indexer.store.merging import MERGE_POLICY, MergePolicy
 from indexer.store.reader import IndexReader
 from indexer.store.records import SearchFilters
 
@@ -45,19 +46,27 @@ def _build(tree: Path, out: Path, embedder, cache: Path, **options):
     return build_index(inputs, out, embedder, progress=False, cache_dir=cache, **options)
 
 
-def _search(reader: IndexReader, embedder) -> list:
-    """What every kind of retrieval finds, with scores."""
-    found = []
+def _search(reader: IndexReader, embedder) -> tuple[list, list[float]]:
+    """What every kind of retrieval finds (ids, chunk ordinals), and its scores."""
+    found, scores = [], []
     for query in QUERIES:
         vector = embedder.embed([query])[0]
-        found.append([(reader.ids([n])[n], round(score, 5), reader.chunk(c).ordinal)
-                      for n, score, c in reader.nearest_contributions(vector, 10)])
-        found.append([(reader.ids([n])[n], round(score, 5))
-                      for n, score in reader.keyword_matches(query, 10)])
+        dense = reader.nearest_contributions(vector, 10)
+        found.append([(reader.ids([n])[n], reader.chunk(c).ordinal) for n, _, c in dense])
+        keyword = reader.keyword_matches(query, 10)
+        found.append([reader.ids([n])[n] for n, _ in keyword])
+        scores += [score for _, score, _ in dense] + [score for _, score in keyword]
         passing = reader.passing(SearchFilters(date_from="2009-10-28"))
         found.append([reader.ids([n])[n]
                       for n, _, _ in reader.nearest_contributions(vector, 5, passing)])
-    return found
+    return found, scores
+
+
+def _assert_same_results(one: IndexReader, two: IndexReader, embedder) -> None:
+    (found_one, scores_one), (found_two, scores_two) = _search(one, embedder), _search(two,
+                                                                                       embedder)
+    assert found_one == found_two
+    assert np.allclose(scores_one, scores_two, rtol=0, atol=1e-5)
 
 
 def assert_same_index(one: Path, two: Path, embedder) -> None:
@@ -83,7 +92,7 @@ def assert_same_index(one: Path, two: Path, embedder) -> None:
                                                             for i, s in sentences_b.items()}
     assert all(np.allclose(sentences_a[i].vectors, sentences_b[i].vectors, atol=2e-3)
                for i in sentences_a)
-    assert _search(a, embedder) == _search(b, embedder)
+    _assert_same_results(a, b, embedder)
 
 
 def _rescrape(text: str) -> str:
@@ -152,56 +161,58 @@ def test_unchanged_segments_are_kept_not_rewritten(uk_data, tree, tmp_path, embe
                                                    session_cache, monkeypatch):
     """With merging of small segments off, each update writes one segment for what changed
     and keeps the others as they are (the same files on disk)."""
-    monkeypatch.setattr(updates, "MERGE_BELOW", 0)
+    never_merge = MergePolicy(merge_below=0)
     out = tmp_path / "index"
     for name in (WMS_27, WMS_28):
         shutil.copy(uk_data / name, tree / "wms")
-        _build(tree, out, embedder, session_cache)
-    before = layout.read_manifest(out)["segments"]
+        _build(tree, out, embedder, session_cache, merge_policy=never_merge)
+    before = layout.read_manifest(out).segments
     assert len(before) == 2
 
     shutil.copy(uk_data / WMS_29, tree / "wms")
-    report = _build(tree, out, embedder, session_cache)
-    assert report.files == {"parsed": 1, "kept": 2, "copied": 0, "removed": 0}
-    assert report.segments == {"kept": 2, "written": 1}
-    after = layout.read_manifest(out)["segments"]
-    assert after[:2] == before
-    build = layout.resolve_build(out)
-    previous = next(p for p in (out / "builds").iterdir() if p != build and p.name[0] != ".")
-    for segment in before:  # hard links to the previous build's files: nothing rewritten
-        for name in ("index.sqlite", "vectors.npy", "vectors.faiss"):
-            mine = build / layout.SEGMENTS_DIR / segment["id"] / name
-            theirs = previous / layout.SEGMENTS_DIR / segment["id"] / name
-            assert mine.stat().st_ino == theirs.stat().st_ino
+    with layout.hold_build(out) as previous:  # a reader keeps the previous build on disk
+        report = _build(tree, out, embedder, session_cache, merge_policy=never_merge)
+        assert report.files == {"parsed": 1, "kept": 2, "copied": 0, "removed": 0}
+        assert report.segments == {"kept": 2, "written": 1}
+        after = layout.read_manifest(out).segments
+        assert after[:2] == before
+        build = layout.resolve_build(out)
+        for segment in before:  # hard links to the previous build's files: nothing rewritten
+            for name in ("index.sqlite", "vectors.npy", "vectors.faiss"):
+                mine = build / layout.SEGMENTS_DIR / segment.id / name
+                theirs = previous.path / layout.SEGMENTS_DIR / segment.id / name
+                assert mine.stat().st_ino == theirs.stat().st_ino
 
     # Three segments find what one finds (dense retrieval is exact in each).
     scratch = tmp_path / "scratch"
-    monkeypatch.setattr(updates, "MERGE_BELOW", updates.SEGMENT_CHUNKS)
-    _build(tree, scratch, embedder, session_cache)
-    assert len(layout.read_manifest(scratch)["segments"]) == 1
+    _build(tree, scratch, embedder, session_cache,
+           merge_policy=MergePolicy(merge_below=MERGE_POLICY.segment_chunks))
+    assert len(layout.read_manifest(scratch).segments) == 1
     segmented, single = IndexReader(out), IndexReader(scratch)
     for query in QUERIES:
         vector = embedder.embed([query])[0]
-        mine = [(segmented.ids([n])[n], round(s, 5))
-                for n, s, _ in segmented.nearest_contributions(vector, 10)]
-        theirs = [(single.ids([n])[n], round(s, 5))
-                  for n, s, _ in single.nearest_contributions(vector, 10)]
-        assert mine == theirs
+        mine = segmented.nearest_contributions(vector, 10)
+        theirs = single.nearest_contributions(vector, 10)
+        assert [segmented.ids([n])[n] for n, _, _ in mine] == [single.ids([n])[n]
+                                                               for n, _, _ in theirs]
+        assert np.allclose([s for _, s, _ in mine], [s for _, s, _ in theirs], rtol=0,
+                           atol=1e-5)
     assert segmented.counts() == single.counts()
     assert segmented.speakers() == single.speakers()
 
 
 def test_the_merge_policy_merges_small_segments_and_full_tiers():
     def segment(name, chunks):
-        return {"id": name, "chunks": chunks}
+        return SegmentEntry(name, contributions=chunks, chunks=chunks)
 
+    policy = MERGE_POLICY
     small = [segment(f"s{i}", 2_000) for i in range(3)]
-    big = [segment(f"b{i}", updates.SEGMENT_CHUNKS) for i in range(4)]
-    tier = [segment(f"t{i}", 20_000) for i in range(updates.MERGE_FACTOR)]
-    assert updates.merged(small + big) == {"s0", "s1", "s2"}
-    assert updates.merged(big) == set()
-    assert updates.merged(big + tier[:-1]) == set()  # a tier short of MERGE_FACTOR stays
-    assert updates.merged(big + tier) == {s["id"] for s in tier}
+    big = [segment(f"b{i}", policy.segment_chunks) for i in range(4)]
+    tier = [segment(f"t{i}", 20_000) for i in range(policy.merge_factor)]
+    assert policy.merged(small + big) == {"s0", "s1", "s2"}
+    assert policy.merged(big) == set()
+    assert policy.merged(big + tier[:-1]) == set()  # a tier short of merge_factor stays
+    assert policy.merged(big + tier) == {s.id for s in tier}
 
 
 @pytest.mark.slow

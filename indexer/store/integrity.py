@@ -14,7 +14,6 @@ count it spoils.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,14 +23,15 @@ import faiss
 import numpy as np
 
 from indexer.errors import IndexDamaged, IndexFormatError
+from indexer.store.database import reading
 from indexer.store.keyword import KEYWORD_DIR, keyword_documents
-from indexer.store.layout import (
-    DATABASE_FILE,
+from indexer.store.layout import DATABASE_FILE, SEGMENTS_DIR, SENTENCES_FILE, hold_build
+from indexer.store.manifest import (
     MANIFEST_FILE,
-    SEGMENTS_DIR,
-    SENTENCES_FILE,
-    hold_build,
-    read_manifest,
+    FileDigest,
+    Manifest,
+    SegmentEntry,
+    read_manifest_file,
 )
 from indexer.store.vectors import EXACT_FILE, VECTORS_FILE
 
@@ -39,7 +39,8 @@ REBUILD = "rebuild it with `debate-search index --force`"
 T = TypeVar("T")
 
 
-def file_digests(build: Path, known: Mapping[str, dict] | None = None) -> dict[str, dict]:
+def file_digests(build: Path, known: Mapping[str, FileDigest] | None = None
+                 ) -> dict[str, FileDigest]:
     """The SHA-256 and size of every file of `build` but its manifest, by path relative to
     it. A path `known` lists (from the previous build, whose kept segments this one links)
     takes that entry unhashed: the file as first written, so that damage since is found."""
@@ -48,8 +49,7 @@ def file_digests(build: Path, known: Mapping[str, dict] | None = None) -> dict[s
     for path in sorted(build.rglob("*")):
         rel = path.relative_to(build).as_posix()
         if path.is_file() and rel != MANIFEST_FILE:
-            digests[rel] = known.get(rel) or {"sha256": sha256_of(path),
-                                              "bytes": path.stat().st_size}
+            digests[rel] = known.get(rel) or FileDigest(sha256_of(path), path.stat().st_size)
     return digests
 
 
@@ -102,13 +102,13 @@ def check_build(index_dir: Path) -> BuildCheck:
     raised (`BuildCheck.raise_if_damaged`)."""
     with hold_build(index_dir) as held:  # not retired while it is read
         build = held.path
-        manifest = read_manifest(build)
-        recorded = manifest.get("files")
+        manifest = read_manifest_file(build)
+        recorded = manifest.files
         problems, verified = _file_problems(build, recorded) if recorded is not None else ([], 0)
         if not problems:
             problems = _count_problems(build, manifest)
-    return BuildCheck(build, manifest["build_id"], manifest["counts"]["contributions"],
-                      manifest["counts"]["chunks"], verified, recorded is not None, problems)
+    return BuildCheck(build, manifest.build_id, manifest.counts.contributions,
+                      manifest.counts.chunks, verified, recorded is not None, problems)
 
 
 def verify_build(index_dir: Path, require_checksums: bool = False, name: str | None = None
@@ -119,16 +119,16 @@ def verify_build(index_dir: Path, require_checksums: bool = False, name: str | N
     return check
 
 
-def _file_problems(build: Path, recorded: Mapping[str, dict]) -> tuple[list[str], int]:
+def _file_problems(build: Path, recorded: Mapping[str, FileDigest]) -> tuple[list[str], int]:
     problems: dict[str, None] = {}  # an ordered set: a missing folder is named once
     verified = 0
     for rel, expected in sorted(recorded.items()):
         path = build / rel
         if not path.is_file():
             problems[_missing(build, rel)] = None
-        elif (size := path.stat().st_size) != expected["bytes"]:
-            problems[f"{rel}: {size:,} bytes, the manifest records {expected['bytes']:,}"] = None
-        elif sha256_of(path) != expected["sha256"]:
+        elif (size := path.stat().st_size) != expected.bytes:
+            problems[f"{rel}: {size:,} bytes, the manifest records {expected.bytes:,}"] = None
+        elif sha256_of(path) != expected.sha256:
             problems[f"{rel}: sha256 differs from the manifest"] = None
         else:
             verified += 1
@@ -144,23 +144,22 @@ def _missing(build: Path, rel: str) -> str:
     return f"{rel}: missing"
 
 
-def _count_problems(build: Path, manifest: dict) -> list[str]:
+def _count_problems(build: Path, manifest: Manifest) -> list[str]:
     problems = []
-    segments = manifest["segments"]
     for what in ("contributions", "chunks"):
-        held = sum(s[what] for s in segments)
-        if manifest["counts"][what] != held:
-            problems.append(f"{MANIFEST_FILE}: counts {manifest['counts'][what]:,} {what}, "
-                            f"its segments {held:,}")
-    for entry in segments:
-        problems += _segment_problems(build, entry, manifest["model"]["dimension"])
+        held = sum(getattr(s, what) for s in manifest.segments)
+        if getattr(manifest.counts, what) != held:
+            problems.append(f"{MANIFEST_FILE}: counts {getattr(manifest.counts, what):,} "
+                            f"{what}, its segments {held:,}")
+    for entry in manifest.segments:
+        problems += _segment_problems(build, entry, manifest.model.dimension)
     return problems
 
 
-def _segment_problems(build: Path, entry: dict, dimension: int) -> list[str]:
+def _segment_problems(build: Path, entry: SegmentEntry, dimension: int) -> list[str]:
     """Whether a segment's database, vectors and keyword index agree with its manifest
     entry and with one another."""
-    where = f"{SEGMENTS_DIR}/{entry['id']}"
+    where = f"{SEGMENTS_DIR}/{entry.id}"
     if not (build / where).is_dir():
         return [f"{where}/: missing"]
     problems: list[str] = []
@@ -168,9 +167,10 @@ def _segment_problems(build: Path, entry: dict, dimension: int) -> list[str]:
     held = _read(build, rel, problems, _database_counts)
     if held is None:
         return problems
-    problems += [f"{rel}: {held[what]:,} {what}, the manifest records {entry[what]:,}"
+    problems += [f"{rel}: {held[what]:,} {what}, the manifest records "
+                 f"{getattr(entry, what):,}"
                  for what in ("contributions", "chunks", "sentences")
-                 if what in entry and entry[what] != held[what]]
+                 if getattr(entry, what) != held[what]]
     for name, rows, what in ((EXACT_FILE, held["chunks"], "chunks"),
                              (SENTENCES_FILE, held["sentences"], "sentences")):
         problems += _matrix_problems(build, f"{where}/{name}", rows, what, dimension)
@@ -202,13 +202,10 @@ def _read(build: Path, rel: str, problems: list[str], read: Callable[[Path], T])
 
 
 def _database_counts(path: Path) -> dict[str, int]:
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
+    with reading(path.parent) as conn:
         row = conn.execute("SELECT (SELECT COUNT(*) FROM contributions), "
                            "(SELECT COUNT(*) FROM chunks), (SELECT COUNT(*) FROM sentences)"
                            ).fetchone()
-    finally:
-        conn.close()
     return dict(zip(("contributions", "chunks", "sentences"), row, strict=True))
 
 

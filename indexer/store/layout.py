@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import shutil
 import time
@@ -35,13 +34,12 @@ import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from indexer.errors import IndexFormatError, IndexNotFound
+from indexer.errors import IndexNotFound
+from indexer.store.manifest import MANIFEST_FILE, Manifest, read_manifest_file
 
-FORMAT_VERSION = 7  # 7: speaker offices; 6: sentence vectors; 5: segments; 4: exact vectors
 DATABASE_FILE = "index.sqlite"
 SENTENCES_FILE = "sentences.npy"
 SEGMENTS_DIR = "segments"
-MANIFEST_FILE = "manifest.json"
 _HOLD_ATTEMPTS = 10  # a build retired between finding it current and holding it: look again
 
 
@@ -59,19 +57,14 @@ def resolve_build(index_dir: Path) -> Path:
     )
 
 
-def read_manifest(index_dir: Path) -> dict:
+def read_manifest(index_dir: Path) -> Manifest:
     """The manifest of the current build; IndexNotFound / IndexFormatError if unusable."""
-    build = resolve_build(index_dir)
-    try:
-        manifest = json.loads((build / MANIFEST_FILE).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise IndexFormatError(f"unreadable index manifest in {build}: {exc}") from exc
-    if manifest.get("format_version") != FORMAT_VERSION:
-        raise IndexFormatError(
-            f"index in {build} has format {manifest.get('format_version')!r}; this version "
-            f"reads format {FORMAT_VERSION}: rebuild it with `debate-search index`"
-        )
-    return manifest
+    return read_manifest_file(resolve_build(index_dir))
+
+
+def segment_folders(build: Path, manifest: Manifest) -> list[Path]:
+    """The folders of the build's segments, in order."""
+    return [build / SEGMENTS_DIR / entry.id for entry in manifest.segments]
 
 
 @contextlib.contextmanager

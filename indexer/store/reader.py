@@ -7,38 +7,23 @@ retrieval refers to them in one build; anything a user or a file sees uses the s
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
 import threading
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from indexer.contribution import Speaker
-from indexer.errors import IndexNotFound
+from indexer.store import retrieval
+from indexer.store.database import open_read_only
 from indexer.store.facets import COLUMNS, Facets
 from indexer.store.integrity import verify_build
-from indexer.store.keyword import (
-    COMMON_SHARE,
-    KEYWORD_DIR,
-    KeywordIndex,
-    relevance_model,
-    tokenize,
-)
-from indexer.store.layout import (
-    DATABASE_FILE,
-    MANIFEST_FILE,
-    SEGMENTS_DIR,
-    SENTENCES_FILE,
-    hold_build,
-    read_manifest,
-    resolve_build,
-)
+from indexer.store.keyword import KEYWORD_DIR, KeywordIndex
+from indexer.store.layout import SENTENCES_FILE, hold_build, segment_folders
+from indexer.store.manifest import read_manifest_file
 from indexer.store.records import (
     ChunkSpan,
     ContributionRecord,
@@ -51,22 +36,8 @@ from indexer.store.records import (
     SpeakerSummary,
     StoredSentences,
 )
-from indexer.store.vectors import (
-    EXACT_FILE,
-    NPROBE,
-    RESCORED,
-    VECTORS_FILE,
-    ExactVectors,
-    VectorIndex,
-)
-
-
-def connect(segment: Path) -> sqlite3.Connection:
-    """A read-only connection to a segment's metadata."""
-    conn = sqlite3.connect(f"file:{segment / DATABASE_FILE}?mode=ro", uri=True,
-                           check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    return conn
+from indexer.store.speakers import merged_speakers
+from indexer.store.vectors import NPROBE, VectorIndex
 
 
 class Segment:
@@ -106,13 +77,13 @@ class IndexReader:
         self._held.release()
 
     def _open(self) -> None:
-        self.manifest = read_manifest(self.build)
+        self.manifest = read_manifest_file(self.build)
         self._local = threading.local()
         self.segments: list[Segment] = []
         owners, rows, offices = [], [], []
         contributions = chunks = 0
-        for entry in self.manifest["segments"]:
-            segment = Segment(self.build / SEGMENTS_DIR / entry["id"], contributions + 1, chunks)
+        for folder in segment_folders(self.build, self.manifest):
+            segment = Segment(folder, contributions + 1, chunks)
             self.segments.append(segment)
             db = self._db(segment)
             # The contribution number of each chunk, by chunk number: kept in memory, as
@@ -138,7 +109,7 @@ class IndexReader:
         conns = self._local.__dict__.setdefault("conns", {})
         conn = conns.get(segment.folder)
         if conn is None:
-            conn = conns[segment.folder] = connect(segment.folder)
+            conn = conns[segment.folder] = open_read_only(segment.folder)
         return conn
 
     def _segment_of(self, number: int) -> Segment:
@@ -301,55 +272,8 @@ class IndexReader:
         whose best chunks lie nearest `vector`, best first; only those `among` selects (one
         bool per contribution number - 1) if given. `nprobe`: how many lists an approximate
         vector index visits (more: slower, nearer exact)."""
-        owner = self.chunk_owner
-        chunks = None if among is None else among[owner - 1]
-        available = len(owner) if chunks is None else int(chunks.sum())
-        fetch = min(available, max(n * 4, 50))
-        while fetch:  # widen until `n` contributions, as several chunks may share one
-            best: dict[int, tuple[int, float, int]] = {}
-            for chunk_id, score in self._nearest_chunks(vector, fetch, chunks, nprobe):
-                number = int(owner[chunk_id])
-                best.setdefault(number, (number, score, chunk_id))
-            if len(best) >= n or fetch >= available:
-                return list(best.values())[:n]
-            fetch = min(available, fetch * 4)
-        return []
-
-    def _nearest_chunks(self, vector: np.ndarray, n: int, among: np.ndarray | None,
-                        nprobe: int) -> list[tuple[int, float]]:
-        """(chunk number, similarity) of the `n` nearest chunks of all segments: the best
-        candidates of every segment, of which those scored approximately are re-scored
-        exactly, RESCORED per result wanted."""
-        wanted = n * RESCORED
-        searched = {}  # segment -> what it found
-        for widen in (False, True):  # widen only if the segments together found too few
-            for i, segment in enumerate(self.segments):
-                end = segment.first_chunk + segment.vectors.count
-                mine = None if among is None else among[segment.first_chunk : end]
-                if (mine is not None and not mine.any()) or (
-                        widen and len(searched[i][0]) >= wanted):
-                    continue
-                searched[i] = segment.vectors.candidates(vector, wanted, mine, nprobe, widen)
-            if sum(len(found) for found, _, _ in searched.values()) >= wanted:
-                break
-        if not searched:
-            return []
-        chunks, scores, exact, owners = [], [], [], []
-        for i, (found, similarity, is_exact) in searched.items():
-            chunks.append(found + self.segments[i].first_chunk)
-            scores.append(similarity)
-            exact.append(np.full(len(found), is_exact))
-            owners.append(np.full(len(found), i))
-        chunks, scores = np.concatenate(chunks), np.concatenate(scores)
-        exact, owners = np.concatenate(exact), np.concatenate(owners)
-        pool = np.lexsort((chunks, -scores))[: n * RESCORED]
-        chunks, scores, exact, owners = chunks[pool], scores[pool], exact[pool], owners[pool]
-        for i in np.unique(owners[~exact]):
-            segment, rows = self.segments[i], np.flatnonzero((owners == i) & ~exact)
-            local = chunks[rows] - segment.first_chunk
-            scores[rows] = segment.vectors.exact.rows(local) @ np.asarray(vector).reshape(-1)
-        best = np.lexsort((chunks, -scores))[:n]
-        return list(zip(chunks[best].tolist(), scores[best].tolist(), strict=True))
+        return retrieval.nearest_contributions(self.segments, self.chunk_owner, vector, n,
+                                               among, nprobe)
 
     def keyword_matches(self, query: str, n: int, among: np.ndarray | None = None,
                         feedback: KeywordFeedback | None = None) -> list[tuple[int, float]]:
@@ -357,30 +281,9 @@ class IndexReader:
         words, best first; only those `among` selects if given. Scores use each segment's
         own term statistics (as Elasticsearch's shards do by default). With `feedback`, the
         query is expanded from its own best matches first (RM3: keyword.relevance_model)."""
-        tokens = tokenize([query])[0]
-        if feedback and tokens:
-            first = self.keyword_matches(query, feedback.docs, among)
-            texts = self.contributions([number for number, _ in first])
-            tokens = relevance_model(
-                tokens, [(texts[number].text, score) for number, score in first],
-                feedback.terms, feedback.original_weight,
-                common=lambda t: any(s.keyword.document_share(t) > COMMON_SHARE
-                                     for s in self.segments))
-        numbers, scores = [], []
-        for segment in self.segments:
-            # BM25 documents are a segment's contributions in rowid order: the selection is
-            # a weight mask.
-            first = segment.first_contribution - 1
-            mask = (None if among is None else
-                    among[first : first + segment.keyword.size].astype(np.float32))
-            docs, found = segment.keyword.search(tokens, n, mask)
-            numbers.append(docs + segment.first_contribution)
-            scores.append(found)
-        if not numbers:
-            return []
-        numbers, scores = np.concatenate(numbers), np.concatenate(scores)
-        best = np.lexsort((numbers, -scores))[:n]
-        return list(zip(numbers[best].tolist(), scores[best].tolist(), strict=True))
+        return retrieval.keyword_matches(self.segments, query, n, among, feedback,
+                                         lambda numbers: {n: r.text for n, r in
+                                                          self.contributions(numbers).items()})
 
     # Speakers, links, counts -----------------------------------------------------------
 
@@ -393,30 +296,8 @@ class IndexReader:
             sql += (" WHERE name LIKE ? ESCAPE '\\' OR printed_names LIKE ? ESCAPE '\\'"
                     " OR person_id = ?")
             args = [pattern, pattern, q.strip()]
-        merged: dict[str, dict] = {}
-        for segment in self.segments:  # a speaker's rows of several segments add up
-            for r in self._db(segment).execute(sql, args):
-                m = merged.get(r["key"])
-                if m is None:
-                    merged[r["key"]] = m = {**dict(r), "printed_names": set(), "houses": set(),
-                                            "by_kind": Counter(), "contributions": 0}
-                elif r["latest_date"] > m["latest_date"]:  # who they were when last heard
-                    m.update({k: r[k] for k in _LATEST_FIELDS})
-                m["printed_names"].update(json.loads(r["printed_names"]))
-                m["houses"].update(json.loads(r["houses"]))
-                m["by_kind"].update(json.loads(r["by_kind"]))
-                m["contributions"] += r["contributions"]
-        ordered = sorted(merged.values(), key=lambda m: (-m["contributions"], m["name"]))
-        return [
-            SpeakerSummary(
-                key=m["key"], person_id=m["person_id"], name=m["name"],
-                printed_names=sorted(m["printed_names"]), party=m["party"],
-                constituency=m["constituency"], peerage=m["peerage"],
-                houses=sorted(m["houses"]), contributions=m["contributions"],
-                by_kind=dict(m["by_kind"]),
-            )
-            for m in ordered[:limit]
-        ]
+        rows = (row for segment in self.segments for row in self._db(segment).execute(sql, args))
+        return merged_speakers(rows)[:limit]
 
     def question_answer_links(self, ids: Iterable[str]) -> list[tuple[str, str]]:
         """(question id, answer id) of every link with one end among `ids`
@@ -445,7 +326,7 @@ class IndexReader:
             contributions=self.contribution_count,
             chunks=self.chunk_count,
             speakers=len(self.speakers()),
-            import_issues=issues + len(self.manifest.get("corpus_issues", [])),
+            import_issues=issues + len(self.manifest.corpus_issues),
             by_kind={kind: Coverage(int(mask.sum()), int(named[mask].sum()),
                                     int(party[mask].sum()))
                      for kind, mask in self._groups("kind")},
@@ -474,43 +355,6 @@ class IndexReader:
         return self._db(segment).execute(sql.format(marks=marks), [*values]).fetchall()
 
 
-def stored_segments(build: Path) -> list[Path]:
-    """The segment folders of a build, in order (a build older than segments is one)."""
-    if (build / DATABASE_FILE).is_file():  # formats 3 and 4
-        return [build]
-    manifest = json.loads((build / MANIFEST_FILE).read_text())
-    return [build / SEGMENTS_DIR / entry["id"] for entry in manifest["segments"]]
-
-
-def stored_vectors(index_dir: Path, model_fingerprint: str, hashes: set[str]
-                   ) -> dict[str, np.ndarray]:
-    """Vectors of these text hashes in the current build, if it was made with the same
-    model; a build of an older format counts too (its vectors are as good)."""
-    try:
-        build = resolve_build(index_dir)
-        manifest = json.loads((build / MANIFEST_FILE).read_text())
-        if manifest.get("model", {}).get("fingerprint") != model_fingerprint or not hashes:
-            return {}
-        found: dict[str, np.ndarray] = {}
-        for segment in stored_segments(build):
-            with contextlib.closing(connect(segment)) as conn:
-                rows = [(number, h) for number, h in
-                        conn.execute("SELECT id, text_hash FROM chunks ORDER BY id")
-                        if h in hashes and h not in found]
-            if not rows:
-                continue
-            numbers = np.array([number for number, _ in rows])
-            if (segment / EXACT_FILE).is_file():
-                vectors = ExactVectors(segment / EXACT_FILE).rows(numbers)
-            else:  # format 3
-                vectors = faiss.read_index(str(segment / VECTORS_FILE)).reconstruct_n()[numbers]
-            found.update(zip((h for _, h in rows), vectors, strict=True))
-        return found
-    except (IndexNotFound, OSError, json.JSONDecodeError, KeyError, sqlite3.Error):
-        return {}
-
-
-_LATEST_FIELDS = ("person_id", "name", "party", "constituency", "peerage", "latest_date")
 _SELECT_RECORDS = "SELECT rowid, * FROM contributions"
 _READ_BATCH = 500  # records per query when reading many
 _SELECT_CHUNKS = "SELECT id, ordinal, char_start, char_end FROM chunks"

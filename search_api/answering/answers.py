@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 
 from indexer.contribution import Speaker
 from indexer.store.records import ContributionRecord, SearchFilters
-from search_api.answering.citations import citation_line, describe_speaker, speaker_key
-from search_api.answering.exchanges import exchanges
-from search_api.engine.search_index import RetrievalConfig, SearchIndex, SearchResults
+from search_api.engine.citations import citation_line, describe_speaker, speaker_key
+from search_api.engine.ranking import RetrievalConfig
+from search_api.engine.search_index import SearchHit, SearchIndex, SearchResults
 
 # Cosine similarity of the question to the best chunk below which the index "has no answer".
 # Calibrated on questions as people put them (`python -m bench.quotes`, bench/quotes.py): on
@@ -113,7 +113,7 @@ def answer_question(
     answer.answerable = True
     floor = max(threshold, top - RELATIVE_MARGIN)
     chosen = [h for h in results.hits if h.score >= floor][:max_contributions]
-    found = _with_linked(index, [(h.contribution, h.score, h.snippet.chunk) for h in chosen])
+    found = _with_linked(index, chosen)
     passages = _quote(index, results.query, found, quotes_per_contribution, max_chars)
     _link(index, passages)
     for marker, passage in enumerate(passages, start=1):
@@ -150,19 +150,19 @@ def _no_answer_message(top: float | None, threshold: float, filtered: bool) -> s
             "nearest passages.")
 
 
-def _with_linked(index: SearchIndex, retrieved: Sequence[tuple[ContributionRecord, float, int]]):
+def _with_linked(index: SearchIndex, retrieved: Sequence[SearchHit]):
     """Retrieved contributions, each followed by the answers it got or the question it answers."""
-    links = exchanges(index.store, [record.id for record, _, _ in retrieved])
     passages: list[tuple[QuotedContribution, tuple[int, int] | None]] = []
     seen: set[str] = set()
-    for record, score, chunk in retrieved:
+    for hit in retrieved:
+        record = hit.contribution
         if record.id in seen:
             continue
         seen.add(record.id)
-        passages.append((QuotedContribution(record, MATCH, score), _chunk_span(index, record,
-                                                                                chunk)))
-        linked = ([(r, ANSWER) for r in links[record.id].answers[:MAX_LINKED]]
-                  + [(r, QUESTION) for r in links[record.id].answers_to[:MAX_LINKED]])
+        passages.append((QuotedContribution(record, MATCH, hit.score),
+                         _chunk_span(index, record, hit.snippet.chunk)))
+        linked = ([(r, ANSWER) for r in hit.links.answers[:MAX_LINKED]]
+                  + [(r, QUESTION) for r in hit.links.answers_to[:MAX_LINKED]])
         for other, role in linked:
             if other.id not in seen:
                 seen.add(other.id)
@@ -172,7 +172,7 @@ def _with_linked(index: SearchIndex, retrieved: Sequence[tuple[ContributionRecor
 
 def _chunk_span(index: SearchIndex, record: ContributionRecord, ordinal: int
                 ) -> tuple[int, int] | None:
-    chunk = index.store.chunk_of(record.id, ordinal)
+    chunk = index.chunk_span(record.id, ordinal)
     return (chunk.start, chunk.end) if chunk else None
 
 
@@ -190,7 +190,7 @@ def candidate_sentences(spans: Sequence[tuple[int, int]], region: tuple[int, int
 def _quote(index: SearchIndex, question: str, passages, per_contribution: int,
            max_chars: int) -> list[QuotedContribution]:
     """The passages with quotes: their best sentences, within `max_chars` in all."""
-    stored = index.store.sentences_of(p.contribution.id for p, _ in passages)
+    stored = index.sentences_of(p.contribution.id for p, _ in passages)
     question_vector = index.query_vector(question).reshape(-1)
     ranked: list[list[Quote]] = []
     for p, region in passages:
@@ -216,7 +216,7 @@ def _quote(index: SearchIndex, question: str, passages, per_contribution: int,
 
 def _link(index: SearchIndex, passages: list[QuotedContribution]) -> None:
     quoted = {p.contribution.id for p in passages}
-    links = exchanges(index.store, quoted)
+    links = index.exchanges(quoted)
     for p in passages:
         p.answers = [r.id for r in links[p.contribution.id].answers if r.id in quoted]
         p.answers_to = [r.id for r in links[p.contribution.id].answers_to if r.id in quoted]

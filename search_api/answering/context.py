@@ -31,9 +31,8 @@ from indexer.sentences import sentence_spans
 from indexer.store.records import ContributionRecord, SearchFilters
 from indexer.tokens import ENCODINGS, get_encoding
 from search_api.answering.answers import ANSWERABLE_THRESHOLD, retrieve
-from search_api.answering.citations import citation_line, describe_speaker
-from search_api.answering.exchanges import exchanges
 from search_api.engine.checks import MAX_K
+from search_api.engine.citations import citation_line, describe_speaker
 from search_api.engine.search_index import SearchHit, SearchIndex
 from search_api.errors import InvalidRequest
 
@@ -145,7 +144,6 @@ def _header(question: str, top: float | None, threshold: float, answerable: bool
 def _candidates(index: SearchIndex, hits: list[SearchHit]) -> list[tuple]:
     """(record, start, end, focus, role, score): each hit's best chunk (focus: its best
     sentence), then the answers the hit got."""
-    links = exchanges(index.store, [h.contribution.id for h in hits])
     seen: set[str] = set()
     found = []
     for hit in hits:
@@ -157,7 +155,7 @@ def _candidates(index: SearchIndex, hits: list[SearchHit]) -> list[tuple]:
         focus = hit.snippet.char_start + hit.snippet.highlight_start
         found.append((record, start, end, focus if start <= focus < end else start, "match",
                       hit.score))
-        for answer in links[record.id].answers:
+        for answer in hit.links.answers:
             if answer.id not in seen:
                 seen.add(answer.id)
                 start, end = _span(index, answer, 0)
@@ -166,7 +164,7 @@ def _candidates(index: SearchIndex, hits: list[SearchHit]) -> list[tuple]:
 
 
 def _span(index: SearchIndex, record: ContributionRecord, ordinal: int) -> tuple[int, int]:
-    chunk = index.store.chunk_of(record.id, ordinal)
+    chunk = index.chunk_span(record.id, ordinal)
     return (chunk.start, chunk.end) if chunk else (0, len(record.text))
 
 

@@ -17,12 +17,12 @@ def list_speakers(
     """Speakers whose name (canonical or printed) or person id contains `q`, busiest first."""
     if not 1 <= limit <= MAX_SPEAKERS:
         raise InvalidRequest("limit", f"limit must be between 1 and {MAX_SPEAKERS}, not {limit}")
-    return index.store.speakers(q, limit)
+    return index.speakers(q, limit)
 
 
 def index_stats(index: SearchIndex) -> dict:
     """Counts, coverage of attribution, model and corpora of the index."""
-    counts = index.store.counts()
+    counts = index.counts()
     manifest = index.manifest
     return {
         "contributions": counts.contributions,
@@ -38,14 +38,12 @@ def index_stats(index: SearchIndex) -> dict:
         "parties": list(index.values.parties),
         "dates": {"from": counts.first_date, "to": counts.last_date},
         "import_issues": counts.import_issues,
-        "model": manifest["model"],
+        "model": asdict(manifest.model),
         "query_embedder": {"backend": index.embedder.backend, "device": index.embedder.device},
-        "chunking": manifest["chunking"],
-        "corpora": [
-            {k: c[k] for k in ("name", "title", "format", "licence")} | {"files": len(c["files"])}
-            for c in manifest["corpora"]
-        ],
-        "build": {"id": manifest["build_id"], "created_at": manifest["created_at"]},
+        "chunking": manifest.chunking,
+        "corpora": [{"name": c.name, "title": c.title, "format": c.format, "licence": c.licence,
+                     "files": len(c.files)} for c in manifest.corpora],
+        "build": {"id": manifest.build_id, "created_at": manifest.created_at},
     }
 
 

@@ -8,12 +8,15 @@ scores to [0, 1] over its candidates, then mixes them (a key missing from a list
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
 
 
 def reciprocal_rank_fusion(
-    rankings: Sequence[Mapping[Hashable, float]], k: int = 60
-) -> list[tuple[Hashable, float]]:
-    fused: dict[Hashable, float] = {}
+    rankings: Sequence[Mapping[K, float]], k: int = 60
+) -> list[tuple[K, float]]:
+    fused: dict[K, float] = {}
     for ranking in rankings:
         ordered = sorted(ranking.items(), key=lambda item: -item[1])
         for rank, (key, _) in enumerate(ordered, start=1):
@@ -22,9 +25,9 @@ def reciprocal_rank_fusion(
 
 
 def weighted_fusion(
-    rankings: Sequence[Mapping[Hashable, float]], weights: Sequence[float]
-) -> list[tuple[Hashable, float]]:
-    fused: dict[Hashable, float] = {}
+    rankings: Sequence[Mapping[K, float]], weights: Sequence[float]
+) -> list[tuple[K, float]]:
+    fused: dict[K, float] = {}
     for ranking, weight in zip(rankings, weights, strict=True):
         if not ranking:
             continue

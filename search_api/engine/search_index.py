@@ -1,16 +1,15 @@
-"""Dense, keyword and hybrid retrieval, filtered, grouped to one result per contribution.
+"""SearchIndex: one built index opened for searching, the one façade over a build.
 
-Dense retrieval ranks chunks by cosine similarity and keeps each contribution's best chunk;
-keyword retrieval ranks whole contributions with BM25; hybrid fuses the two candidate lists
-(see fusion.py). Filters are applied inside both retrievers, so a selective filter never
-empties a page that has matches.
+It ranks (ranking.py), filters (checks.py, the store's in-memory columns), browses
+(browsing.py) and fetches what a result shows: its record, snippet and question/answer
+links. Answering and evaluation read the build through its methods, never the store.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +17,16 @@ import numpy as np
 
 from indexer.embedding import Embedder, EmbedderSpec
 from indexer.errors import EmbedderError
+from indexer.store.manifest import Manifest
 from indexer.store.reader import IndexReader
-from indexer.store.records import ContributionRecord, KeywordFeedback, SearchFilters
-from indexer.store.vectors import NPROBE
+from indexer.store.records import (
+    ChunkSpan,
+    ContributionRecord,
+    IndexCounts,
+    SearchFilters,
+    SpeakerSummary,
+    StoredSentences,
+)
 from search_api.engine.browsing import (
     Browsing,
     DebateSummary,
@@ -31,55 +37,11 @@ from search_api.engine.browsing import (
     matches,
 )
 from search_api.engine.checks import check_filters, validate_page, validate_query
-from search_api.engine.fusion import reciprocal_rank_fusion, weighted_fusion
-from search_api.engine.rescoring import rerank_with_cross_encoder, rescore_by_sentences
-from search_api.engine.snippets import Snippet, best_chunk_by_words, best_snippet
-from search_api.engine.understanding import (
-    GOVERNMENT_BOOST,
-    QueryReader,
-    Understanding,
-    question_subject,
-)
+from search_api.engine.exchanges import Exchange, exchanges
+from search_api.engine.ranking import Candidate, Ranker, RetrievalConfig
+from search_api.engine.snippets import Snippet, best_snippet
+from search_api.engine.understanding import QueryReader, Understanding
 from search_api.errors import InvalidRequest, UnknownContribution
-
-MODES = ("hybrid", "dense", "keyword")
-FUSIONS = ("weighted", "rrf")
-
-
-@dataclass(frozen=True)
-class RetrievalConfig:
-    """How to rank; the defaults are the best measured (README, "Retrieval quality")."""
-
-    mode: str = "hybrid"  # hybrid | dense | keyword
-    fusion: str = "weighted"  # weighted | rrf (hybrid only)
-    dense_weight: float = 0.7  # weighted fusion: dense share, keyword gets the rest
-    rrf_k: int = 60
-    candidates: int = 100  # per retriever before fusion (at least offset + k)
-    rescore_sentences: bool = False  # re-score the top `rescore_depth` by their best sentence
-    cross_encoder: str | None = None  # a local CrossEncoder folder to re-rank the top with
-    rescore_depth: int = 20
-    nprobe: int = NPROBE  # lists an approximate vector index visits (large indexes only)
-    # Search the question's subject, without its framing ("What steps is the Government
-    # taking to ..."): understanding.question_subject.
-    strip_framing: bool = True
-    # Hybrid only: dense pseudo-relevance feedback (Rocchio), the query's vector moved towards
-    # the mean of its best `feedback_docs` chunks, weighted `feedback_weight` (the query's is
-    # 1), before the dense half is searched again. Dense mode keeps plain cosine scores.
-    feedback_docs: int = 10
-    feedback_weight: float = 0.5
-    # RM3 expansion of the keyword query from its best `keyword_feedback_docs` matches (0:
-    # off), `keyword_feedback_terms` words added, the query's own keeping
-    # `keyword_original_weight` (indexer/store/keyword.py, relevance_model).
-    keyword_feedback_docs: int = 0
-    keyword_feedback_terms: int = 10
-    keyword_original_weight: float = 0.5
-
-    def __post_init__(self):
-        if self.mode not in MODES:
-            raise InvalidRequest("mode", f"unknown mode {self.mode!r}; known: {', '.join(MODES)}")
-        if self.fusion not in FUSIONS:
-            raise InvalidRequest("fusion",
-                                 f"unknown fusion {self.fusion!r}; known: {', '.join(FUSIONS)}")
 
 
 @dataclass
@@ -87,6 +49,7 @@ class SearchHit:
     contribution: ContributionRecord
     score: float
     snippet: Snippet
+    links: Exchange = field(default_factory=Exchange)  # its questions and answers
 
 
 @dataclass
@@ -121,14 +84,18 @@ class SearchResults:
 
 
 @dataclass(frozen=True)
-class _Candidate:
-    number: int  # the contribution's number in the index (IndexReader)
-    score: float
-    chunk_id: int | None  # the best chunk, where the retriever knows it
+class ContributionInContext:
+    """A contribution with the ones before and after it in its debate, and its links."""
+
+    contribution: ContributionRecord
+    previous: ContributionRecord | None
+    following: ContributionRecord | None
+    links: Exchange
 
 
 class SearchIndex:
-    """A built index opened for searching, with the model that embeds its queries."""
+    """A built index opened for searching, with the model that embeds its queries. It holds
+    its build (the build is not deleted while the index is open: indexer/store/layout.py)."""
 
     def __init__(self, index_dir: Path, embedder: Embedder | None = None,
                  config: RetrievalConfig | None = None, spec: EmbedderSpec | None = None,
@@ -136,46 +103,58 @@ class SearchIndex:
         """Without `embedder`, one is opened as `spec` says (default: the backend that
         suits the machine), of the model the index records unless `spec` names one. With
         `verify`, the build's files are checked against its manifest first."""
-        self.store = IndexReader(index_dir, verify=verify)
+        self._store = IndexReader(index_dir, verify=verify)
         try:
             self._open(index_dir, embedder, config, spec)
         except BaseException:
-            self.store.close()
+            self._store.close()
             raise
 
     def _open(self, index_dir: Path, embedder: Embedder | None,
               config: RetrievalConfig | None, spec: EmbedderSpec | None) -> None:
-        self.manifest = self.store.manifest
+        self.manifest: Manifest = self._store.manifest
         self.config = config or RetrievalConfig()
+        model = self.manifest.model
         if embedder is None:
             spec = spec or EmbedderSpec()
             if spec.model_path is None:
-                spec = dataclasses.replace(spec, model_path=self.manifest["model"]["path"] or None)
+                spec = dataclasses.replace(spec, model_path=Path(model.path) if model.path
+                                           else None)
             embedder = spec.open()
         self.embedder = embedder
-        if self.embedder.fingerprint != self.manifest["model"]["fingerprint"]:
+        if self.embedder.fingerprint != model.fingerprint:
             raise EmbedderError(
-                f"index at {index_dir} was built with {self.manifest['model']['name']} "
-                f"({self.manifest['model']['fingerprint']}), not {self.embedder.fingerprint}; "
-                "search it with the same model or rebuild it"
+                f"index at {index_dir} was built with {model.name} ({model.fingerprint}), not "
+                f"{self.embedder.fingerprint}; search it with the same model or rebuild it"
             )
-        self.values = self.store.values()
-        self.query_reader = QueryReader(self.store.speakers(), self.values.parties)
+        self.values = self._store.values()
+        self.query_reader = QueryReader(self._store.speakers(), self.values.parties)
+        self._ranker = Ranker(self._store, self.embedder, self.query_vector)
         self._last_query = threading.local()
+
+    # The build ----------------------------------------------------------------------------
 
     @property
     def build_id(self) -> str:
         """The build this index reads (its folder's name)."""
-        return self.store.build.name
+        return self._store.build.name
 
     @property
     def checked_by_checksums(self) -> bool:
         """Opened with `verify`, and every file proven by its checksum."""
-        return bool(self.store.check and self.store.check.checksums)
+        return bool(self._store.check and self._store.check.checksums)
+
+    @property
+    def contribution_count(self) -> int:
+        return self._store.contribution_count
+
+    @property
+    def chunk_count(self) -> int:
+        return self._store.chunk_count
 
     def close(self) -> None:
         """Let go of the build (also done when the index is garbage)."""
-        self.store.close()
+        self._store.close()
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's vector, shape (1, dimension), read-only. The last query's vector is
@@ -216,11 +195,11 @@ class SearchIndex:
         understood = self.query_reader.read(query) if understand else None
         if understood:
             filters = _apply(understood, filters)
-        if filters.speaker and not self.store.has_speaker(filters.speaker):
+        if filters.speaker and not self._store.has_speaker(filters.speaker):
             raise InvalidRequest("speaker", f"no speaker matches {filters.speaker!r}; look "
                                             "names up with /speakers?q=...")
-        allowed = self.store.passing(check_filters(filters, self.values))
-        total = self.store.contribution_count if allowed is None else int(allowed.sum())
+        allowed = self._store.passing(check_filters(filters, self.values))
+        total = self._store.contribution_count if allowed is None else int(allowed.sum())
         browsing = browsing or Browsing()
         results = SearchResults(query, k, offset, total, filters.active(), config.mode,
                                 understood, browsing=browsing)
@@ -244,30 +223,31 @@ class SearchIndex:
         return results
 
     def _ranked(self, query: str, wanted: int, allowed: np.ndarray | None,
-                config: RetrievalConfig, understood: Understanding | None) -> list[_Candidate]:
-        """`_rank`'s candidates, office-holders favoured if the query asks the Government."""
-        ranked = self._rank(query, wanted, allowed, config)
+                config: RetrievalConfig, understood: Understanding | None) -> list[Candidate]:
+        """The ranker's candidates, office-holders favoured if the query asks the
+        Government."""
+        ranked = self._ranker.rank(query, wanted, allowed, config)
         if understood and understood.government and config.mode != "keyword":
-            ranked = self._boost_office_holders(ranked)
+            ranked = self._ranker.boost_office_holders(ranked)
         return ranked
 
-    def _browse(self, results: SearchResults, found: list[_Candidate]) -> None:
+    def _browse(self, results: SearchResults, found: list[Candidate]) -> None:
         """Count the query's matches `found` (best first) as `results.browsing` says and,
         where it lists them, fill the page with them, sorted and grouped."""
         browsing, page = results.browsing, slice(results.offset, results.offset + results.k)
         numbers = np.array([c.number for c in found], dtype=np.int64)
         results.matches = len(found)
         if browsing.facets:
-            results.facets, results.facet_date_unit = count_facets(self.store, numbers,
+            results.facets, results.facet_date_unit = count_facets(self._store, numbers,
                                                                    browsing.facets)
         if not browsing.lists_matches:
             return
         results.total = len(found)
-        ordered = in_order(found, browsing.sort, self.store.field_codes("date", numbers))
+        ordered = in_order(found, browsing.sort, self._store.field_codes("date", numbers))
         if not browsing.group:
             results.hits = self._hits(ordered[page], results.query)
             return
-        groups = by_debate(found, self.store.field_codes("debate_id", numbers), ordered)
+        groups = by_debate(found, self._store.field_codes("debate_id", numbers), ordered)
         results.total_groups = len(groups)
         shown = groups[page]
         hits = iter(self._hits([c for members in shown for c in members[: browsing.per_group]],
@@ -280,15 +260,16 @@ class SearchIndex:
                 DebateSummary(record.debate.id, record.debate.title, record.house, record.date),
                 len(members), best))
 
-    def _hits(self, page: Sequence[_Candidate], query: str) -> list[SearchHit]:
-        """The page's candidates with their records and snippets, in order."""
-        records = self.store.contributions([c.number for c in page])
+    def _hits(self, page: Sequence[Candidate], query: str) -> list[SearchHit]:
+        """The page's candidates with their records, snippets and links, in order."""
+        records = self._store.contributions([c.number for c in page])
+        links = self.exchanges(records[c.number].id for c in page)
         hits = []
         for candidate in page:
             record = records[candidate.number]
-            chunk = self._best_chunk(candidate, record, query)
+            chunk = self._ranker.best_chunk(candidate, record, query)
             snippet = best_snippet(record.text, chunk.start, chunk.end, query, chunk.ordinal)
-            hits.append(SearchHit(record, candidate.score, snippet))
+            hits.append(SearchHit(record, candidate.score, snippet, links[record.id]))
         return hits
 
     def rank(
@@ -300,123 +281,67 @@ class SearchIndex:
         may be given (embedding queries in batches is much faster)."""
         if not query.strip():
             raise InvalidRequest("q", "the query is empty")
-        allowed = self.store.passing(check_filters(filters or SearchFilters(), self.values))
-        ranked = self._rank(query, n, allowed, config or self.config, vector)[:n]
-        ids = self.store.ids([c.number for c in ranked])
+        allowed = self._store.passing(check_filters(filters or SearchFilters(), self.values))
+        ranked = self._ranker.rank(query, n, allowed, config or self.config, vector)[:n]
+        ids = self._store.ids([c.number for c in ranked])
         return [(ids[c.number], c.score) for c in ranked]
 
     def contribution(self, contribution_id: str) -> ContributionRecord:
-        record = self.store.contribution(contribution_id)
+        record = self._store.contribution(contribution_id)
         if record is None:
             raise UnknownContribution(contribution_id)
         return record
 
-    def contribution_in_context(
-        self, contribution_id: str
-    ) -> tuple[ContributionRecord, ContributionRecord | None, ContributionRecord | None]:
-        """A contribution with the previous and next ones of its debate."""
+    def contribution_in_context(self, contribution_id: str) -> ContributionInContext:
+        """A contribution with the previous and next ones of its debate, and its links."""
         record = self.contribution(contribution_id)
         previous = self.contribution(record.previous_id) if record.previous_id else None
         following = self.contribution(record.next_id) if record.next_id else None
-        return record, previous, following
+        return ContributionInContext(record, previous, following,
+                                     self.exchanges([record.id])[record.id])
 
-    # Ranking ---------------------------------------------------------------------------
+    # What answering, evaluation and the catalogue read -------------------------------------
 
-    def _rank(self, query: str, wanted: int, allowed: np.ndarray | None,
-              config: RetrievalConfig, vector: np.ndarray | None = None) -> list[_Candidate]:
-        """The best `wanted` (or more) candidates; `vector`, where given, is the vector of
-        `searched_text(query, config)`."""
-        n = max(config.candidates, wanted)
-        query = searched_text(query, config)
-        if config.mode == "keyword":
-            return self._keyword(query, n, allowed, config)
-        if vector is None:
-            vector = self.query_vector(query)
-        ranked = dense = self._dense(vector, n, allowed, config.nprobe)
-        if config.feedback_docs and config.mode == "hybrid":
-            vector = self._with_feedback(vector, dense, config)
-            ranked = dense = self._dense(vector, n, allowed, config.nprobe)
-        if config.mode == "hybrid":
-            keyword = self._keyword(query, n, allowed, config)
-            chunk_of = {c.number: c.chunk_id for c in dense}
-            lists = [{c.number: c.score for c in dense}, {c.number: c.score for c in keyword}]
-            if config.fusion == "rrf":
-                fused = reciprocal_rank_fusion(lists, k=config.rrf_k)
-            else:
-                fused = weighted_fusion(lists, [config.dense_weight, 1 - config.dense_weight])
-            ranked = [_Candidate(number, score, chunk_of.get(number)) for number, score in fused]
-        if config.rescore_sentences or config.cross_encoder:
-            ranked = self._rescore(query, vector, ranked, config)
-        return ranked
+    def exchanges(self, contribution_ids: Iterable[str]) -> dict[str, Exchange]:
+        """For each id, the answers given to it and the questions it answers."""
+        return exchanges(self._store, contribution_ids)
 
-    def _with_feedback(self, vector: np.ndarray, dense: list[_Candidate],
-                       config: RetrievalConfig) -> np.ndarray:
-        """Rocchio's pseudo-relevance feedback, dense: the query moved towards the mean of
-        its best chunks (taken as relevant), normalised."""
-        top = [c.chunk_id for c in dense[: config.feedback_docs] if c.chunk_id is not None]
-        if not top:
-            return vector
-        moved = (vector.reshape(-1)
-                 + config.feedback_weight * self.store.chunk_vectors(top).mean(axis=0))
-        return (moved / np.linalg.norm(moved)).astype(np.float32).reshape(1, -1)
+    def records(self, filters: SearchFilters) -> Iterator[ContributionRecord]:
+        """Every contribution passing `filters` (taken as they are), in record order."""
+        return self._store.records(filters)
 
-    def _rescore(self, query: str, vector: np.ndarray, ranked: list[_Candidate],
-                 config: RetrievalConfig) -> list[_Candidate]:
-        """Re-score the top `rescore_depth` candidates by their best passage."""
-        top, rest = ranked[: config.rescore_depth], ranked[config.rescore_depth :]
-        passages = self._passages(top, query)
-        scores = [c.score for c in top]
-        if config.rescore_sentences:
-            scores = rescore_by_sentences(self.embedder, vector, passages, scores)
-        if config.cross_encoder:
-            scores = rerank_with_cross_encoder(config.cross_encoder, query, passages)
-        top = [dataclasses.replace(c, score=s) for c, s in zip(top, scores, strict=True)]
-        top.sort(key=lambda c: -c.score)
-        floor = min(c.score for c in top) if top else 0.0
-        # Keep the re-scored block above the rest, whatever scale the re-scorer uses.
-        return top + [dataclasses.replace(c, score=min(c.score, floor)) for c in rest]
+    def records_by_id(self, ids: Iterable[str]) -> dict[str, ContributionRecord]:
+        """Records by source id (ids the index does not hold are left out)."""
+        return self._store.contributions_by_id(ids)
 
-    def _passages(self, candidates: Sequence[_Candidate], query: str) -> list[str]:
-        """Each candidate's best chunk text (by meaning where known, else by words)."""
-        records = self.store.contributions([c.number for c in candidates])
-        passages = []
-        for c in candidates:
-            text = records[c.number].text
-            chunk = self._best_chunk(c, records[c.number], query)
-            passages.append(text[chunk.start:chunk.end])
-        return passages
+    def question_answer_links(self, ids: Iterable[str]) -> list[tuple[str, str]]:
+        """(question id, answer id) of every link with one end among `ids`."""
+        return self._store.question_answer_links(ids)
 
-    def _best_chunk(self, candidate: _Candidate, record: ContributionRecord, query: str):
-        """The candidate's best chunk: the retriever's, else the one sharing most words."""
-        if candidate.chunk_id is not None:
-            return self.store.chunk(candidate.chunk_id)
-        return best_chunk_by_words(self.store.chunks_of(candidate.number), record.text, query)
+    def sentences_of(self, ids: Iterable[str]) -> dict[str, StoredSentences]:
+        """Every sentence of these contributions, with its vector (computed at build time)."""
+        return self._store.sentences_of(ids)
 
-    def _boost_office_holders(self, ranked: list[_Candidate]) -> list[_Candidate]:
-        holders = self.store.office_holders([c.number for c in ranked])
-        boosted = [dataclasses.replace(c, score=c.score + GOVERNMENT_BOOST)
-                   if c.number in holders else c for c in ranked]
-        return sorted(boosted, key=lambda c: -c.score)
+    def chunk_span(self, contribution_id: str, ordinal: int) -> ChunkSpan | None:
+        """Chunk `ordinal` of a contribution (where its text lies), or None."""
+        return self._store.chunk_of(contribution_id, ordinal)
 
-    def _dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None, nprobe: int
-               ) -> list[_Candidate]:
-        """The `n` contributions with the nearest chunks, each with its best chunk."""
-        return [_Candidate(number, score, chunk_id) for number, score, chunk_id
-                in self.store.nearest_contributions(vector, n, allowed, nprobe)]
+    def dates(self) -> list[str]:
+        """Every sitting day the index holds, in order."""
+        return self._store.dates()
 
-    def _keyword(self, query: str, n: int, allowed: np.ndarray | None,
-                 config: RetrievalConfig) -> list[_Candidate]:
-        feedback = (KeywordFeedback(config.keyword_feedback_docs, config.keyword_feedback_terms,
-                                    config.keyword_original_weight)
-                    if config.keyword_feedback_docs else None)
-        return [_Candidate(number, score, None)
-                for number, score in self.store.keyword_matches(query, n, allowed, feedback)]
+    def speakers(self, q: str | None = None, limit: int | None = None) -> list[SpeakerSummary]:
+        """Speakers whose name or person id contains `q` (all without one), busiest first."""
+        return self._store.speakers(q, limit)
 
+    def counts(self) -> IndexCounts:
+        """Counts by kind, house, parliament and corpus, with attribution coverage."""
+        return self._store.counts()
 
-def searched_text(query: str, config: RetrievalConfig) -> str:
-    """What retrieval searches for: the query, or its subject where the framing is stripped."""
-    return question_subject(query) if config.strip_framing else query
-
+    def passing_count(self, filters: SearchFilters) -> int:
+        """How many contributions pass `filters` (checked against the index's values)."""
+        allowed = self._store.passing(check_filters(filters, self.values))
+        return self._store.contribution_count if allowed is None else int(allowed.sum())
 
 def _apply(understood: Understanding, filters: SearchFilters) -> SearchFilters:
     """The caller's filters, plus the speaker and party the query names (caller's win)."""

@@ -18,7 +18,8 @@ from ir_measures import AP, RR, R, nDCG
 from scipy import stats
 from tqdm import tqdm
 
-from search_api.engine.search_index import RetrievalConfig, SearchIndex, searched_text
+from search_api.engine.ranking import RetrievalConfig, searched_text
+from search_api.engine.search_index import SearchIndex
 from search_api.errors import EvaluationError, InvalidRequest
 from search_api.evaluation.sets import EvalSet, Qrels
 

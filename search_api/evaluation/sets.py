@@ -124,12 +124,12 @@ def written_answers_set(index: SearchIndex) -> EvalSet:
     """
     candidates = SearchFilters(kind="answer", house="House of Commons")
     answers: dict[str, list[str]] = {}
-    for answer in index.store.records(candidates):
+    for answer in index.records(candidates):
         answers.setdefault(answer.debate.id, []).append(answer.id)
     queries: dict[str, str] = {}
     qrels: Qrels = {}
     dates: dict[str, str] = {}
-    for question in index.store.records(SearchFilters(kind="question", house="House of Commons")):
+    for question in index.records(SearchFilters(kind="question", house="House of Commons")):
         for answer_id in answers.get(question.debate.id, []):
             queries[question.id] = question.text
             qrels.setdefault(question.id, {})[answer_id] = 1
@@ -169,12 +169,12 @@ def debates_set(index: SearchIndex) -> EvalSet:
     candidates = SearchFilters(kind="speech", parliament="UK Parliament")
     sections: dict[str, list] = defaultdict(list)
     for house in DEBATE_HOUSES:
-        for record in index.store.records(SearchFilters(kind="speech", house=house)):
+        for record in index.records(SearchFilters(kind="speech", house=house)):
             sections[record.debate.id].append(record)
     queries: dict[str, str] = {}
     qrels: Qrels = {}
     dates: dict[str, str] = {}
-    links = index.store.question_answer_links(r.id for s in sections.values() for r in s)
+    links = index.question_answer_links(r.id for s in sections.values() for r in s)
     replies = defaultdict(list)
     for question_id, answer_id in links:
         replies[question_id].append(answer_id)

@@ -31,7 +31,8 @@ from pathlib import Path
 
 from indexer.chunking import context_line_of
 from indexer.store.records import ContributionRecord, SearchFilters
-from search_api.engine.search_index import RetrievalConfig, SearchIndex
+from search_api.engine.ranking import RetrievalConfig
+from search_api.engine.search_index import SearchIndex
 from search_api.errors import EvaluationError
 from search_api.evaluation.sets import MIN_SPEECH_CHARS, OPEN_QUESTION, PROCEDURAL_TITLE
 
@@ -83,7 +84,7 @@ class RecordQuery:
 
 def record_days(index: SearchIndex) -> list[str]:
     """Every sitting day the index holds."""
-    return index.store.dates()
+    return index.dates()
 
 
 def training_triples(index: SearchIndex, days: Collection[str]) -> list[Triple]:
@@ -92,7 +93,7 @@ def training_triples(index: SearchIndex, days: Collection[str]) -> list[Triple]:
     queries = [q for day in sorted(days) for q in record_queries(index, day)]
     wanted = {d for q in queries for d in q.positives}
     negatives = [hard_negative(index, q) for q in queries]
-    records = index.store.contributions_by_id(wanted | {n for n in negatives if n})
+    records = index.records_by_id(wanted | {n for n in negatives if n})
     return [Triple(q.text, embedded_text(records[doc]), embedded_text(records[negative]))
             for q, negative in zip(queries, negatives, strict=True) if negative
             for doc in q.positives]
@@ -102,9 +103,9 @@ def record_queries(index: SearchIndex, day: str) -> list[RecordQuery]:
     """A day's pairs: each question linked to its answers (indexer/qa_links.py: written,
     oral, Lords oral), and each subject title with its debate's speeches of MIN_SPEECH_CHARS
     or more (the first TITLE_PAIRS of them, so a long debate does not outweigh the rest)."""
-    records = {r.id: r for r in index.store.records(SearchFilters(date_from=day, date_to=day))}
+    records = {r.id: r for r in index.records(SearchFilters(date_from=day, date_to=day))}
     answers: dict[str, list[str]] = defaultdict(list)
-    for question_id, answer_id in index.store.question_answer_links(records):
+    for question_id, answer_id in index.question_answer_links(records):
         if question_id in records and answer_id in records:
             answers[question_id].append(answer_id)
     queries = [RecordQuery(records[q].text, ids, records[ids[0]].kind, "question")
@@ -127,7 +128,7 @@ def hard_negative(index: SearchIndex, query: RecordQuery) -> str | None:
     positive's debate."""
     ranked = [doc for doc, _ in index.rank(query.text, NEGATIVE_DEPTH,
                                            SearchFilters(kind=query.kind), KEYWORD)]
-    records = index.store.contributions_by_id(ranked + query.positives)
+    records = index.records_by_id(ranked + query.positives)
     debates = {records[p].debate.id for p in query.positives}
     return next((doc for doc in ranked
                  if doc not in query.positives and records[doc].debate.id not in debates), None)
@@ -151,7 +152,7 @@ def tune(index: SearchIndex, out: Path, days: Collection[str],
             f"tuning needs at least a batch ({params.batch_size}): give more days")
     model = _train(Path(index.embedder.model_path), triples, params, progress)
     _save_atomically(model, out, {
-        "base_model": index.manifest["model"], "index_build": index.manifest.get("build_id"),
+        "base_model": asdict(index.manifest.model), "index_build": index.build_id,
         "days": sorted(days), "triples": len(triples), "params": asdict(params)})
     return TuningReport(out, sorted(days), len(triples), time.perf_counter() - start)
 

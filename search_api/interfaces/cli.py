@@ -19,7 +19,7 @@ from indexer.tokens import ENCODINGS
 from search_api.descriptions import descriptions
 from search_api.engine import browsing
 from search_api.engine.checks import MAX_K
-from search_api.engine.search_index import MODES
+from search_api.engine.ranking import MODES
 from search_api.evaluation.sets import NAMED_SETS
 from search_api.operations import service
 from search_api.operations.answers import AnswerRequest, answer

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from indexer.contribution import Speaker
 from indexer.store.records import ContributionRecord
 from search_api.answering.answers import Answer, answer_question, render_answer
-from search_api.answering.citations import citation_line
+from search_api.engine.citations import citation_line
 from search_api.engine.search_index import SearchIndex
 from search_api.operations.fields import QueryText
 from search_api.operations.filters import FilteredRequest

@@ -14,10 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from indexer.contribution import Speaker
 from indexer.store.records import ContributionRecord, Debate
-from search_api.answering.citations import citation_line
-from search_api.answering.exchanges import Exchange, exchanges
 from search_api.descriptions import descriptions
-from search_api.engine.search_index import SearchIndex
+from search_api.engine.citations import citation_line
+from search_api.engine.exchanges import Exchange
+from search_api.engine.search_index import ContributionInContext, SearchIndex
 
 _RECORD_FIELDS = frozenset(f.name for f in fields(ContributionRecord))
 _DESCRIBED = descriptions(ContributionRecord)
@@ -84,22 +84,15 @@ def links(exchange: Exchange | None) -> dict[str, list[ContributionSummary]]:
     }
 
 
-def contribution_response(
-    record: ContributionRecord,
-    previous: ContributionRecord | None,
-    following: ContributionRecord | None,
-    exchange: Exchange | None = None,
-) -> ContributionPublic:
+def contribution_response(found: ContributionInContext) -> ContributionPublic:
     return ContributionPublic.of(
-        record,
-        previous=ContributionSummary.of(previous) if previous else None,
-        next=ContributionSummary.of(following) if following else None,
-        **links(exchange),
+        found.contribution,
+        previous=ContributionSummary.of(found.previous) if found.previous else None,
+        next=ContributionSummary.of(found.following) if found.following else None,
+        **links(found.links),
     )
 
 
 def contribution(index: SearchIndex, request: ContributionRequest) -> ContributionPublic:
     """One contribution: full text, attribution, neighbours, Q/A links."""
-    record, previous, following = index.contribution_in_context(request.id)
-    return contribution_response(record, previous, following,
-                                 exchanges(index.store, [record.id])[record.id])
+    return contribution_response(index.contribution_in_context(request.id))

@@ -8,7 +8,6 @@ from typing import cast
 
 from pydantic import BaseModel, Field
 
-from search_api.answering.exchanges import Exchange, exchanges
 from search_api.engine.browsing import (
     FACETS,
     GROUPS,
@@ -21,7 +20,8 @@ from search_api.engine.browsing import (
     FacetCount,
 )
 from search_api.engine.checks import MAX_K, MAX_OFFSET
-from search_api.engine.search_index import MODES, SearchHit, SearchIndex, SearchResults
+from search_api.engine.ranking import MODES
+from search_api.engine.search_index import SearchHit, SearchIndex, SearchResults
 from search_api.engine.understanding import Understanding
 from search_api.operations.contributions import ANSWERS, ANSWERS_TO, ContributionSummary, links
 from search_api.operations.fields import QueryText, TrueOrFalse, WholeNumber, constrained, some_of
@@ -117,18 +117,15 @@ class SearchResponse(BaseModel):
                     "(within five years) or year; null without a date facet.")
 
 
-def search_response(
-    results: SearchResults, exchanges: dict[str, Exchange] | None = None
-) -> SearchResponse:
-    """The API's page of results; `exchanges` (answering.exchanges) adds Q/A links."""
-    linked = exchanges or {}
+def search_response(results: SearchResults) -> SearchResponse:
+    """The API's page of results, each with its Q/A links."""
 
     def listed(hits: list[SearchHit]) -> list[SearchResult]:
         return [SearchResult.of(
             hit.contribution,
             score=round(hit.score, 6),
             snippet=SnippetPublic(**asdict(hit.snippet), sentence=hit.snippet.sentence),
-            **links(linked.get(hit.contribution.id)),
+            **links(hit.links),
         ) for hit in hits]
 
     groups = None if results.groups is None else [
@@ -161,5 +158,4 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResponse:
     results = index.search(request.q, k=request.k, offset=request.offset,
                            filters=request.filters(), mode=request.mode,
                            understand=request.understand, browsing=browsing)
-    linked = exchanges(index.store, [hit.contribution.id for hit in results.every_hit()])
-    return search_response(results, linked)
+    return search_response(results)

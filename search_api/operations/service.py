@@ -10,8 +10,8 @@ from search_api.engine.search_index import SearchIndex
 
 def health(index: SearchIndex) -> dict[str, Any]:
     """Ready to answer: how many contributions the index holds, and which build it is."""
-    return {"status": "ok", "contributions": index.store.contribution_count,
-            "build_id": index.manifest["build_id"]}
+    return {"status": "ok", "contributions": index.contribution_count,
+            "build_id": index.manifest.build_id}
 
 
 def stats(index: SearchIndex) -> dict[str, Any]:

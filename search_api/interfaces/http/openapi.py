@@ -27,7 +27,7 @@ def index_openapi(app: FastAPI, serving: Callable[[], SearchIndex | None]
 
     def openapi() -> dict[str, Any]:
         index = serving()
-        build = index.store.build.name if index is not None else None
+        build = index.build_id if index is not None else None
         if build not in documents:
             document = copy.deepcopy(plain())
             if index is not None:

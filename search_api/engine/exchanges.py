@@ -1,4 +1,5 @@
-"""Questions and their answers, as the index links them (indexer/qa_links.py builds the links)."""
+"""Questions and their answers, as the index links them (indexer/qa_links.py builds the links):
+every search result and every contribution comes with its exchange."""
 
 from __future__ import annotations
 

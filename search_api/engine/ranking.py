@@ -1,0 +1,178 @@
+"""Ranking a query's candidates: dense, keyword or hybrid retrieval, filtered, with the levers
+RetrievalConfig switches (fusion, dense feedback, RM3, re-scoring).
+
+Dense retrieval ranks chunks by cosine similarity and keeps each contribution's best chunk;
+keyword retrieval ranks whole contributions with BM25; hybrid fuses the two candidate lists
+(fusion.py). Filters are applied inside both retrievers, so a selective filter never empties
+a page that has matches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.embedding import Embedder
+from indexer.store.reader import IndexReader
+from indexer.store.records import ChunkSpan, ContributionRecord, KeywordFeedback
+from indexer.store.vectors import NPROBE
+from search_api.engine.fusion import reciprocal_rank_fusion, weighted_fusion
+from search_api.engine.rescoring import rerank_with_cross_encoder, rescore_by_sentences
+from search_api.engine.snippets import best_chunk_by_words
+from search_api.engine.understanding import GOVERNMENT_BOOST, question_subject
+from search_api.errors import InvalidRequest
+
+MODES = ("hybrid", "dense", "keyword")
+FUSIONS = ("weighted", "rrf")
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """How to rank; the defaults are the best measured (docs/quality.md, "The default
+    ranking, before and after")."""
+
+    mode: str = "hybrid"  # hybrid | dense | keyword
+    fusion: str = "weighted"  # weighted | rrf (hybrid only)
+    dense_weight: float = 0.7  # weighted fusion: dense share, keyword gets the rest
+    rrf_k: int = 60
+    candidates: int = 100  # per retriever before fusion (at least offset + k)
+    rescore_sentences: bool = False  # re-score the top `rescore_depth` by their best sentence
+    cross_encoder: str | None = None  # a local CrossEncoder folder to re-rank the top with
+    rescore_depth: int = 20
+    nprobe: int = NPROBE  # lists an approximate vector index visits (large indexes only)
+    # Search the question's subject, without its framing ("What steps is the Government
+    # taking to ..."): understanding.question_subject.
+    strip_framing: bool = True
+    # Hybrid only: dense pseudo-relevance feedback (Rocchio), the query's vector moved towards
+    # the mean of its best `feedback_docs` chunks, weighted `feedback_weight` (the query's is
+    # 1), before the dense half is searched again. Dense mode keeps plain cosine scores.
+    feedback_docs: int = 10
+    feedback_weight: float = 0.5
+    # RM3 expansion of the keyword query from its best `keyword_feedback_docs` matches (0:
+    # off), `keyword_feedback_terms` words added, the query's own keeping
+    # `keyword_original_weight` (indexer/store/keyword.py, relevance_model).
+    keyword_feedback_docs: int = 0
+    keyword_feedback_terms: int = 10
+    keyword_original_weight: float = 0.5
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise InvalidRequest("mode", f"unknown mode {self.mode!r}; known: {', '.join(MODES)}")
+        if self.fusion not in FUSIONS:
+            raise InvalidRequest("fusion",
+                                 f"unknown fusion {self.fusion!r}; known: {', '.join(FUSIONS)}")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    number: int  # the contribution's number in the index (IndexReader)
+    score: float
+    chunk_id: int | None  # the best chunk, where the retriever knows it
+
+
+def searched_text(query: str, config: RetrievalConfig) -> str:
+    """What retrieval searches for: the query, or its subject where the framing is stripped."""
+    return question_subject(query) if config.strip_framing else query
+
+
+class Ranker:
+    """Ranks one build's contributions for a query; `query_vector(text)` embeds a query."""
+
+    def __init__(self, store: IndexReader, embedder: Embedder,
+                 query_vector: Callable[[str], np.ndarray]):
+        self._store, self._embedder, self._query_vector = store, embedder, query_vector
+
+    def rank(self, query: str, wanted: int, allowed: np.ndarray | None,
+             config: RetrievalConfig, vector: np.ndarray | None = None) -> list[Candidate]:
+        """The best `wanted` (or more) candidates among those `allowed` selects (all if None);
+        `vector`, where given, is the vector of `searched_text(query, config)`."""
+        n = max(config.candidates, wanted)
+        query = searched_text(query, config)
+        if config.mode == "keyword":
+            return self.keyword(query, n, allowed, config)
+        if vector is None:
+            vector = self._query_vector(query)
+        ranked = dense = self.dense(vector, n, allowed, config.nprobe)
+        if config.feedback_docs and config.mode == "hybrid":
+            vector = self.with_feedback(vector, dense, config)
+            ranked = dense = self.dense(vector, n, allowed, config.nprobe)
+        if config.mode == "hybrid":
+            keyword = self.keyword(query, n, allowed, config)
+            chunk_of = {c.number: c.chunk_id for c in dense}
+            lists = [{c.number: c.score for c in dense}, {c.number: c.score for c in keyword}]
+            if config.fusion == "rrf":
+                fused = reciprocal_rank_fusion(lists, k=config.rrf_k)
+            else:
+                fused = weighted_fusion(lists, [config.dense_weight, 1 - config.dense_weight])
+            ranked = [Candidate(number, score, chunk_of.get(number)) for number, score in fused]
+        if config.rescore_sentences or config.cross_encoder:
+            ranked = self._rescore(query, vector, ranked, config)
+        return ranked
+
+    def boost_office_holders(self, ranked: list[Candidate]) -> list[Candidate]:
+        """Contributions of office-holders (not from the chair) favoured, for queries asking
+        what the Government said."""
+        holders = self._store.office_holders([c.number for c in ranked])
+        boosted = [dataclasses.replace(c, score=c.score + GOVERNMENT_BOOST)
+                   if c.number in holders else c for c in ranked]
+        return sorted(boosted, key=lambda c: -c.score)
+
+    def best_chunk(self, candidate: Candidate, record: ContributionRecord,
+                   query: str) -> ChunkSpan:
+        """The candidate's best chunk: the retriever's, else the one sharing most words."""
+        if candidate.chunk_id is not None:
+            return self._store.chunk(candidate.chunk_id)
+        return best_chunk_by_words(self._store.chunks_of(candidate.number), record.text, query)
+
+    def with_feedback(self, vector: np.ndarray, dense: list[Candidate],
+                       config: RetrievalConfig) -> np.ndarray:
+        """Rocchio's pseudo-relevance feedback, dense: the query moved towards the mean of
+        its best chunks (taken as relevant), normalised."""
+        top = [c.chunk_id for c in dense[: config.feedback_docs] if c.chunk_id is not None]
+        if not top:
+            return vector
+        moved = (vector.reshape(-1)
+                 + config.feedback_weight * self._store.chunk_vectors(top).mean(axis=0))
+        return (moved / np.linalg.norm(moved)).astype(np.float32).reshape(1, -1)
+
+    def _rescore(self, query: str, vector: np.ndarray, ranked: list[Candidate],
+                 config: RetrievalConfig) -> list[Candidate]:
+        """Re-score the top `rescore_depth` candidates by their best passage."""
+        top, rest = ranked[: config.rescore_depth], ranked[config.rescore_depth :]
+        passages = self._passages(top, query)
+        scores = [c.score for c in top]
+        if config.rescore_sentences:
+            scores = rescore_by_sentences(self._embedder, vector, passages, scores)
+        if config.cross_encoder:
+            scores = rerank_with_cross_encoder(config.cross_encoder, query, passages)
+        top = [dataclasses.replace(c, score=s) for c, s in zip(top, scores, strict=True)]
+        top.sort(key=lambda c: -c.score)
+        floor = min(c.score for c in top) if top else 0.0
+        # Keep the re-scored block above the rest, whatever scale the re-scorer uses.
+        return top + [dataclasses.replace(c, score=min(c.score, floor)) for c in rest]
+
+    def _passages(self, candidates: Sequence[Candidate], query: str) -> list[str]:
+        """Each candidate's best chunk text (by meaning where known, else by words)."""
+        records = self._store.contributions([c.number for c in candidates])
+        passages = []
+        for c in candidates:
+            chunk = self.best_chunk(c, records[c.number], query)
+            passages.append(records[c.number].text[chunk.start:chunk.end])
+        return passages
+
+    def dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None, nprobe: int
+               ) -> list[Candidate]:
+        """The `n` contributions with the nearest chunks, each with its best chunk."""
+        return [Candidate(number, score, chunk_id) for number, score, chunk_id
+                in self._store.nearest_contributions(vector, n, allowed, nprobe)]
+
+    def keyword(self, query: str, n: int, allowed: np.ndarray | None,
+                 config: RetrievalConfig) -> list[Candidate]:
+        feedback = (KeywordFeedback(config.keyword_feedback_docs, config.keyword_feedback_terms,
+                                    config.keyword_original_weight)
+                    if config.keyword_feedback_docs else None)
+        return [Candidate(number, score, None)
+                for number, score in self._store.keyword_matches(query, n, allowed, feedback)]
