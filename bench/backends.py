@@ -27,12 +27,12 @@ from scipy import stats
 from bench import DEFAULT_CORPUS, RESULTS
 from bench.quality import SETS, WORK, _evalset
 from bench.report import CpuWatch, machine_info, table, write_json
-from indexer.build import build_index
-from indexer.build_writer import EMBED_BATCH
-from indexer.chunking import ChunkingParams
 from indexer.embedding import EmbedderSpec
+from indexer.pipeline.build import build_index
+from indexer.pipeline.workers import FilePreparer
+from indexer.pipeline.writing import EMBED_BATCH
 from indexer.sources import resolve_inputs
-from indexer.workers import FilePreparer
+from indexer.text.chunking import ChunkingParams
 from search_api.engine.search_index import SearchIndex
 from search_api.evaluation import runs
 from search_api.settings import Settings
@@ -99,7 +99,7 @@ def query_latency(queries: list[str], cache_dir: Path) -> dict:
 
 
 def ray_throughput(texts: list[str], nodes: int, cache_dir: Path) -> dict:
-    from indexer.distributed import RayWorkers, local_cluster
+    from indexer.pipeline.distributed import RayWorkers, local_cluster
 
     spec = EmbedderSpec(backend="openvino", cache_dir=cache_dir)
     with local_cluster(nodes) as address, \

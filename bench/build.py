@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path, PurePosixPath
 
-from indexer.build import build_index
-from indexer.build_report import BuildReport
 from indexer.embedding import EmbedderSpec
+from indexer.pipeline.build import build_index
+from indexer.pipeline.report import BuildReport
 from indexer.sources import resolve_inputs
 from indexer.store.keyword import KEYWORD_DIR
 from indexer.store.layout import DATABASE_FILE, read_manifest, resolve_build

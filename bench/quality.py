@@ -23,10 +23,10 @@ import numpy as np
 
 from bench import RESULTS, ROOT, SCIFACT, SHARED_DATA
 from bench.report import write_json
-from indexer.build import build_index
-from indexer.chunking import ChunkingParams
 from indexer.embedding import EmbedderSpec
+from indexer.pipeline.build import build_index
 from indexer.sources import resolve_inputs
+from indexer.text.chunking import ChunkingParams
 from search_api.engine.ranking import RetrievalConfig
 from search_api.engine.search_index import SearchIndex
 from search_api.evaluation import runs, sets

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer.contribution import Kind
-from indexer.sentences import sentence_spans
 from indexer.store.reader import IndexReader
 from indexer.store.records import SearchFilters
+from indexer.text.sentences import sentence_spans
 from search_api.engine.checks import query_text
 
 HAND_WRITTEN = (

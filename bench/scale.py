@@ -55,9 +55,9 @@ VARIANTS = ("hybrid", "dense", "keyword", "filter_30pct", "filter_0_1pct", "face
 def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
     """Write a synthetic index of `chunks` chunks from the index at `base` into `out`, a
     copy at a time (one synthetic source file each), as a build streams files."""
-    from indexer.build_writer import keyword_text
-    from indexer.chunking import Chunk
     from indexer.contribution import Contribution, Kind
+    from indexer.pipeline.updates import new_segment_id
+    from indexer.pipeline.writing import keyword_text
     from indexer.store.integrity import file_digests
     from indexer.store.layout import SEGMENTS_DIR, build_lock, publish, read_manifest
     from indexer.store.manifest import CorpusEntry, Manifest, write_manifest_file
@@ -65,7 +65,7 @@ def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
     from indexer.store.reader import IndexReader
     from indexer.store.records import SearchFilters
     from indexer.store.writer import SegmentWriter, SourceFile, parsed_file_rows
-    from indexer.updates import new_segment_id
+    from indexer.text.chunking import Chunk
 
     started = time.perf_counter()
     reader = IndexReader(base)
@@ -325,8 +325,8 @@ def ensure_base(base: Path) -> Path:
         IndexReader(base)
         return base
     except DebateSearchError:
-        from indexer.build import build_index
-        from indexer.embedding import SentenceTransformerEmbedder
+        from indexer.embedding.torch_backend import SentenceTransformerEmbedder
+        from indexer.pipeline.build import build_index
         from indexer.sources import resolve_inputs
         from search_api.settings import Settings
 

@@ -108,7 +108,7 @@ def small_index_inputs(uk_data: Path, session_cache: Path):
 @pytest.fixture(scope="session")
 def small_index_dir(small_index_inputs, embedder, session_cache, tmp_path_factory) -> Path:
     """Folder of the session's small real index (read-only for tests: copy to modify)."""
-    from indexer.build import build_index
+    from indexer.pipeline.build import build_index
 
     out = tmp_path_factory.mktemp("small-index")
     build_index(small_index_inputs, out, embedder, progress=False, cache_dir=session_cache)

@@ -19,9 +19,9 @@ from lxml import etree
 from bench import calibration
 from bench.quotes import load_questions
 from indexer.contribution import Kind
-from indexer.qa_links import link_questions
-from indexer.sentences import sentence_spans
 from indexer.store.records import SearchFilters
+from indexer.text.qa_links import link_questions
+from indexer.text.sentences import sentence_spans
 from search_api.answering import answers
 from search_api.engine.citations import speaker_key
 from search_api.interfaces.cli import main

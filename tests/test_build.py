@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 from killing import kill_while_embedding
 
-from indexer.build import build_index
-from indexer.chunking import ChunkingParams
 from indexer.errors import IndexNotFound
+from indexer.pipeline.build import build_index
 from indexer.sources import resolve_inputs
 from indexer.store import layout
 from indexer.store.manifest import FORMAT_VERSION
 from indexer.store.reader import IndexReader
 from indexer.store.vectors import EXACT_FILE, VECTORS_FILE
+from indexer.text.chunking import ChunkingParams
 from search_api.engine.search_index import SearchIndex
 
 WMS_27 = "wms/ministerial2009-10-27a.xml"

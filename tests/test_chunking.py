@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.chunking import (
+from indexer.contribution import Kind
+from indexer.text.chunking import (
     OPENING_CHARS,
     OPENING_MIN_CHARS,
     ChunkingParams,
@@ -12,10 +13,9 @@ from indexer.chunking import (
     chunk_text,
     debate_openings,
 )
-from indexer.contribution import Kind
-from indexer.qa_links import questions_answered
-from indexer.sentences import sentence_spans
-from indexer.tokens import count_tokens
+from indexer.text.qa_links import questions_answered
+from indexer.text.sentences import sentence_spans
+from indexer.text.tokens import count_tokens
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_sentence_spans_respect_hansard_abbreviations():
 
 
 def test_context_line_is_embedded_within_the_limit(long_contributions, embedder):
-    from indexer.chunking import chunk_contribution, context_line
+    from indexer.text.chunking import chunk_contribution, context_line
 
     for c in [c for c in long_contributions if c.speaker.name][:5]:
         line = context_line(c)

@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from indexer.build import build_index
+from indexer.pipeline.build import build_index
 from indexer.store.layout import resolve_build
 from indexer.store.records import SearchFilters
 from search_api.engine.search_index import SearchIndex

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.store.records import SearchFilters
-from indexer.tokens import count_tokens
+from indexer.text.tokens import count_tokens
 from search_api.answering.context import TRUNCATED, pack_context
 from search_api.engine.checks import query_text
 from search_api.errors import InvalidRequest

@@ -10,8 +10,7 @@ import threading
 import numpy as np
 import pytest
 
-from indexer import embedding_openvino
-from indexer.embedding import EmbedderSpec, default_model_path, openvino_runs
+from indexer.embedding import EmbedderSpec, default_model_path, openvino_backend, openvino_runs
 from indexer.errors import EmbedderError
 
 
@@ -79,7 +78,7 @@ def test_a_converted_model_is_cached_and_read_back(tmp_path, monkeypatch):
     def no_conversion(*_args):
         raise AssertionError("converted again")
 
-    monkeypatch.setattr(embedding_openvino, "_convert", no_conversion)
+    monkeypatch.setattr(openvino_backend, "_convert", no_conversion)
     again = EmbedderSpec(cache_dir=tmp_path).open()
     assert np.allclose(again.embed(["court backlog for rape victims"]), vector, atol=1e-6)
 

@@ -10,10 +10,10 @@ import pytrec_eval
 from click.testing import CliRunner
 from data_paths import SCIFACT
 
-from indexer.build import build_index
-from indexer.chunking import ChunkingParams
+from indexer.pipeline.build import build_index
 from indexer.sources import resolve_inputs
 from indexer.store.records import SearchFilters
+from indexer.text.chunking import ChunkingParams
 from search_api.engine.ranking import RetrievalConfig
 from search_api.engine.search_index import SearchIndex
 from search_api.errors import EvaluationError

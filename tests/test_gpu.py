@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from indexer.build import build_index
-from indexer.embedding import GPU_BATCH, EmbedderSpec
+from indexer.embedding import EmbedderSpec
+from indexer.embedding.torch_backend import GPU_BATCH
+from indexer.pipeline.build import build_index
 from indexer.sources import resolve_inputs
 from indexer.store.reader import IndexReader
 from indexer.store.records import SearchFilters

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from indexer.build import build_index
 from indexer.errors import IndexDamaged, IndexFormatError
+from indexer.pipeline.build import build_index
 from indexer.sources import resolve_inputs
 from indexer.store.integrity import check_build, verify_build
 from indexer.store.layout import MANIFEST_FILE, publish, resolve_build

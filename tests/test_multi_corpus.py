@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from data_paths import CORPORA
 
-from indexer.build import build_index
+from indexer.pipeline.build import build_index
 from indexer.sources import resolve_inputs
 from indexer.store.records import SearchFilters
 from search_api.engine.catalogue import index_stats

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from killing import CLI
 
-from indexer.build import build_index
+from indexer.pipeline.build import build_index
 from indexer.sources import resolve_inputs
 from indexer.store.reader import IndexReader
 from indexer.store.records import SearchFilters
@@ -39,7 +39,7 @@ def _require_ray() -> None:
 def ray_cluster():
     """A head and a second node joining it, one CPU each, stopped after the module."""
     _require_ray()
-    from indexer.distributed import local_cluster
+    from indexer.pipeline.distributed import local_cluster
 
     with local_cluster(nodes=2) as address:
         yield address

@@ -14,7 +14,7 @@ SWITCH_SECONDS = 60  # the server looks every 2 s; opening a small build takes s
 
 
 def _build(uk_data, files, out, embedder, cache):
-    from indexer.build import build_index
+    from indexer.pipeline.build import build_index
     from indexer.sources import resolve_inputs
 
     inputs = resolve_inputs([uk_data / f for f in files], cache, progress=False)

@@ -7,9 +7,9 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from indexer.sentences import sentence_spans
 from indexer.store.keyword import relevance_model
 from indexer.store.records import SearchFilters
+from indexer.text.sentences import sentence_spans
 from search_api.engine.checks import MAX_QUERY_CHARS
 from search_api.engine.ranking import Ranker, RetrievalConfig, searched_text
 from search_api.engine.snippets import SNIPPET_CHARS

@@ -10,13 +10,13 @@ from types import SimpleNamespace
 import pytest
 from data_paths import CORPORA, SHARED_DATA
 
-from indexer.chunking import ChunkingParams
 from indexer.contribution import Kind, Speaker
 from indexer.corpus import load_manifest, materialize, sha256_file
 from indexer.errors import CorpusError
 from indexer.sources import FORMATS, CorpusParser, plain_text, resolve_inputs
 from indexer.sources.plain_text import list_source_files, parse_file
 from indexer.sources.speaker_lines import speaker_line
+from indexer.text.chunking import ChunkingParams
 from search_api.engine.citations import NO_SPEAKER, describe_speaker
 
 DATA = SHARED_DATA / "hansard-web-2025-02-24"
@@ -266,8 +266,8 @@ def test_bad_defaults_are_clear_errors(tmp_path, table, message):
 
 
 def test_the_manifest_s_defaults_are_part_of_the_fingerprint(tmp_path):
-    from indexer.build import input_fingerprint
-    from indexer.updates import lookups_digest
+    from indexer.pipeline.build import input_fingerprint
+    from indexer.pipeline.updates import lookups_digest
 
     manifest = load_manifest(MANIFEST)
     stated = materialize(manifest, tmp_path, progress=False)
@@ -291,7 +291,7 @@ def test_an_unknown_speaker_is_described_as_not_recorded():
 
 @pytest.fixture(scope="module")
 def text_index(embedder, session_cache, tmp_path_factory):
-    from indexer.build import build_index
+    from indexer.pipeline.build import build_index
 
     out = tmp_path_factory.mktemp("text-index")
     inputs = resolve_inputs([MANIFEST], session_cache, progress=False)

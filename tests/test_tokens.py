@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from indexer.tokens import UnknownEncoding, count_tokens, get_encoding
+from indexer.text.tokens import UnknownEncoding, count_tokens, get_encoding
 
 
 def test_counts_match_the_real_encodings():
@@ -26,7 +26,7 @@ def test_unknown_encoding_is_a_clear_error():
 
 def test_loads_with_an_empty_cache_and_no_network(tmp_path):
     # A fresh cache folder and a proxy that goes nowhere: any download attempt would fail.
-    code = ("from indexer.tokens import count_tokens; "
+    code = ("from indexer.text.tokens import count_tokens; "
             "print(count_tokens('hello world'), count_tokens('hello world', 'o200k_base'))")
     env = {"TIKTOKEN_CACHE_DIR": str(tmp_path / "tiktoken"), "HTTPS_PROXY": "http://127.0.0.1:9",
            "HTTP_PROXY": "http://127.0.0.1:9", "PATH": "/usr/bin:/bin"}

@@ -8,7 +8,8 @@ from collections import Counter
 import pytest
 from click.testing import CliRunner
 
-from indexer.embedding import EmbedderSpec, ModelFolder
+from indexer.embedding import EmbedderSpec
+from indexer.embedding.folder import ModelFolder
 from indexer.store.records import SearchFilters
 from search_api.evaluation import sets, tuning
 from search_api.interfaces.cli import main

@@ -16,15 +16,15 @@ import numpy as np
 import pytest
 from killing import CLI, kill_while_embedding
 
-from indexer.build import build_index
-from indexer.chunking import ChunkingParams
 from indexer.errors import UpdateError
+from indexer.pipeline.build import build_index
 from indexer.sources import resolve_inputs
 from indexer.store import layout
 from indexer.store.manifest import SegmentEntry
 from indexer.store.merging import MERGE_POLICY, MergePolicy
 from indexer.store.reader import IndexReader
 from indexer.store.records import SearchFilters
+from indexer.text.chunking import ChunkingParams
 
 WMS_27 = "wms/ministerial2009-10-27a.xml"
 WMS_28 = "wms/ministerial2009-10-28a.xml"

@@ -23,7 +23,7 @@ DENSE = RetrievalConfig(mode="dense")
 @pytest.fixture(scope="module")
 def approximate_index_dir(small_index_inputs, small_index_dir, embedder, session_cache,
                           tmp_path_factory) -> Path:
-    from indexer.build import build_index
+    from indexer.pipeline.build import build_index
 
     out = tmp_path_factory.mktemp("approximate-index")
     report = build_index(small_index_inputs, out, embedder, progress=False,

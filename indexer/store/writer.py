@@ -41,7 +41,7 @@ Row = dict[str, Any]  # a database row: column -> value
 
 
 class ChunkToStore(Protocol):
-    """What the store keeps of a chunk (indexer.chunking.Chunk is one)."""
+    """What the store keeps of a chunk (indexer.text.chunking.Chunk is one)."""
 
     ordinal: int
     char_start: int

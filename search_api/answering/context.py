@@ -27,9 +27,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from indexer.sentences import sentence_spans
 from indexer.store.records import ContributionRecord, SearchFilters
-from indexer.tokens import ENCODINGS, get_encoding
+from indexer.text.sentences import sentence_spans
+from indexer.text.tokens import ENCODINGS, get_encoding
 from search_api.answering.answers import ANSWERABLE_THRESHOLD, retrieve
 from search_api.engine.checks import MAX_K
 from search_api.engine.citations import citation_line, describe_speaker

@@ -17,7 +17,7 @@ import numpy as np
 
 from indexer.embedding import Embedder
 from indexer.errors import EmbedderError
-from indexer.sentences import sentence_spans
+from indexer.text.sentences import sentence_spans
 
 SENTENCE_WEIGHT = 0.5  # share of the best sentence's similarity in the re-scored score
 

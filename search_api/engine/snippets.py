@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from indexer.sentences import sentence_spans
 from indexer.store.records import ChunkSpan
+from indexer.text.sentences import sentence_spans
 
 SNIPPET_CHARS = 420
 _WORD = re.compile(r"\w+")

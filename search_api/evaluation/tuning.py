@@ -29,8 +29,8 @@ from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from indexer.chunking import context_line_of
 from indexer.store.records import ContributionRecord, SearchFilters
+from indexer.text.chunking import context_line_of
 from search_api.engine.ranking import RetrievalConfig
 from search_api.engine.search_index import SearchIndex
 from search_api.errors import EvaluationError

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from indexer.embedding import BACKENDS, DEVICES
 from indexer.errors import DebateSearchError
 from indexer.store.records import SearchFilters
-from indexer.tokens import ENCODINGS
+from indexer.text.tokens import ENCODINGS
 from search_api.descriptions import descriptions
 from search_api.engine import browsing
 from search_api.engine.checks import MAX_K
@@ -124,9 +124,9 @@ def index(ctx, paths, out, model_path, backend, device, ray_address, context, qu
     embedded before on this machine (the vector cache under DEBATE_SEARCH_CACHE_DIR) is
     embedded again.
     """
-    from indexer.build import build_index
-    from indexer.chunking import ChunkingParams
+    from indexer.pipeline.build import build_index
     from indexer.sources import resolve_inputs
+    from indexer.text.chunking import ChunkingParams
 
     settings = _settings(ctx)
     settings.backend, settings.device = backend or settings.backend, device or settings.device
@@ -143,7 +143,7 @@ def index(ctx, paths, out, model_path, backend, device, ray_address, context, qu
     with contextlib.ExitStack() as stack:
         workers = None
         if ray_address:
-            from indexer.distributed import RayWorkers
+            from indexer.pipeline.distributed import RayWorkers
 
             workers = stack.enter_context(RayWorkers(ray_address, spec, params))
         report = build_index(inputs, out or settings.index_dir, spec.open(), params,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from indexer.tokens import ENCODINGS
+from indexer.text.tokens import ENCODINGS
 from search_api.answering.context import MAX_CONTEXT_TOKENS, PackedContext, pack_context
 from search_api.engine.search_index import SearchIndex
 from search_api.operations.answers import Citation, citation

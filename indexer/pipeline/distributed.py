@@ -24,9 +24,9 @@ from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 
-from indexer.chunking import ChunkingParams
 from indexer.embedding import EmbedderSpec
 from indexer.errors import DebateSearchError
+from indexer.text.chunking import ChunkingParams
 
 AHEAD = 2  # files in flight per worker, so none waits between files
 
@@ -48,7 +48,7 @@ class _Worker:
     """One actor: a model and parsers, preparing files and embedding batches on request."""
 
     def __init__(self, spec: EmbedderSpec, params: ChunkingParams):
-        from indexer.workers import FilePreparer
+        from indexer.pipeline.workers import FilePreparer
 
         self.embedder = spec.open()
         if spec.threads and self.embedder.backend == "torch":

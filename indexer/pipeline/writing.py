@@ -10,12 +10,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from indexer.build_report import BuildReport
-from indexer.chunking import Chunk, ChunkingParams, context_line_of
 from indexer.contribution import Contribution, ParseIssue
 from indexer.embedding import Embedder
-from indexer.qa_links import link_questions
-from indexer.sentences import sentence_spans
+from indexer.pipeline.report import BuildReport
+from indexer.pipeline.updates import ParsedFile, StoredFile, Unit, UpdatePlan, new_segment_id
+from indexer.pipeline.workers import PreparedFile, Workers
 from indexer.store.layout import SEGMENTS_DIR
 from indexer.store.manifest import SegmentEntry
 from indexer.store.merging import MergePolicy
@@ -31,8 +30,9 @@ from indexer.store.writer import (
     stored_file_rows,
     text_hash,
 )
-from indexer.updates import ParsedFile, StoredFile, Unit, UpdatePlan, new_segment_id
-from indexer.workers import PreparedFile, Workers
+from indexer.text.chunking import Chunk, ChunkingParams, context_line_of
+from indexer.text.qa_links import link_questions
+from indexer.text.sentences import sentence_spans
 
 EMBED_BATCH = 256
 EMBED_WINDOW = 4096  # chunks read before their vectors are looked up or computed, and written

@@ -4,8 +4,8 @@ The model's transformer is converted from its torch module (`openvino.convert_mo
 ONNX step) once, offline, and kept under `<cache>/openvino/` keyed by the model's fingerprint
 and OpenVINO's version; pooling (mean over the attention mask) and L2 normalisation are done
 here as sentence-transformers does them. Weights stay float32: the vectors equal torch's to
-cosine 0.99999 (README, "Embedding speed"), which is why the backend is not part of the
-model's fingerprint.
+cosine 0.99999 (docs/embedding.md, "Quality with each backend"), which is why the backend is
+not part of the model's fingerprint.
 
 Many texts are embedded in batches run asynchronously, one infer request for each of the
 streams OpenVINO's THROUGHPUT hint makes (a core or so each, all busy); one text, as a query,
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.embedding import ModelFolder, count_pieces, piece_offsets
+from indexer.embedding.folder import ModelFolder, count_pieces, piece_offsets
 from indexer.errors import EmbedderError
 
 BATCH = 16  # texts an inference; measured best of 8/16/32/64 on real chunks (bench.embedding)

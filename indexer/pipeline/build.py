@@ -10,12 +10,19 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from indexer.build_report import BuildReport
-from indexer.build_writer import BuildWriter
-from indexer.chunking import ChunkingParams
 from indexer.corpus import CorpusInput, sha256_file
 from indexer.embedding import Embedder
 from indexer.errors import IndexFormatError, IndexNotFound, UpdateError
+from indexer.pipeline.report import BuildReport
+from indexer.pipeline.updates import (
+    Previous,
+    lookups_digest,
+    plan_update,
+    previous_build,
+    wanted_files,
+)
+from indexer.pipeline.workers import LocalWorkers, Workers
+from indexer.pipeline.writing import BuildWriter
 from indexer.sources import corpus_defaults, members_files, parser_version
 from indexer.store.integrity import file_digests, verify_build
 from indexer.store.layout import build_lock, publish, read_manifest
@@ -28,14 +35,7 @@ from indexer.store.manifest import (
 )
 from indexer.store.merging import MERGE_POLICY, MergePolicy
 from indexer.store.vectors import EXACT_BELOW
-from indexer.updates import (
-    Previous,
-    lookups_digest,
-    plan_update,
-    previous_build,
-    wanted_files,
-)
-from indexer.workers import LocalWorkers, Workers
+from indexer.text.chunking import ChunkingParams
 
 
 def input_fingerprint(

@@ -13,13 +13,13 @@ from typing import Protocol
 
 import numpy as np
 
-from indexer.chunking import Chunk, ChunkingParams, chunk_contribution, debate_openings
 from indexer.contribution import Contribution, ParseIssue
 from indexer.corpus import CorpusInput
 from indexer.embedding import Embedder
-from indexer.qa_links import questions_answered
 from indexer.sources import CorpusParser
-from indexer.tokens import count_tokens
+from indexer.text.chunking import Chunk, ChunkingParams, chunk_contribution, debate_openings
+from indexer.text.qa_links import questions_answered
+from indexer.text.tokens import count_tokens
 
 
 @dataclass

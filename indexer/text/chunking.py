@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from indexer.contribution import Contribution, Kind
 from indexer.embedding import Embedder
-from indexer.sentences import sentence_spans
-from indexer.tokens import count_tokens
+from indexer.text.sentences import sentence_spans
+from indexer.text.tokens import count_tokens
 
 SPECIAL_PIECES = 2  # [CLS] and [SEP]
 
