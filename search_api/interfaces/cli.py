@@ -32,8 +32,6 @@ from search_api.operations.context import (
 from search_api.operations.search import SearchRequest, search
 from search_api.settings import Settings
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models load from local folders only
-
 
 class _Group(click.Group):
     """Turns library errors and invalid requests into one line on stderr and exit status 1."""
@@ -77,6 +75,8 @@ def _index_option(command):
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Semantic search over parliamentary debates, every passage attributed."""
+    # The command owns its process: models load from local folders only, never a hub.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     ctx.obj = Settings()
 
 
@@ -388,7 +388,16 @@ def serve(ctx, host, port, max_in_flight):
     settings.host = host or settings.host
     settings.port = port or settings.port
     settings.max_in_flight = max_in_flight or settings.max_in_flight
+    _limit_torch_threads(settings.torch_threads)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+def _limit_torch_threads(threads: int) -> None:
+    """torch's threads are the process's: set here, where the server owns its process (a
+    query each on one thread serves concurrent requests best; settings.py says why)."""
+    import torch
+
+    torch.set_num_threads(threads)
 
 
 def _refuse_a_damaged_index(index_dir: Path) -> None:

@@ -41,9 +41,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings = app.state.settings
-        import torch
-
-        torch.set_num_threads(settings.torch_threads)
         try:
             # Opens the current build now (/health means ready to answer), later ones as
             # they are published; a missing or unreadable index is every route's answer

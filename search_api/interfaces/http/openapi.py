@@ -23,18 +23,20 @@ def index_openapi(app: FastAPI, serving: Callable[[], SearchIndex | None]
     """`app.openapi` with the filters' values of the index `serving()` returns (none when no
     index is loaded: the document is then the plain one), made again for each new build."""
     plain = app.openapi
-    documents: dict[str | None, dict[str, Any]] = {}
+    # (build, its document): replaced whole, so a request thread never sees half of one.
+    latest: tuple[str | None, dict[str, Any]] | None = None
 
     def openapi() -> dict[str, Any]:
+        nonlocal latest
         index = serving()
         build = index.build_id if index is not None else None
-        if build not in documents:
+        found = latest
+        if found is None or found[0] != build:
             document = copy.deepcopy(plain())
             if index is not None:
                 _enumerate(document, _accepted(index.values))
-            documents.clear()
-            documents[build] = document
-        return documents[build]
+            found = latest = (build, document)
+        return found[1]
 
     return openapi
 
