@@ -107,7 +107,7 @@ def parsed_file_rows(
     """The rows of a freshly parsed file: `tokens[i]` is the (cl100k, o200k) count,
     `chunks[i]` the chunks and `sentences[i]` the sentence spans of `contributions[i]`;
     `vectors` and `sentence_vectors` those chunks' and sentences' vectors; `links` the
-    file's (question id, answer id, rule) links (indexer/qa_links.py)."""
+    file's (question id, answer id, rule) links (indexer/text/qa_links.py)."""
     neighbours = _debate_neighbours(contributions)
     rows = []
     for c, (cl100k, o200k) in zip(contributions, tokens, strict=True):

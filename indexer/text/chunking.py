@@ -29,11 +29,11 @@ class ChunkingParams:
     max_pieces: int = 256  # including special tokens; capped at the embedder's limit
     overlap_pieces: int = 48
     context: bool = True  # embed each chunk after its debate title and speaker (see below)
-    # Embed a reply's chunks after the question it answers too (indexer/qa_links.py links
-    # them): a lever measured in the README, off by default.
+    # Embed a reply's chunks after the question it answers too (qa_links.py links them): a
+    # lever measured and not kept (docs/quality.md, "Not kept"), off by default.
     question_context: bool = False
     # Embed a speech's chunks after the opening sentence of its debate (debate_openings):
-    # a lever measured in the README, off by default.
+    # a lever measured and not kept (docs/quality.md, "Not kept"), off by default.
     opening_context: bool = False
 
 

@@ -155,7 +155,7 @@ def debates_set(index: SearchIndex) -> EvalSet:
 
     Two kinds of query, both from the record and neither written-question text:
     - an oral question (the opening of a Commons question section, linked to its reply by
-      indexer/qa_links.py): the minister's reply is relevance 2; the section's other
+      indexer/text/qa_links.py): the minister's reply is relevance 2; the section's other
       ministerial speeches of MIN_SPEECH_CHARS or more (answers to supplementaries on the same
       question) are 1. The question's own record is a candidate, dropped by BEIR's protocol.
       Questions that name no subject (OPEN_QUESTION) are left out.
