@@ -90,7 +90,9 @@ class KeywordIndex:
 
     def document_share(self, token: str) -> float:
         """The share of documents that hold `token` (0 where none does)."""
-        ids = self.retriever.get_tokens_ids([token]) if self.retriever else []
+        if self.retriever is None:
+            return 0.0
+        ids = self.retriever.get_tokens_ids([token])
         if not ids:
             return 0.0
         indptr = self.retriever.scores["indptr"]

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import fields
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
@@ -38,6 +39,9 @@ from indexer.store.records import (
 )
 from indexer.store.speakers import merged_speakers
 from indexer.store.vectors import NPROBE, VectorIndex
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 class Segment:
@@ -199,16 +203,16 @@ class IndexReader:
                 return _span(segment, row)
         return None
 
-    def chunk_vectors(self, chunks: Sequence[int]) -> np.ndarray:
+    def chunk_vectors(self, chunks: Sequence[int] | np.ndarray) -> np.ndarray:
         """The exact vectors of these chunk numbers, in that order."""
-        chunks = np.asarray(chunks, dtype=np.int64)
-        out = np.empty((len(chunks), self.segments[0].vectors.exact.dimension if self.segments
+        numbers = np.asarray(chunks, dtype=np.int64)
+        out = np.empty((len(numbers), self.segments[0].vectors.exact.dimension if self.segments
                         else 0), dtype=np.float32)
-        which = np.searchsorted(self._chunk_starts, chunks, "right") - 1
+        which = np.searchsorted(self._chunk_starts, numbers, "right") - 1
         for i, segment in enumerate(self.segments):
             mine = np.flatnonzero(which == i)
             if len(mine):
-                out[mine] = segment.vectors.exact.rows(chunks[mine] - segment.first_chunk)
+                out[mine] = segment.vectors.exact.rows(numbers[mine] - segment.first_chunk)
         return out
 
     # Sentences ---------------------------------------------------------------------------
@@ -247,13 +251,13 @@ class IndexReader:
     def field_codes(self, name: str, numbers: Sequence[int] | np.ndarray) -> np.ndarray:
         """The codes of field `name` (one of facets.COLUMNS) of these contributions, from
         memory: equal codes, equal values; -1, none; codes sort as their values do."""
-        return self.facets.codes(name, numbers)
+        return self.facets.codes(name, np.asarray(numbers, dtype=np.int64))
 
     def value_counts(self, name: str, numbers: Sequence[int] | np.ndarray
                      ) -> list[tuple[str | None, int]]:
         """(value, how many of these contributions have it) of field `name` (one of
         facets.COLUMNS), values in order, None (no value) first; from memory."""
-        return self.facets.counts(name, numbers)
+        return self.facets.counts(name, np.asarray(numbers, dtype=np.int64))
 
     def has_speaker(self, speaker: str) -> bool:
         """Whether any contribution matches the speaker filter `speaker`."""
@@ -376,7 +380,11 @@ def _record(row: sqlite3.Row) -> ContributionRecord:
     )
 
 
-def _from_row(cls, row: sqlite3.Row, columns: dict[str, str], **given):
+_Record = TypeVar("_Record", bound="DataclassInstance")  # a record, speaker, debate
+
+
+def _from_row(cls: type[_Record], row: sqlite3.Row, columns: dict[str, str],
+              **given: object) -> _Record:
     """A `cls` whose fields are the row's columns of the same name (`columns` names those
     stored under another name); `given` fields are not read from the row."""
     read = {f.name: row[columns.get(f.name, f.name)] for f in fields(cls) if f.name not in given}

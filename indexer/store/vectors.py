@@ -40,6 +40,7 @@ def write_search_index(build: Path, exact_below: int = EXACT_BELOW) -> None:
     chunk), read from the file in batches: memory holds the index, not the vectors."""
     vectors = ExactVectors(build / EXACT_FILE)
     count, dimension = vectors.count, vectors.dimension
+    index: faiss.Index
     if count < max(exact_below, 1):
         index = faiss.IndexFlatIP(dimension)
     else:
@@ -77,25 +78,31 @@ class VectorIndex:
         thins them out); without, it returns what `nprobe` lists hold."""
         vector = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
         faiss.omp_set_num_threads(1)  # per thread; parallelism only hurts single queries
-        bits = None if among is None else np.packbits(among, bitorder="little")
-        # A bitmap selector (a set of ids costs far more to build at a million chunks); it
-        # points into `bits`, which lives as long as this call.
-        selector = None if bits is None else faiss.IDSelectorBitmap(len(among),
-                                                                     faiss.swig_ptr(bits))
+        selector: faiss.IDSelector | None = None
+        if among is not None:
+            # A bitmap selector (a set of ids costs far more to build at a million chunks);
+            # it points into `bits`, which lives as long as this call.
+            bits = np.packbits(among, bitorder="little")
+            selector = faiss.IDSelectorBitmap(len(among), faiss.swig_ptr(bits))
         if not self.approximate:
-            params = None if selector is None else faiss.SearchParameters(sel=selector)
+            params: faiss.SearchParameters | None = None
+            if selector is not None:
+                params = faiss.SearchParameters()
+                params.sel = selector
             return *_hits(*self.index.search(vector, n, params=params)), True
         selected = self.count if among is None else int(among.sum())
         if selected <= EXACT_SELECTION:
-            return *self.exactly(vector[0], n, np.flatnonzero(among)), True
+            chunks = np.arange(self.count) if among is None else np.flatnonzero(among)
+            return *self.exactly(vector[0], n, chunks), True
         lists = faiss.extract_index_ivf(self.index).nlist
         if selected * min(nprobe, lists) / lists < n:  # the lists would hold too few of them
             nprobe = lists
         while True:  # widen until the lists hold enough candidates (a filter thins them out)
-            params = faiss.SearchParametersIVF(nprobe=min(nprobe, lists))
+            ivf_params = faiss.SearchParametersIVF()
+            ivf_params.nprobe = min(nprobe, lists)
             if selector is not None:
-                params.sel = selector
-            chunks, scores = _hits(*self.index.search(vector, n, params=params))
+                ivf_params.sel = selector
+            chunks, scores = _hits(*self.index.search(vector, n, params=ivf_params))
             if len(chunks) >= n or nprobe >= lists or not widen:
                 return chunks, scores, False
             nprobe *= 4
@@ -121,7 +128,7 @@ class ExactVectors:
         self.path = path
         self._fd = os.open(path, os.O_RDONLY)
 
-    def __del__(self):
+    def __del__(self) -> None:
         if hasattr(self, "_fd"):
             os.close(self._fd)
 
@@ -131,7 +138,7 @@ class ExactVectors:
         order = np.argsort(chunks, kind="stable")
         ordered = chunks[order]
         read = np.empty((len(chunks), self.dimension), dtype=np.float32)
-        into = memoryview(read.reshape(-1).view(np.uint8))
+        into = read.reshape(-1).view(np.uint8).data  # a writable memoryview of its bytes
         starts = np.flatnonzero(np.diff(ordered, prepend=-2) != 1).tolist()  # run beginnings
         for begin, end in zip(starts, [*starts[1:], len(ordered)], strict=True):
             os.preadv(self._fd, [into[begin * self.row_bytes : end * self.row_bytes]],

@@ -25,7 +25,9 @@ passage. The whole is still counted once at the end, and trimmed if it were ever
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from indexer.store.records import ContributionRecord, SearchFilters
 from indexer.text.sentences import sentence_spans
@@ -67,6 +69,18 @@ class ContextPassage:
         """The passage as the context prints it: verbatim, with its cuts marked."""
         return ((TRUNCATED.strip() + " " if self.cut_before else "") + self.text
                 + (TRUNCATED if self.cut_after else ""))
+
+
+class _Candidate(NamedTuple):
+    """A passage to consider: `record.text[start:end]`, cut (if it must be) from the
+    sentence holding `focus` on."""
+
+    record: ContributionRecord
+    start: int
+    end: int
+    focus: int  # a character of its best sentence
+    role: str  # as ContextPassage's
+    score: float | None
 
 
 @dataclass
@@ -141,11 +155,10 @@ def _header(question: str, top: float | None, threshold: float, answerable: bool
     return "\n".join(lines) + "\n\n"
 
 
-def _candidates(index: SearchIndex, hits: list[SearchHit]) -> list[tuple]:
-    """(record, start, end, focus, role, score): each hit's best chunk (focus: its best
-    sentence), then the answers the hit got."""
+def _candidates(index: SearchIndex, hits: list[SearchHit]) -> list[_Candidate]:
+    """Each hit's best chunk (focus: its best sentence), then the answers the hit got."""
     seen: set[str] = set()
-    found = []
+    found: list[_Candidate] = []
     for hit in hits:
         record = hit.contribution
         if record.id in seen:
@@ -153,13 +166,13 @@ def _candidates(index: SearchIndex, hits: list[SearchHit]) -> list[tuple]:
         seen.add(record.id)
         start, end = _span(index, record, hit.snippet.chunk)
         focus = hit.snippet.char_start + hit.snippet.highlight_start
-        found.append((record, start, end, focus if start <= focus < end else start, "match",
-                      hit.score))
+        found.append(_Candidate(record, start, end, focus if start <= focus < end else start,
+                                "match", hit.score))
         for answer in hit.links.answers:
             if answer.id not in seen:
                 seen.add(answer.id)
                 start, end = _span(index, answer, 0)
-                found.append((answer, start, end, start, "answer", None))
+                found.append(_Candidate(answer, start, end, start, "answer", None))
     return found
 
 
@@ -168,7 +181,8 @@ def _span(index: SearchIndex, record: ContributionRecord, ordinal: int) -> tuple
     return (chunk.start, chunk.end) if chunk else (0, len(record.text))
 
 
-def _fit(candidate, number: int, budget: int, count) -> ContextPassage | None:
+def _fit(candidate: _Candidate, number: int, budget: int, count: Callable[[str], int]
+         ) -> ContextPassage | None:
     """The candidate as passage `number`, whole or cut to fit `budget` tokens; None if not."""
     record, start, end, focus, role, score = candidate
     whole = ContextPassage(number, record, start, end, role, score)
@@ -199,7 +213,7 @@ def _citation(p: ContextPassage) -> str:
     return f"[{p.number}] {citation_line(p.contribution)}\n"
 
 
-def _cost(p: ContextPassage, count) -> int:
+def _cost(p: ContextPassage, count: Callable[[str], int]) -> int:
     return count(_block(p)) + count(_citation(p))
 
 

@@ -45,33 +45,36 @@ YEARS_BY_MONTH = 5
 _WIDTH = {"day": 10, "month": 7, "year": 4}  # of an ISO date's prefix naming its bucket
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Browsing:
     """How to present a query's matches; the default, a relevance-ranked page of results, is
-    a plain search. `facets` may name several fields in one comma-separated string."""
+    a plain search. Given as a request gives it (blank or None: the default; `facets` may
+    name several fields in one comma-separated string), kept normalised."""
 
-    sort: str | None = "relevance"
-    group: str | None = None
-    facets: Iterable[str] = ()
-    per_group: int = PER_GROUP
+    sort: str  # one of SORTS
+    group: str | None  # one of GROUPS, or None
+    facets: tuple[str, ...]  # of FACETS, each once
+    per_group: int
 
-    def __post_init__(self):
-        sort = (self.sort or "").strip().lower() or "relevance"
-        group = (self.group or "").strip().lower() or None
-        given = [self.facets] if isinstance(self.facets, str) else self.facets or ()
+    def __init__(self, sort: str | None = "relevance", group: str | None = None,
+                 facets: str | Iterable[str] = (), per_group: int = PER_GROUP):
+        sort = (sort or "").strip().lower() or "relevance"
+        group = (group or "").strip().lower() or None
+        given = [facets] if isinstance(facets, str) else facets or ()
         names = [n.strip().lower() for value in given for n in value.split(",")]
-        facets = tuple(dict.fromkeys(n for n in names if n))  # blank: none
+        chosen = tuple(dict.fromkeys(n for n in names if n))  # blank: none
         _known("sort", sort, SORTS)
         if group:
             _known("group", group, GROUPS)
-        for name in facets:
+        for name in chosen:
             _known("facet", name, FACETS, field="facets")
-        if not 1 <= self.per_group <= MAX_PER_GROUP:
+        if not 1 <= per_group <= MAX_PER_GROUP:
             raise InvalidRequest("per_group", f"per_group must be between 1 and "
-                                              f"{MAX_PER_GROUP}, not {self.per_group}")
+                                              f"{MAX_PER_GROUP}, not {per_group}")
         object.__setattr__(self, "sort", sort)
         object.__setattr__(self, "group", group)
-        object.__setattr__(self, "facets", facets)
+        object.__setattr__(self, "facets", chosen)
+        object.__setattr__(self, "per_group", per_group)
 
     @property
     def plain(self) -> bool:
@@ -113,8 +116,13 @@ class DebateSummary:
 
 
 class Scored(Protocol):
-    number: int  # the contribution's number in the index
-    score: float
+    @property
+    def number(self) -> int:  # the contribution's number in the index
+        ...
+
+    @property
+    def score(self) -> float:
+        ...
 
 
 S = TypeVar("S", bound=Scored)

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ir_measures
 from ir_measures import AP, RR, R, nDCG
@@ -45,7 +46,9 @@ def parse_config(spec: str) -> tuple[str, RetrievalConfig]:
             raise EvaluationError(f"unknown preset {name!r}; known: {', '.join(PRESETS)} "
                                   "(or give name:key=value,...)")
         return name, base
-    values = {}
+    # Field name -> its value, parsed to the type the field names; which field is a run-time
+    # string, so no static type relates a key to its value's type.
+    values: dict[str, Any] = {}
     types = {f.name: f.type for f in dataclasses.fields(RetrievalConfig)}
     for item in settings.split(","):
         key, _, value = item.partition("=")

@@ -28,13 +28,18 @@ from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from indexer.embedding.folder import ModelFolder
 from indexer.store.records import ContributionRecord, SearchFilters
 from indexer.text.chunking import context_line_of
 from search_api.engine.ranking import RetrievalConfig
 from search_api.engine.search_index import SearchIndex
 from search_api.errors import EvaluationError
 from search_api.evaluation.sets import MIN_SPEECH_CHARS, OPEN_QUESTION, PROCEDURAL_TITLE
+
+if TYPE_CHECKING:  # for annotations only: _train imports it where it trains
+    from sentence_transformers import SentenceTransformer
 
 KEYWORD = RetrievalConfig(mode="keyword")
 NEGATIVE_DEPTH = 30  # BM25 results searched for a hard negative
@@ -150,14 +155,18 @@ def tune(index: SearchIndex, out: Path, days: Collection[str],
         raise EvaluationError(
             f"only {len(triples)} training pairs on {', '.join(sorted(days)) or 'no day'}; "
             f"tuning needs at least a batch ({params.batch_size}): give more days")
-    model = _train(Path(index.embedder.model_path), triples, params, progress)
+    if not isinstance(index.embedder, ModelFolder):
+        raise EvaluationError(f"tuning needs a model read from a folder; the index's embedder "
+                              f"{index.embedder.name!r} has none")
+    model = _train(index.embedder.model_path, triples, params, progress)
     _save_atomically(model, out, {
         "base_model": asdict(index.manifest.model), "index_build": index.build_id,
         "days": sorted(days), "triples": len(triples), "params": asdict(params)})
     return TuningReport(out, sorted(days), len(triples), time.perf_counter() - start)
 
 
-def _train(base: Path, triples: list[Triple], params: TuningParams, progress: bool):
+def _train(base: Path, triples: list[Triple], params: TuningParams, progress: bool
+           ) -> SentenceTransformer:
     # Training needs the [tune] extra (datasets, accelerate); nothing else imports them.
     try:
         import accelerate  # noqa: F401  (transformers' Trainer needs it)
@@ -193,7 +202,8 @@ def _train(base: Path, triples: list[Triple], params: TuningParams, progress: bo
     return model
 
 
-def _save_atomically(model, out: Path, provenance: dict) -> None:
+def _save_atomically(model: SentenceTransformer, out: Path, provenance: dict[str, object]
+                     ) -> None:
     """The whole model in `out`, or `out` as it was: written beside it, then renamed."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,6 @@ date, or by debate, with facets), each with its question/answer links."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import cast
 
 from pydantic import BaseModel, Field
 
@@ -135,7 +134,7 @@ def search_response(results: SearchResults) -> SearchResponse:
         query=results.query,
         mode=results.mode,
         understood=results.understood,
-        sort=cast(str, results.browsing.sort),  # Browsing reads None as relevance
+        sort=results.browsing.sort,
         group=results.browsing.group,
         k=results.k,
         offset=results.offset,
