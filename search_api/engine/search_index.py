@@ -8,7 +8,6 @@ links. Answering and evaluation read the build through its methods, never the st
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +38,7 @@ from search_api.engine.browsing import (
 from search_api.engine.checks import check_filters, validate_page, validate_query
 from search_api.engine.exchanges import Exchange, exchanges
 from search_api.engine.ranking import Candidate, Ranker, RetrievalConfig
-from search_api.engine.snippets import Snippet, best_snippet
+from search_api.engine.snippets import Snippet, best_snippets
 from search_api.engine.understanding import QueryReader, Understanding
 from search_api.errors import InvalidRequest, UnknownContribution
 
@@ -129,8 +128,7 @@ class SearchIndex:
             )
         self.values = self._store.values()
         self.query_reader = QueryReader(self._store.speakers(), self.values.parties)
-        self._ranker = Ranker(self._store, self.embedder, self.query_vector)
-        self._last_query = threading.local()
+        self._ranker = Ranker(self._store, self.embedder)
 
     # The build ----------------------------------------------------------------------------
 
@@ -157,16 +155,8 @@ class SearchIndex:
         self._store.close()
 
     def query_vector(self, query: str) -> np.ndarray:
-        """The query's vector, shape (1, dimension), read-only. The last query's vector is
-        kept per thread, so one request embeds its query once (/answer searches, may search
-        again without query understanding, then scores sentences against it) and no request
-        is answered from another's work (benchmarks time every embedding)."""
-        last = self._last_query
-        if getattr(last, "query", None) != query:
-            last.vector = self.embedder.embed([query])
-            last.vector.setflags(write=False)
-            last.query = query
-        return last.vector
+        """The query's vector, shape (1, dimension), read-only (embedded once a request)."""
+        return self._ranker.query_vector(query)
 
     def warm_up(self) -> None:
         """Load the embedding model and touch the indexes, so the first query is not slow."""
@@ -264,13 +254,11 @@ class SearchIndex:
         """The page's candidates with their records, snippets and links, in order."""
         records = self._store.contributions([c.number for c in page])
         links = self.exchanges(records[c.number].id for c in page)
-        hits = []
-        for candidate in page:
-            record = records[candidate.number]
-            chunk = self._ranker.best_chunk(candidate, record, query)
-            snippet = best_snippet(record.text, chunk.start, chunk.end, query, chunk.ordinal)
-            hits.append(SearchHit(record, candidate.score, snippet, links[record.id]))
-        return hits
+        chunks = self._ranker.best_chunks(page, records, query)
+        snippets = best_snippets(query, [(records[c.number].text, chunk)
+                                         for c, chunk in zip(page, chunks, strict=True)])
+        return [SearchHit(records[c.number], c.score, snippet, links[records[c.number].id])
+                for c, snippet in zip(page, snippets, strict=True)]
 
     def rank(
         self, query: str, n: int = 100, filters: SearchFilters | None = None,
