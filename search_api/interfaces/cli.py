@@ -67,7 +67,8 @@ def _index_option(command):
 
     return click.option(
         "--index", "index_dir", type=click.Path(path_type=Path), expose_value=False,
-        callback=remember, help="Index folder [env DEBATE_SEARCH_INDEX_DIR; default var/index].",
+        callback=remember, help="Index folder [env DEBATE_SEARCH_INDEX_DIR; default: index in "
+                                "the data folder, var/index in a checkout].",
     )(command)
 
 
@@ -83,7 +84,7 @@ def main(ctx: click.Context) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--out", "out", type=click.Path(path_type=Path),
-              help="Index folder to build [default: --index or var/index].")
+              help="Index folder to build [default: --index, or the default index folder].")
 @click.option("--model", "model_path", type=click.Path(path_type=Path),
               help="A local sentence-transformers model folder [default: packaged MiniLM].")
 @click.option("--backend", type=click.Choice(BACKENDS),
