@@ -53,7 +53,7 @@ def resolve_build(index_dir: Path) -> Path:
         return current.resolve()
     raise IndexNotFound(
         f"no index at {index_dir}; build one with "
-        f"`debate-search index --out {index_dir} corpora/uk-twfy-parlparse-2009-10.toml`"
+        f"`debate-search index --out {index_dir} <corpus manifest or source files>`"
     )
 
 
