@@ -17,19 +17,6 @@ from data_paths import SHARED_DATA
 UK_DATA = SHARED_DATA / "uk-twfy-parlparse-2009-10"
 
 
-# A test that needs an index built, a server started or a browser is slow: `make test` (and
-# CI) runs it, a plain `pytest` does not. Asking for one of these fixtures is what makes a test
-# slow; tests that build an index of their own are marked where they are written.
-SLOW_FIXTURES = frozenset({"small_index_dir", "start_server", "browser"})
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest deselects by mark
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.slow)
-
-
 @pytest.fixture(scope="session")
 def uk_data() -> Path:
     if not UK_DATA.is_dir():
@@ -65,9 +52,17 @@ def uk_contributions(uk_import):
 
 
 # Index fixtures -------------------------------------------------------------------------
-# A small but real index, built once per session with the real model from real files:
-# Commons debates (26 Oct, Home Office questions incl. Tasers), written questions and
-# answers, the Lords, and written statements of two days (so date filters have a choice).
+# Two real indexes, built with the real model from real files, each once per session.
+#
+# The tiny index, for the fast run (a few seconds to build): one file, the House of Lords'
+# written questions of 26 October 2009, each printed with the minister's answer (62
+# contributions by 26 members of five parties, under 27 headings; a question linked to its
+# answer). Tests over it read what they expect from that file.
+TINY_INDEX_FILE = "lordswrans/lordswrans2009-10-26a.xml"
+
+# The small index, for the slow run (minutes to build): Commons debates (26 Oct, Home Office
+# questions incl. Tasers), written questions and answers, the Lords, and written statements
+# of two days (so date filters have a choice). A test module that uses it is marked slow.
 SMALL_INDEX_FILES = (
     "debates/debates2009-10-26b.xml",
     "wrans/answers2009-10-26f.xml",
@@ -97,6 +92,40 @@ def session_cache(tmp_path_factory) -> Path:
     return cache
 
 
+def _built(inputs, name: str, embedder, session_cache: Path, tmp_path_factory) -> Path:
+    """A new folder `name` holding an index of `inputs`."""
+    from indexer.pipeline.build import build_index
+
+    out = tmp_path_factory.mktemp(name)
+    build_index(inputs, out, embedder, progress=False, cache_dir=session_cache)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_index_dir(uk_data: Path, embedder, session_cache: Path, tmp_path_factory) -> Path:
+    """Folder of the session's tiny real index (read-only for tests: copy to modify)."""
+    from indexer.sources import resolve_inputs
+
+    inputs = resolve_inputs([uk_data / TINY_INDEX_FILE], session_cache, progress=False)
+    return _built(inputs, "tiny-index", embedder, session_cache, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def tiny_index(tiny_index_dir: Path, embedder):
+    """The tiny index opened for searching."""
+    from search_api.engine.search_index import SearchIndex
+
+    return SearchIndex(tiny_index_dir, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def tiny_reader(tiny_index_dir: Path):
+    """The tiny index's store, read directly (for what only the store tells)."""
+    from indexer.store.reader import IndexReader
+
+    return IndexReader(tiny_index_dir)
+
+
 @pytest.fixture(scope="session")
 def small_index_inputs(uk_data: Path, session_cache: Path):
     from indexer.sources import resolve_inputs
@@ -108,11 +137,7 @@ def small_index_inputs(uk_data: Path, session_cache: Path):
 @pytest.fixture(scope="session")
 def small_index_dir(small_index_inputs, embedder, session_cache, tmp_path_factory) -> Path:
     """Folder of the session's small real index (read-only for tests: copy to modify)."""
-    from indexer.pipeline.build import build_index
-
-    out = tmp_path_factory.mktemp("small-index")
-    build_index(small_index_inputs, out, embedder, progress=False, cache_dir=session_cache)
-    return out
+    return _built(small_index_inputs, "small-index", embedder, session_cache, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -140,16 +165,30 @@ def torch_threads() -> int:
     return torch.get_num_threads()
 
 
-@pytest.fixture(scope="session")
-def api_client(small_index_dir: Path, torch_threads: int):
-    """The HTTP API over the small index, started through its lifespan, once per session."""
+@contextlib.contextmanager
+def _api_client(index_dir: Path, torch_threads: int):
+    """The HTTP API over `index_dir` in-process, started through its lifespan."""
     from fastapi.testclient import TestClient
 
     from search_api.interfaces.http.app import create_app
     from search_api.settings import Settings
 
-    settings = Settings(index_dir=small_index_dir, torch_threads=torch_threads)
+    settings = Settings(index_dir=index_dir, torch_threads=torch_threads)
     with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def tiny_client(tiny_index_dir: Path, torch_threads: int):
+    """The HTTP API over the tiny index, once per session."""
+    with _api_client(tiny_index_dir, torch_threads) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def api_client(small_index_dir: Path, torch_threads: int):
+    """The HTTP API over the small index, once per session."""
+    with _api_client(small_index_dir, torch_threads) as client:
         yield client
 
 

@@ -1,7 +1,9 @@
 """Quoted answers and question/answer links, on real records with the real model.
 
 The central check: over many questions, every quoted sentence is a verbatim slice of the
-contribution it cites, and the cited speaker is that contribution's speaker.
+contribution it cites, and the cited speaker is that contribution's speaker. Most tests ask
+the tiny index (the Lords' written questions and answers of 26 October 2009: conftest.py);
+those that need the Commons or many more questions ask the small index, and are slow.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from search_api.operations.answers import answer as answer_operation
 
 BAKER_QUESTION = "uk.org.publicwhip/debate/2009-10-26b.3.2"  # oral question on Tasers
 HANSON_REPLY = "uk.org.publicwhip/debate/2009-10-26b.3.3"
+# The tiny index: Lord Berkeley's question on the emissions of new cars, Lord Adonis's reply.
+EMISSIONS_QUESTION = "uk.org.publicwhip/wrans/2009-10-26a.112.7"
+EMISSIONS_REPLY = "uk.org.publicwhip/wrans/2009-10-26a.112.8"
 MORTGAGE_QUESTIONS = [f"uk.org.publicwhip/wrans/2009-10-26f.290476.q{i}" for i in range(3)]
 MORTGAGE_REPLY = "uk.org.publicwhip/wrans/2009-10-26f.290476.r0"
 
@@ -56,6 +61,32 @@ HAND_WRITTEN = (
     "What did ministers say about asbestos in schools?",
     "What help is there for homeowners struggling with mortgages?",
     "How is the fire service dispute being resolved?",
+)
+
+
+# Questions a reader of the Lords' written answers of 26 October 2009 could ask; each is
+# answered there.
+TINY_HAND_WRITTEN = (
+    "What plans do the Government have to promote electric vehicles?",
+    "What are the average carbon dioxide emissions of new cars?",
+    "Who decides on recruitment to the Irish police force?",
+    "Who is appointed to the Privy Council?",
+    "How many staff work in the Universities and Skills Directorate?",
+    "What did the Lisbon treaty change for parliamentary scrutiny?",
+    "Will there be enough trains for lines that are not electrified?",
+    "What is happening in the Turks and Caicos Islands?",
+    "Is the Watchkeeper unmanned aircraft going to be armed?",
+    "How much funding goes to languages in primary schools?",
+    "Should the police in Northern Ireland recruit from the Republic?",
+    "What happened to the ferry Canna's passenger certificate?",
+    "Are blue badge holders' photographs required?",
+    "What did ministers say about the St Andrews agreement?",
+    "What is the Government doing about pollution from ships?",
+    "Who can see the National Identity Register?",
+    "What lessons were learned from the Falkland Islands humanitarian visit?",
+    "What does the Equality Bill say about caste?",
+    "How is the EU budget being reformed?",
+    "How many staff work for the General Lighthouse Authorities?",
 )
 
 
@@ -134,18 +165,29 @@ def test_lords_oral_questions_link_to_the_ministers_reply(links):
         assert reply.speaker.office
 
 
-def test_links_are_served_on_contributions_and_search_results(api_client):
+def test_links_are_served_on_contributions_and_search_results(tiny_client):
+    question = tiny_client.get(f"/contributions/{EMISSIONS_QUESTION}").json()
+    assert [a["id"] for a in question["answers"]] == [EMISSIONS_REPLY]
+    assert question["answers"][0]["speaker"]["name"] == "Lord Adonis"
+    assert question["answers_to"] == []
+    reply = tiny_client.get(f"/contributions/{EMISSIONS_REPLY}").json()
+    assert [q["id"] for q in reply["answers_to"]] == [EMISSIONS_QUESTION]
+    assert reply["answers"] == []
+    page = tiny_client.get("/search", params={"q": "promoting the use of electric vehicles",
+                                              "kind": "question"}).json()
+    top = page["results"][0]
+    assert top["id"] == "uk.org.publicwhip/wrans/2009-10-26a.113.1"  # Lord Kirkwood's
+    assert [a["id"] for a in top["answers"]] == ["uk.org.publicwhip/wrans/2009-10-26a.113.2"]
+
+
+@pytest.mark.slow
+def test_oral_links_are_served_on_contributions(api_client):
     question = api_client.get(f"/contributions/{BAKER_QUESTION}").json()
     assert [a["id"] for a in question["answers"]] == [HANSON_REPLY]
     assert question["answers"][0]["speaker"]["name"] == "David Hanson"
     assert question["answers_to"] == []
     reply = api_client.get(f"/contributions/{HANSON_REPLY}").json()
     assert [q["id"] for q in reply["answers_to"]] == [BAKER_QUESTION]
-    page = api_client.get("/search", params={"q": "public health warning about swine flu "
-                                                  "from kissing", "kind": "question"}).json()
-    top = page["results"][0]
-    assert top["id"] == "uk.org.publicwhip/wrans/2009-10-26f.293219.q0"
-    assert [a["id"] for a in top["answers"]] == ["uk.org.publicwhip/wrans/2009-10-26f.293219.r0"]
 
 
 # Answers: verbatim, attributed ----------------------------------------------------------
@@ -172,34 +214,39 @@ def _check_verbatim_and_attributed(index, response: AnswerResponse) -> int:
     return quotes
 
 
-def _questions(index, written: int) -> list[str]:
-    probes = calibration.written_question_probes(index, 100)
-    return [*HAND_WRITTEN, *(p.text for p in probes[:: max(1, 100 // written)][:written])]
+def _questions(index, hand_written: tuple[str, ...], written: int) -> list[str]:
+    probes = calibration.written_question_probes(index, written)
+    return [*hand_written, *(p.text for p in probes)]
 
 
-def test_quotes_are_verbatim_and_attributed(small_index):
+def test_quotes_are_verbatim_and_attributed(tiny_index):
     answered = 0
-    for question in _questions(small_index, 20):
-        response = answer_operation(small_index, AnswerRequest(q=question))
+    questions = _questions(tiny_index, TINY_HAND_WRITTEN, 10)
+    assert len(questions) == 30
+    for question in questions:
+        response = answer_operation(tiny_index, AnswerRequest(q=question))
         if response.answerable:
-            assert _check_verbatim_and_attributed(small_index, response) > 0
+            assert _check_verbatim_and_attributed(tiny_index, response) > 0
             answered += 1
-    assert answered >= 36  # of 40
+    assert answered >= 27  # of 30
 
 
 @pytest.mark.slow
 def test_quotes_are_verbatim_and_attributed_over_120_questions(small_index):
-    questions = _questions(small_index, 100)
+    questions = _questions(small_index, HAND_WRITTEN, 100)
     assert len(questions) == 120
+    answered = 0
     for question in questions:
         response = answer_operation(small_index, AnswerRequest(q=question))
         if response.answerable:
             assert _check_verbatim_and_attributed(small_index, response) > 0
+            answered += 1
+    assert answered >= 108  # of 120
 
 
-def test_every_sentence_is_stored_with_the_models_vector(small_index, embedder):
-    records = list(small_index.records(SearchFilters(house="House of Commons")))[::40]
-    stored = small_index.sentences_of(r.id for r in records)
+def test_every_sentence_is_stored_with_the_models_vector(tiny_index, embedder):
+    records = list(tiny_index.records(SearchFilters(kind="answer")))[::4]
+    stored = tiny_index.sentences_of(r.id for r in records)
     assert set(stored) == {r.id for r in records if r.text.strip()}
     for record in records:
         if record.id not in stored:
@@ -212,9 +259,9 @@ def test_every_sentence_is_stored_with_the_models_vector(small_index, embedder):
         assert np.allclose(np.linalg.norm(sentences.vectors, axis=1), 1, atol=2e-3)
 
 
-def test_quote_scores_are_the_questions_similarity_to_the_quote(small_index, embedder):
-    question = "What is being done about the backlog of asylum applications?"
-    response = answer_operation(small_index, AnswerRequest(q=question))
+def test_quote_scores_are_the_questions_similarity_to_the_quote(tiny_index, embedder):
+    question = "What is being done to cut the carbon emissions of cars?"
+    response = answer_operation(tiny_index, AnswerRequest(q=question))
     quotes = [q for p in response.speakers for c in p.contributions for q in c.quotes]
     assert quotes
     vectors = embedder.embed([question, *(q.text for q in quotes)])
@@ -222,42 +269,51 @@ def test_quote_scores_are_the_questions_similarity_to_the_quote(small_index, emb
         assert abs(quote.score - expected) < 5e-3
 
 
-def test_several_speakers_stand_side_by_side(small_index):
-    response = answer_operation(small_index, AnswerRequest(q="Should the police use Tasers?"))
+def test_several_speakers_stand_side_by_side(tiny_index):
+    response = answer_operation(tiny_index, AnswerRequest(
+        q="Should the police in Northern Ireland recruit from the Republic?"))
     keys = [speaker_key(p.speaker) for p in response.speakers]
     assert len(keys) == len(set(keys)) >= 2  # one group per speaker
     names = {p.speaker.name for p in response.speakers}
-    assert {"David Hanson", "Norman Baker"} <= names
+    assert {"Lord Laird", "Baroness Kinnock of Holyhead"} <= names  # asked, and answered
     for position in response.speakers:
         for c in position.contributions:
             assert c.citation.person_id == position.speaker.person_id
-    hanson = next(p for p in response.speakers if p.speaker.name == "David Hanson")
-    assert hanson.speaker.office and hanson.speaker.party == "Labour"
+    kinnock = next(p for p in response.speakers if p.speaker.name == "Baroness Kinnock of Holyhead")
+    assert kinnock.speaker.office and kinnock.speaker.party == "Labour"
     markers = [c.marker for p in response.speakers for c in p.contributions]
     assert sorted(markers) == list(range(1, len(markers) + 1))
 
 
-def test_a_question_brings_the_answer_given_to_it(small_index):
+def test_a_question_brings_the_answer_given_to_it(tiny_index):
+    # The question matches best; the reply is quoted with it, by the minister who gave it.
+    response = answer_operation(tiny_index, AnswerRequest(
+        q="What is the current status of direct rule in the Turks and Caicos Islands?"))
+    roles = {c.citation.contribution_id: c for p in response.speakers for c in p.contributions}
+    question = roles["uk.org.publicwhip/wrans/2009-10-26a.111.1"]
+    reply = roles["uk.org.publicwhip/wrans/2009-10-26a.111.2"]
+    assert question.role == "match" and reply.role == "answer"
+    assert question.answers == ["uk.org.publicwhip/wrans/2009-10-26a.111.2"]
+    assert reply.answers_to == ["uk.org.publicwhip/wrans/2009-10-26a.111.1"]
+    assert reply.citation.speaker == "Baroness Kinnock of Holyhead"
+    assert reply.citation.office and reply.citation.kind == "answer"
+
+
+@pytest.mark.slow
+def test_an_oral_question_brings_the_answer_given_to_it(small_index):
     response = answer_operation(small_index, AnswerRequest(
         q="What is the Government's policy on the use of Taser guns by police forces?"))
     quoted = {c.citation.contribution_id: c for p in response.speakers for c in p.contributions}
     assert BAKER_QUESTION in quoted and HANSON_REPLY in quoted
     assert quoted[BAKER_QUESTION].answers == [HANSON_REPLY]
     assert quoted[HANSON_REPLY].answers_to == [BAKER_QUESTION]
-    # A written question's reply is quoted with it, by the minister who gave it.
-    swine = answer_operation(small_index, AnswerRequest(
-        q="Will the Government warn the public about catching swine flu from kissing?"))
-    roles = {c.citation.contribution_id: c for p in swine.speakers for c in p.contributions}
-    reply = roles["uk.org.publicwhip/wrans/2009-10-26f.293219.r0"]
-    assert reply.answers_to == ["uk.org.publicwhip/wrans/2009-10-26f.293219.q0"]
-    assert reply.citation.office and reply.citation.kind == "answer"
 
 
-def test_out_of_domain_claims_are_not_answered(small_index):
+def test_out_of_domain_claims_are_not_answered(tiny_index):
     claims = _scifact_claims(40)
     unanswered = 0
     for claim in claims:
-        response = answer_operation(small_index, AnswerRequest(q=claim))
+        response = answer_operation(tiny_index, AnswerRequest(q=claim))
         if not response.answerable:
             assert response.speakers == [] and response.message
             assert response.text == response.message
@@ -266,6 +322,7 @@ def test_out_of_domain_claims_are_not_answered(small_index):
     assert unanswered / len(claims) >= 0.9
 
 
+@pytest.mark.slow
 def test_judged_user_questions_are_answered_or_declined(small_index):
     """bench/answer_questions.jsonl, judged on the whole default corpus: on the small index,
     the questions whose every answering contribution it holds are answered, and those the
@@ -282,6 +339,7 @@ def test_judged_user_questions_are_answered_or_declined(small_index):
     assert declined / len(unanswerable) >= 0.7
 
 
+@pytest.mark.slow
 def test_calibration_separates_written_questions_from_scifact(small_index):
     answerable = calibration.written_question_probes(small_index, 30)
     unanswerable = [calibration.Probe(c) for c in _scifact_claims(30)]
@@ -304,42 +362,47 @@ def test_decision_quality_counts():
 # The edges ------------------------------------------------------------------------------
 
 
-def test_answer_route_get_equals_post(api_client):
-    params = {"q": "What did the minister say about Tasers?", "house": "House of Commons"}
-    got, posted = api_client.get("/answer", params=params), api_client.post("/answer", json=params)
+def test_answer_route_get_equals_post(tiny_client):
+    params = {"q": "How is the EU budget being reformed?", "kind": "answer"}
+    got, posted = tiny_client.get("/answer", params=params), tiny_client.post("/answer",
+                                                                              json=params)
     assert got.status_code == posted.status_code == 200
     assert got.json() == posted.json()
     response = AnswerResponse.model_validate(got.json())
-    assert response.answerable and response.filters["house"] == "House of Commons"
-    assert all(c.citation.house == "House of Commons"
-               for p in response.speakers for c in p.contributions if c.role == "match")
+    assert response.answerable and response.filters["kind"] == "answer"
+    matched = [c for p in response.speakers for c in p.contributions if c.role == "match"]
+    assert matched and all(c.citation.kind == "answer" for c in matched)
+    assert {c.citation.speaker for c in matched} == {"Lord Myners"}
 
 
-def test_answer_route_errors(api_client):
-    empty = api_client.get("/answer", params={"q": " "})
+def test_answer_route_errors(tiny_client):
+    empty = tiny_client.get("/answer", params={"q": " "})
     assert empty.status_code == 400 and empty.json()["error"]["field"] == "q"
-    unknown = api_client.get("/answer", params={"q": "Tasers", "colour": "red"})
+    unknown = tiny_client.get("/answer", params={"q": "Tasers", "colour": "red"})
     assert unknown.status_code == 400
     assert "speaker" in unknown.json()["error"]["message"]  # names the allowed parameters
-    party = api_client.post("/answer", json={"q": "Tasers", "party": "Labor"})
+    party = tiny_client.post("/answer", json={"q": "Tasers", "party": "Labor"})
     assert party.status_code == 400 and "Labour" in party.json()["error"]["message"]
 
 
-def test_ask_command(small_index_dir):
+def test_ask_command(tiny_index_dir):
     runner = CliRunner()
-    result = runner.invoke(main, ["ask", "What did the minister say about Tasers?",
-                                  "--index", str(small_index_dir)], catch_exceptions=False)
+    result = runner.invoke(main, ["ask", "What are the average carbon dioxide emissions of new "
+                                  "cars?", "--index", str(tiny_index_dir)],
+                           catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "David Hanson (The Minister for Policing, Crime and Counter-Terrorism" in result.output
-    assert "uk.org.publicwhip/debate/2009-10-26b.3.3" in result.output
+    assert "Lord Adonis (Secretary of State, Department for Transport" in result.output
+    assert EMISSIONS_REPLY in result.output
+    assert "158g/km" in result.output  # the figure, quoted
     as_json = runner.invoke(main, ["ask", "Vitamin B12 deficiency raises homocysteine", "--json",
-                                   "--index", str(small_index_dir)], catch_exceptions=False)
+                                   "--index", str(tiny_index_dir)], catch_exceptions=False)
     response = AnswerResponse.model_validate_json(as_json.output)
     assert not response.answerable and response.speakers == []
 
 
-def test_speaker_groups_follow_record_order_of_citations(small_index):
-    response = answer_operation(small_index, AnswerRequest(q="Should the police use Tasers?"))
+def test_speaker_groups_follow_record_order_of_citations(tiny_index):
+    response = answer_operation(tiny_index, AnswerRequest(
+        q="What did ministers say about the St Andrews agreement?"))
     assert sum(len(p.contributions) for p in response.speakers) >= 3
     by_marker = defaultdict(list)
     for p in response.speakers:

@@ -1,4 +1,8 @@
-"""The HTTP API through TestClient: every route, its schema, and one error shape for all."""
+"""The HTTP API through TestClient: every route, its schema, and one error shape for all.
+
+Most tests ask the API over the tiny index (the Lords' written questions and answers of 26
+October 2009: conftest.py) and expect what that file holds; those that need two houses, two
+days or a debate's middle ask it over the small index, and are slow."""
 
 from __future__ import annotations
 
@@ -25,6 +29,13 @@ from search_api.operations.search import SearchResponse
 from search_api.operations.speakers import SpeakersResponse
 from search_api.settings import Settings
 
+# The tiny index.
+ELECTRIC = "electric vehicles and charging points"
+EMISSIONS = "carbon dioxide emissions of new cars"
+ADONIS = "uk.org.publicwhip/person/13178"
+EMISSIONS_QUESTION = "uk.org.publicwhip/wrans/2009-10-26a.112.7"  # Lord Berkeley's
+EMISSIONS_ANSWER = "uk.org.publicwhip/wrans/2009-10-26a.112.8"  # Lord Adonis's reply to it
+# The small index.
 TASERS = "police use of Tasers"
 HANSON = "uk.org.publicwhip/person/10259"
 HANSON_SPEECH = "uk.org.publicwhip/debate/2009-10-26b.3.3"
@@ -47,26 +58,28 @@ def _error(response) -> dict:
 # Search -------------------------------------------------------------------------------
 
 
-def test_search_get(api_client, small_index):
-    response = api_client.get("/search", params={"q": TASERS, "k": 5})
+def test_search_get(tiny_client, tiny_index):
+    response = tiny_client.get("/search", params={"q": EMISSIONS, "k": 5})
     assert response.status_code == 200
     page = SearchResponse.model_validate(response.json())
-    assert (page.query, page.mode, page.k, page.offset) == (TASERS, RetrievalConfig().mode, 5, 0)
+    assert (page.query, page.mode, page.k, page.offset) == (EMISSIONS, RetrievalConfig().mode,
+                                                            5, 0)
     assert page.count == len(page.results) == 5
-    assert page.total == small_index.contribution_count
+    assert page.total == tiny_index.contribution_count
     assert page.filters == {}
     assert len({r.id for r in page.results}) == 5
     top = page.results[0]
-    assert top.id == HANSON_SPEECH
-    assert top.speaker.name == "David Hanson" and top.speaker.person_id == HANSON
-    assert (top.speaker.party, top.speaker.constituency) == ("Labour", "Delyn")
-    assert top.speaker.office == "The Minister for Policing, Crime and Counter-Terrorism"
-    assert top.speaker.office_source == "record"
-    assert (top.house, top.date, top.kind) == ("House of Commons", "2009-10-26", "speech")
-    assert top.debate.title == "HOME DEPARTMENT — Tasers"
+    assert top.id == EMISSIONS_ANSWER
+    assert top.speaker.name == "Lord Adonis" and top.speaker.person_id == ADONIS
+    assert (top.speaker.party, top.speaker.constituency) == ("Labour", None)
+    assert top.speaker.peerage == "Lord Adonis, of Camden Town in the London Borough of Camden"
+    assert top.speaker.office == "Secretary of State, Department for Transport"
+    assert top.speaker.office_source == "members"  # a written answer names no office
+    assert (top.house, top.date, top.kind) == ("House of Lords", "2009-10-26", "answer")
+    assert top.debate.title == "Vehicles: Carbon Emissions"
     assert top.source_url.startswith("http://www.publications.parliament.uk/")
-    assert (top.previous_id, top.next_id) == (
-        "uk.org.publicwhip/debate/2009-10-26b.3.2", "uk.org.publicwhip/debate/2009-10-26b.3.4")
+    assert (top.previous_id, top.next_id) == (EMISSIONS_QUESTION, None)
+    assert [q.id for q in top.answers_to] == [EMISSIONS_QUESTION] and top.answers == []
     for result in page.results:
         snippet = result.snippet
         assert snippet.sentence == snippet.text[snippet.highlight_start : snippet.highlight_end]
@@ -74,44 +87,62 @@ def test_search_get(api_client, small_index):
     assert scores == sorted(scores, reverse=True)
 
 
-def test_search_post_equals_get(api_client):
-    fields = {"q": TASERS, "k": 4, "offset": 1, "party": "Lab", "house": "House of Commons",
-              "kind": "speech", "date_from": "2009-10-26", "date_to": "2009-10-26",
-              "debate": "Tasers", "speaker": "Hanson"}
-    got = api_client.get("/search", params=fields)
-    posted = api_client.post("/search", json=fields)
+@pytest.mark.slow
+def test_search_get_over_the_commons(api_client):
+    """A Commons speech carries its speaker's constituency and the office the record names."""
+    top = SearchResponse.model_validate(
+        api_client.get("/search", params={"q": TASERS, "k": 5}).json()).results[0]
+    assert top.id == HANSON_SPEECH
+    assert top.speaker.name == "David Hanson" and top.speaker.person_id == HANSON
+    assert (top.speaker.party, top.speaker.constituency) == ("Labour", "Delyn")
+    assert top.speaker.office == "The Minister for Policing, Crime and Counter-Terrorism"
+    assert top.speaker.office_source == "record"
+    assert (top.house, top.date, top.kind) == ("House of Commons", "2009-10-26", "speech")
+    assert top.debate.title == "HOME DEPARTMENT — Tasers"
+    assert (top.previous_id, top.next_id) == (
+        "uk.org.publicwhip/debate/2009-10-26b.3.2", "uk.org.publicwhip/debate/2009-10-26b.3.4")
+
+
+def test_search_post_equals_get(tiny_client):
+    fields = {"q": ELECTRIC, "k": 4, "offset": 4, "party": "Lab", "house": "House of Lords",
+              "kind": "answer", "date_from": "2009-10-26", "date_to": "2009-10-26",
+              "debate": "Vehicles", "speaker": "Adonis"}
+    got = tiny_client.get("/search", params=fields)
+    posted = tiny_client.post("/search", json=fields)
     assert got.status_code == posted.status_code == 200
     assert got.json() == posted.json()
     page = SearchResponse.model_validate(posted.json())
     assert page.filters == {k: v for k, v in fields.items() if k not in ("q", "k", "offset")}
-    assert page.total == 4  # David Hanson spoke four times in the Tasers debate
-    assert page.count == 3  # k=4, but the first was skipped
+    # Lord Adonis answered seven questions under headings naming vehicles: four on carbon
+    # emissions, two on electric power, one on diesel trains.
+    assert page.total == 7
+    assert page.count == 3  # k=4, but the first four were skipped
     for r in page.results:
-        assert r.speaker.name == "David Hanson" and r.debate.title == "HOME DEPARTMENT — Tasers"
+        assert r.speaker.name == "Lord Adonis" and "Vehicles" in r.debate.title
 
 
-def test_search_filters_and_paging(api_client):
-    params = {"q": "police", "house": "House of Commons", "kind": "answer", "party": "Labour",
-              "k": 10}
-    first = api_client.get("/search", params=params).json()
-    second = api_client.get("/search", params=params | {"offset": 10}).json()
-    both = api_client.get("/search", params=params | {"k": 20}).json()
+def test_search_filters_and_paging(tiny_client):
+    params = {"q": "Government policy", "house": "House of Lords", "kind": "answer",
+              "party": "Labour", "k": 10}
+    first = tiny_client.get("/search", params=params).json()
+    second = tiny_client.get("/search", params=params | {"offset": 10}).json()
+    both = tiny_client.get("/search", params=params | {"k": 20}).json()
     ids = [r["id"] for r in first["results"] + second["results"]]
     assert ids == [r["id"] for r in both["results"]]
     assert len(set(ids)) == 20
     for r in both["results"]:
         assert (r["house"], r["kind"], r["speaker"]["party"]) == (
-            "House of Commons", "answer", "Labour")
-    assert first["total"] == second["total"] == both["total"] < 459
+            "House of Lords", "answer", "Labour")
+    assert first["total"] == second["total"] == both["total"] == 31  # every answer: Labour's
 
 
-def test_browsing_shapes(api_client):
+def test_browsing_shapes(tiny_client):
     """The shapes scripts rely on: `groups` of debates, `facets` of values and counts."""
-    params = {"q": "prisons and the courts", "sort": "newest", "group": "debate", "k": 2,
+    params = {"q": "Northern Ireland", "sort": "newest", "group": "debate", "k": 2,
               "per_group": 2, "facets": "party,house,kind,parliament,date"}
-    got = api_client.get("/search", params=params)
-    posted = api_client.post("/search", json=params | {"facets": params["facets"].split(",")})
-    repeated = api_client.get("/search", params=params | {"facets": params["facets"].split(",")})
+    got = tiny_client.get("/search", params=params)
+    posted = tiny_client.post("/search", json=params | {"facets": params["facets"].split(",")})
+    repeated = tiny_client.get("/search", params=params | {"facets": params["facets"].split(",")})
     assert got.status_code == 200 and got.json() == posted.json() == repeated.json()
     body = got.json()
     SearchResponse.model_validate(body)
@@ -126,18 +157,28 @@ def test_browsing_shapes(api_client):
             assert (r["debate"]["id"], r["date"]) == (group["debate"]["id"],
                                                       group["debate"]["date"])
             assert r["speaker"]["name"] and r["citation"] and r["snippet"]["sentence"]
-    assert [g["debate"]["date"] for g in body["groups"]] == ["2009-10-27", "2009-10-26"]
+    assert any(len(group["results"]) == 2 for group in body["groups"])  # a question, its answer
     assert list(body["facets"]) == ["party", "house", "kind", "parliament", "date"]
     for counts in body["facets"].values():  # a contribution without a value counts too
         assert all(list(c) == ["value", "count"] for c in counts)
         assert sum(c["count"] for c in counts) == body["total"]
+    assert body["facets"]["date"] == [{"value": "2009-10-26", "count": body["total"]}]
     assert body["facet_date_unit"] == "day"
-    plain = api_client.get("/search", params={"q": "prisons and the courts"}).json()
+    plain = tiny_client.get("/search", params={"q": "Northern Ireland"}).json()
     assert (plain["sort"], plain["group"], plain["groups"], plain["facets"]) == (
         "relevance", None, None, None)
     assert plain["total_groups"] is None and plain["facet_date_unit"] is None
 
 
+@pytest.mark.slow
+def test_newest_debates_first(api_client):
+    params = {"q": "prisons and the courts", "sort": "newest", "group": "debate", "k": 2,
+              "per_group": 2}
+    body = api_client.get("/search", params=params).json()
+    assert [g["debate"]["date"] for g in body["groups"]] == ["2009-10-27", "2009-10-26"]
+
+
+@pytest.mark.slow
 def test_lords_only(api_client):
     page = api_client.get("/search", params={"q": "tuberculosis", "house": "house of lords"})
     results = page.json()["results"]
@@ -148,6 +189,36 @@ def test_lords_only(api_client):
 # Contributions, speakers, health, stats -----------------------------------------------
 
 
+@pytest.mark.parametrize("path", [EMISSIONS_ANSWER, quote(EMISSIONS_ANSWER, safe="")],
+                         ids=["slashes", "percent-encoded"])
+def test_contribution_with_its_neighbour(tiny_client, tiny_index, path):
+    response = tiny_client.get(f"/contributions/{path}")
+    assert response.status_code == 200
+    c = ContributionPublic.model_validate(response.json())
+    record = tiny_index.contribution(EMISSIONS_ANSWER)
+    assert c.id == EMISSIONS_ANSWER and c.text == record.text
+    assert c.text.startswith("For new passenger cars sold in the UK in 2008 the average CO2")
+    assert c.speaker.person_id == ADONIS and c.speaker.member_name == "Lord Adonis"
+    assert c.source_file == "lordswrans/lordswrans2009-10-26a.xml"
+    assert c.tokens_cl100k > 0 and c.tokens_o200k > 0
+    # The answer ends its section: the question before it, nothing after.
+    assert c.previous.id == c.previous_id == EMISSIONS_QUESTION
+    assert c.previous.speaker.name == "Lord Berkeley"
+    assert c.previous.next_id == c.id
+    assert c.previous.debate.position + 1 == c.debate.position
+    assert c.next is None and c.next_id is None
+    assert [q.id for q in c.answers_to] == [EMISSIONS_QUESTION]
+
+
+def test_first_contribution_of_a_debate_has_no_previous(tiny_client):
+    body = tiny_client.get(f"/contributions/{EMISSIONS_QUESTION}").json()
+    assert body["previous"] is None and body["previous_id"] is None
+    assert body["next"]["id"] == EMISSIONS_ANSWER
+    assert "text" not in body["next"]  # neighbours are summaries
+    assert [a["id"] for a in body["answers"]] == [EMISSIONS_ANSWER]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("path", [HANSON_SPEECH, quote(HANSON_SPEECH, safe="")],
                          ids=["slashes", "percent-encoded"])
 def test_contribution_with_neighbours(api_client, small_index, path):
@@ -168,13 +239,22 @@ def test_contribution_with_neighbours(api_client, small_index, path):
     assert c.previous.debate.position + 1 == c.debate.position == c.next.debate.position - 1
 
 
-def test_first_contribution_of_a_debate_has_no_previous(api_client):
-    body = api_client.get("/contributions/uk.org.publicwhip/debate/2009-10-26b.3.2").json()
-    assert body["previous"] is None and body["previous_id"] is None
-    assert body["next"]["id"] == HANSON_SPEECH
-    assert "text" not in body["next"]  # neighbours are summaries
+def test_every_office_held_reaches_the_api(tiny_client):
+    # Lord Mandelson answered on the Privy Council, holding two posts that day.
+    mandelson = tiny_client.get("/contributions/uk.org.publicwhip/wrans/2009-10-26a.106.9")
+    speaker = mandelson.json()["speaker"]
+    assert speaker["name"] == "Lord Mandelson"
+    assert speaker["offices"] == [
+        "Lord President of the Council, Privy Council Office",
+        "Secretary of State, Department for Business, Innovation and Skills"]
+    assert speaker["office"] == "; ".join(speaker["offices"])
+    assert (speaker["office_source"], speaker["chair"]) == ("members", False)
+    asker = tiny_client.get("/contributions/uk.org.publicwhip/wrans/2009-10-26a.106.8").json()
+    assert asker["speaker"]["name"] == "Lord Marlesford"
+    assert (asker["speaker"]["office"], asker["speaker"]["offices"]) == (None, None)
 
 
+@pytest.mark.slow
 def test_offices_and_chair_turns_reach_the_api(api_client):
     # Phil Woolas answering Home Office questions: his Home Office post, and all of his posts
     woolas = api_client.get("/contributions/uk.org.publicwhip/debate/2009-10-26b.6.0").json()
@@ -190,49 +270,65 @@ def test_offices_and_chair_turns_reach_the_api(api_client):
     assert chair["citation"].startswith("Mr. Speaker (Speaker; Buckingham). House of Commons.")
 
 
-def test_speakers_by_name_and_person_id(api_client, small_index):
-    by_name = SpeakersResponse.model_validate(api_client.get("/speakers?q=hanson").json())
-    by_id = api_client.get("/speakers", params={"q": HANSON}).json()
-    assert by_id == by_name.model_dump() | {"q": HANSON}
+def test_speakers_by_name_and_person_id(tiny_client, tiny_index):
+    by_name = SpeakersResponse.model_validate(tiny_client.get("/speakers?q=adonis").json())
+    by_id = tiny_client.get("/speakers", params={"q": ADONIS}).json()
+    assert by_id == by_name.model_dump() | {"q": ADONIS}
     assert by_name.count == 1
-    [hanson] = by_name.speakers
-    assert (hanson.person_id, hanson.name, hanson.party) == (HANSON, "David Hanson", "Labour")
-    assert hanson.houses == ["House of Commons"]
-    counted = small_index.passing_count(SearchFilters(speaker=HANSON))
-    assert hanson.contributions == sum(hanson.by_kind.values()) == counted
+    [adonis] = by_name.speakers
+    assert (adonis.person_id, adonis.name, adonis.party) == (ADONIS, "Lord Adonis", "Labour")
+    assert adonis.houses == ["House of Lords"]
+    assert adonis.by_kind == {"answer": 13}
+    counted = tiny_index.passing_count(SearchFilters(speaker=ADONIS))
+    assert adonis.contributions == sum(adonis.by_kind.values()) == counted
 
 
-def test_speakers_busiest_first(api_client):
-    body = api_client.get("/speakers", params={"limit": 5}).json()
+def test_speakers_busiest_first(tiny_client):
+    body = tiny_client.get("/speakers", params={"limit": 5}).json()
     assert body["q"] is None and body["count"] == 5
     counts = [s["contributions"] for s in body["speakers"]]
     assert counts == sorted(counts, reverse=True)
-    assert api_client.get("/speakers?q=nobody+atall").json() == {
+    assert [s["name"] for s in body["speakers"][:2]] == ["Lord Adonis", "Lord Laird"]  # 13, 7
+    assert tiny_client.get("/speakers?q=nobody+atall").json() == {
         "q": "nobody atall", "count": 0, "speakers": []}
 
 
-def test_health(api_client, small_index):
-    body = api_client.get("/health").json()
-    assert body == {"status": "ok", "contributions": small_index.contribution_count,
-                    "build_id": small_index.manifest.build_id}
+def test_health(tiny_client, tiny_index):
+    body = tiny_client.get("/health").json()
+    assert body == {"status": "ok", "contributions": tiny_index.contribution_count,
+                    "build_id": tiny_index.manifest.build_id}
 
 
-def test_stats(api_client, small_index):
+def test_stats(tiny_client, tiny_index):
+    stats = tiny_client.get("/stats").json()
+    assert stats["contributions"] == tiny_index.contribution_count == 62
+    assert stats["chunks"] == tiny_index.chunk_count
+    assert stats["speakers"] == 26
+    assert stats["by_house"] == {"House of Lords": 62}
+    assert {kind: counts["contributions"] for kind, counts in stats["by_kind"].items()} == {
+        "question": 31, "answer": 31}
+    # The party filter's choices (the page lists them): the index's own parties.
+    assert stats["parties"] == list(tiny_index.values.parties) == [
+        "Conservative", "Crossbench", "Independent Labour", "Labour", "Liberal Democrat"]
+    assert stats["dates"] == {"from": "2009-10-26", "to": "2009-10-26"}
+    assert stats["model"]["dimension"] == 384
+    assert stats["build"]["id"] == tiny_index.manifest.build_id
+
+
+@pytest.mark.slow
+def test_stats_of_two_houses_and_days(api_client, small_index):
     stats = api_client.get("/stats").json()
     assert stats["contributions"] == small_index.contribution_count
-    assert stats["chunks"] == small_index.chunk_count
     assert set(stats["by_house"]) == {"House of Commons", "House of Lords"}
     assert sum(stats["by_house"].values()) == stats["contributions"]
     assert set(stats["by_kind"]) == {"speech", "question", "answer", "statement"}
     assert stats["dates"] == {"from": "2009-10-26", "to": "2009-10-27"}
-    assert stats["model"]["dimension"] == 384
-    assert stats["build"]["id"] == small_index.manifest.build_id
 
 
-def test_docs_and_openapi(api_client):
-    docs = api_client.get("/docs")
+def test_docs_and_openapi(tiny_client):
+    docs = tiny_client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
-    spec = api_client.get("/openapi.json").json()
+    spec = tiny_client.get("/openapi.json").json()
     assert {"/search", "/contributions/{contribution_id}", "/speakers", "/health",
             "/stats"} <= set(spec["paths"])
     assert set(spec["paths"]["/search"]) == {"get", "post"}
@@ -241,8 +337,8 @@ def test_docs_and_openapi(api_client):
     assert get_params == set(SEARCH_FIELDS.split(", "))
 
 
-def test_openapi_states_the_limits_the_library_enforces(api_client, small_index):
-    spec = api_client.get("/openapi.json").json()
+def test_openapi_states_the_limits_the_library_enforces(tiny_client, tiny_index):
+    spec = tiny_client.get("/openapi.json").json()
     params = {p["name"]: p["schema"] for p in spec["paths"]["/search"]["get"]["parameters"]}
     assert (params["k"]["minimum"], params["k"]["maximum"]) == (1, MAX_K)
     assert (params["offset"]["minimum"], params["offset"]["maximum"]) == (0, MAX_OFFSET)
@@ -252,7 +348,7 @@ def test_openapi_states_the_limits_the_library_enforces(api_client, small_index)
     assert _text_branch(params["date_from"])["format"] == "date"
     # The served index's own values, and a blank value still means "no filter".
     assert set(_text_branch(params["party"])["enum"]) >= {"Labour", "Lab", "Conservative"}
-    assert _text_branch(params["house"])["enum"] == list(small_index.values.houses)
+    assert _text_branch(params["house"])["enum"] == list(tiny_index.values.houses)
     assert BLANK in params["party"]["anyOf"]
     body = spec["components"]["schemas"]["ContextRequest"]["properties"]
     assert body["encoding"]["enum"] == ["cl100k_base", "o200k_base"]
@@ -291,11 +387,30 @@ def test_blank_is_what_strip_removes():
     assert blank == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
 
 
-def test_a_method_a_path_does_not_take_is_told_what_it_does(api_client):
-    response = api_client.delete("/search")
+def test_a_method_a_path_does_not_take_is_told_what_it_does(tiny_client):
+    response = tiny_client.delete("/search")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, POST"
-    assert api_client.put("/speakers").headers["allow"] == "GET"
+    assert tiny_client.put("/speakers").headers["allow"] == "GET"
+
+
+# The search page's files (the page in a browser: test_page.py) --------------------------
+
+
+def test_page_and_assets_are_served(tiny_client):
+    page = tiny_client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert 'src="/static/app.js"' in page.text and 'href="/static/style.css"' in page.text
+    assert not re.search(r'(src|href)="(https?:)?//', page.text)  # nothing from elsewhere
+    for asset, kind in (("app.js", "javascript"), ("style.css", "text/css")):
+        response = tiny_client.get(f"/static/{asset}")
+        assert response.status_code == 200 and kind in response.headers["content-type"]
+    assert "innerHTML" not in tiny_client.get("/static/app.js").text
+    missing = tiny_client.get("/static/nothing.js")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
 
 
 # Errors -------------------------------------------------------------------------------
@@ -317,7 +432,7 @@ BAD_REQUESTS = [
     ("GET", "/search?q=x&party=Labor", None, 400, "invalid_parameter", "party",
      "unknown party 'Labor'; known: "),
     ("GET", "/search?q=x&house=Senate", None, 400, "invalid_parameter", "house",
-     "known: House of Commons, House of Lords"),
+     "unknown house 'Senate'; known: House of Lords"),  # the tiny index's one house
     ("GET", "/search?q=x&kind=rant", None, 400, "invalid_parameter", "kind",
      "known: speech, question, answer, statement"),
     ("GET", "/search?q=x&date_from=2009-13-01", None, 400, "invalid_parameter", "date_from",
@@ -380,13 +495,13 @@ BAD_REQUESTS = [
 @pytest.mark.parametrize(("method", "path", "body", "status", "code", "field", "says"),
                          BAD_REQUESTS, ids=[f"{m} {p[:50]} {b!r:.30}" for m, p, b, *_ in
                                             BAD_REQUESTS])
-def test_bad_input_gets_one_error_shape(api_client, method, path, body, status, code, field,
+def test_bad_input_gets_one_error_shape(tiny_client, method, path, body, status, code, field,
                                         says):
     if isinstance(body, bytes):
-        response = api_client.request(method, path, content=body,
+        response = tiny_client.request(method, path, content=body,
                                       headers={"content-type": "application/json"})
     else:
-        response = api_client.request(method, path, json=body)
+        response = tiny_client.request(method, path, json=body)
     assert response.status_code == status
     error = _error(response)
     assert (error["code"], error["field"]) == (code, field)

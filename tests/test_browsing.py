@@ -1,5 +1,9 @@
-"""Browsing a query's matches over the small real index: sorted by date, grouped by debate,
-counted by facet; pages that neither repeat nor skip; and the rules on their own."""
+"""Browsing a query's matches: sorted by date, grouped by debate, counted by facet; pages
+that neither repeat nor skip; and the rules on their own.
+
+Most tests browse the tiny index (the Lords' written questions and answers of 26 October
+2009: conftest.py); those that need two sitting days or two houses browse the small index,
+and are slow."""
 
 from __future__ import annotations
 
@@ -20,7 +24,9 @@ from search_api.engine.browsing import (
 )
 from search_api.errors import InvalidRequest
 
-# Matches on both sitting days of the small index (26 and 27 October), in several debates.
+# The tiny index: matches in several debates, questions and answers of several parties.
+TRANSPORT = "vehicles and transport"
+# The small index: matches on both sitting days (26 and 27 October), in several debates.
 PRISONS = "prisons and the courts"
 # Matches in both houses.
 INQUESTS = "deaths of service personnel overseas and inquests"
@@ -53,6 +59,7 @@ def _matched(index, query: str) -> list:
 # Sorting and paging -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
 def test_dates_order_the_matches_and_pages_neither_repeat_nor_skip(small_index, sort):
     whole = _all(small_index, PRISONS, sort=sort)
@@ -66,6 +73,7 @@ def test_dates_order_the_matches_and_pages_neither_repeat_nor_skip(small_index, 
     assert len(ids) == len(set(ids))
 
 
+@pytest.mark.slow
 def test_a_date_order_holds_the_relevance_matches(small_index):
     """Sorting by date reorders the matches, best first within a day."""
     relevance = _matched(small_index, PRISONS)
@@ -79,25 +87,33 @@ def test_a_date_order_holds_the_relevance_matches(small_index):
             assert rank[earlier.contribution.id] < rank[later.contribution.id]
 
 
-@pytest.mark.parametrize("offset", [0, 10, 195])  # the last: deeper than the candidates
-def test_facets_never_change_a_plain_search_s_results(small_index, offset):
-    plain = small_index.search(PRISONS, k=10, offset=offset)
-    faceted = small_index.search(PRISONS, k=10, offset=offset,
-                                 browsing=Browsing(facets=["party"]))
+def _check_facets_never_change_a_plain_search_s_results(index, query, offset) -> None:
+    plain = index.search(query, k=10, offset=offset)
+    faceted = index.search(query, k=10, offset=offset, browsing=Browsing(facets=["party"]))
     assert [h.contribution.id for h in faceted.hits] == [h.contribution.id for h in plain.hits]
     assert [h.score for h in faceted.hits] == [h.score for h in plain.hits]
-    assert faceted.total == plain.total == small_index.contribution_count  # all ranked
-    first = small_index.search(PRISONS, k=10, browsing=Browsing(facets=["party"]))
+    assert faceted.total == plain.total == index.contribution_count  # all ranked
+    first = index.search(query, k=10, browsing=Browsing(facets=["party"]))
     assert faceted.matches == first.matches < plain.total  # every page counts the same
     assert faceted.facets == first.facets
     assert plain.facets is None and plain.matches is None and plain.browsing.plain
 
 
-def test_matches_score_at_least_their_share_of_the_best(small_index):
-    whole = _matched(small_index, PRISONS)
+@pytest.mark.parametrize("offset", [0, 10, 55])
+def test_facets_never_change_a_plain_search_s_results(tiny_index, offset):
+    _check_facets_never_change_a_plain_search_s_results(tiny_index, TRANSPORT, offset)
+
+
+@pytest.mark.slow
+def test_facets_never_change_a_page_deeper_than_the_candidates(small_index):
+    _check_facets_never_change_a_plain_search_s_results(small_index, PRISONS, 195)
+
+
+def test_matches_score_at_least_their_share_of_the_best(tiny_index):
+    whole = _matched(tiny_index, TRANSPORT)
     best = whole[0].score
     assert all(hit.score >= MATCH_SHARE * best for hit in whole)
-    beyond = small_index.search(PRISONS, k=1, offset=len(whole))  # the next in a plain search
+    beyond = tiny_index.search(TRANSPORT, k=1, offset=len(whole))  # the next in a plain search
     assert beyond.hits[0].score < MATCH_SHARE * best
 
 
@@ -105,10 +121,10 @@ def test_matches_score_at_least_their_share_of_the_best(small_index):
 
 
 @pytest.mark.parametrize("sort", ["relevance", "newest"])
-def test_groups_are_debates_with_their_matches(small_index, sort):
-    grouped = _all(small_index, PRISONS, group="debate", sort=sort, per_group=10)
-    flat = (_matched(small_index, PRISONS) if sort == "relevance"  # the matches, ungrouped
-            else _all(small_index, PRISONS, sort=sort).hits)
+def test_groups_are_debates_with_their_matches(tiny_index, sort):
+    grouped = _all(tiny_index, TRANSPORT, group="debate", sort=sort, per_group=10)
+    flat = (_matched(tiny_index, TRANSPORT) if sort == "relevance"  # the matches, ungrouped
+            else _all(tiny_index, TRANSPORT, sort=sort).hits)
     assert grouped.hits == [] and grouped.total == grouped.matches == len(flat)
     assert grouped.total_groups == len(grouped.groups) > 1
     assert sum(g.count for g in grouped.groups) == grouped.total
@@ -128,13 +144,13 @@ def test_groups_are_debates_with_their_matches(small_index, sort):
     assert debates == first_seen
 
 
-def test_debates_page_by_debate_and_show_their_best(small_index):
-    whole = _all(small_index, PRISONS, group="debate", per_group=1)
-    paged = _paged(small_index, PRISONS, 2, group="debate", per_group=1)
+def test_debates_page_by_debate_and_show_their_best(tiny_index):
+    whole = _all(tiny_index, TRANSPORT, group="debate", per_group=1)
+    paged = _paged(tiny_index, TRANSPORT, 2, group="debate", per_group=1)
     assert [g.debate.id for g in paged] == [g.debate.id for g in whole.groups]
     assert all(len(g.hits) == 1 for g in whole.groups)
-    assert any(g.count > 1 for g in whole.groups)
-    page = small_index.search(PRISONS, k=2, offset=2, browsing=Browsing(group="debate"))
+    assert any(g.count > 1 for g in whole.groups)  # a question and its answer
+    page = tiny_index.search(TRANSPORT, k=2, offset=2, browsing=Browsing(group="debate"))
     assert (page.k, page.offset, len(page.groups)) == (2, 2, 2)
     assert page.total_groups == whole.total_groups
 
@@ -142,10 +158,11 @@ def test_debates_page_by_debate_and_show_their_best(small_index):
 # Facets -------------------------------------------------------------------------------
 
 
-def test_facets_count_every_match(small_index):
-    whole = _all(small_index, INQUESTS, facets=list(EVERY_FACET))
+def _check_facets_count_every_match(index, query):
+    """The facets of `query`'s matches, each checked against the matches themselves."""
+    whole = _all(index, query, facets=list(EVERY_FACET))
     assert list(whole.facets) == list(EVERY_FACET)
-    records = [hit.contribution for hit in _matched(small_index, INQUESTS)]
+    records = [hit.contribution for hit in _matched(index, query)]
     expected = {
         "party": Counter(r.speaker.party for r in records),
         "house": Counter(r.house for r in records),
@@ -158,33 +175,47 @@ def test_facets_count_every_match(small_index):
         assert sum(c.count for c in counts) == whole.matches == len(records)
         if name != "date":
             assert [c.count for c in counts] == sorted((c.count for c in counts), reverse=True)
-    assert {c.value for c in whole.facets["house"]} == {"House of Commons", "House of Lords"}
     assert whole.facet_date_unit == "day"
-    assert [c.value for c in whole.facets["date"]] == ["2009-10-26", "2009-10-27"]
+    return whole.facets
 
 
-def test_a_facet_counts_what_choosing_its_value_lists(small_index):
-    whole = small_index.search(INQUESTS, k=10, browsing=Browsing(facets=["house", "party"]))
-    assert len(whole.facets["house"]) == 2
-    for counted in whole.facets["house"]:
-        chosen = small_index.search(INQUESTS, k=100, filters=SearchFilters(house=counted.value),
-                                    browsing=Browsing(sort="newest", facets=["house", "party"]))
+def test_facets_count_every_match(tiny_index):
+    facets = _check_facets_count_every_match(tiny_index, TRANSPORT)
+    assert len(facets["party"]) > 1 and {c.value for c in facets["kind"]} == {"question",
+                                                                              "answer"}
+    assert [c.value for c in facets["house"]] == ["House of Lords"]
+    assert [c.value for c in facets["date"]] == ["2009-10-26"]
+
+
+@pytest.mark.slow
+def test_facets_count_every_match_of_two_houses_and_days(small_index):
+    facets = _check_facets_count_every_match(small_index, INQUESTS)
+    assert {c.value for c in facets["house"]} == {"House of Commons", "House of Lords"}
+    assert [c.value for c in facets["date"]] == ["2009-10-26", "2009-10-27"]
+
+
+def test_a_facet_counts_what_choosing_its_value_lists(tiny_index):
+    whole = tiny_index.search(TRANSPORT, k=10, browsing=Browsing(facets=["kind", "party"]))
+    assert len(whole.facets["kind"]) == 2
+    for counted in whole.facets["kind"]:
+        chosen = tiny_index.search(TRANSPORT, k=100, filters=SearchFilters(kind=counted.value),
+                                   browsing=Browsing(sort="newest", facets=["kind", "party"]))
         assert chosen.total == chosen.matches == len(chosen.hits) == counted.count
-        assert {hit.contribution.house for hit in chosen.hits} == {counted.value}
-        assert [(c.value, c.count) for c in chosen.facets["house"]] == [(counted.value,
-                                                                         counted.count)]
+        assert {hit.contribution.kind for hit in chosen.hits} == {counted.value}
+        assert [(c.value, c.count) for c in chosen.facets["kind"]] == [(counted.value,
+                                                                        counted.count)]
         assert sum(c.count for c in chosen.facets["party"]) == counted.count
         # In relevance order the filter's results are a plain filtered search's.
-        plain = small_index.search(INQUESTS, k=10, filters=SearchFilters(house=counted.value))
-        faceted = small_index.search(INQUESTS, k=10, filters=SearchFilters(house=counted.value),
-                                     browsing=Browsing(facets=["house"]))
+        plain = tiny_index.search(TRANSPORT, k=10, filters=SearchFilters(kind=counted.value))
+        faceted = tiny_index.search(TRANSPORT, k=10, filters=SearchFilters(kind=counted.value),
+                                    browsing=Browsing(facets=["kind"]))
         assert [h.contribution.id for h in faceted.hits] == [h.contribution.id
                                                              for h in plain.hits]
         assert faceted.matches == counted.count and faceted.total == plain.total
 
 
-def test_facets_of_nothing_are_empty(small_index):
-    found = small_index.search(PRISONS, filters=SearchFilters(date_from="2030-01-01"),
+def test_facets_of_nothing_are_empty(tiny_index):
+    found = tiny_index.search(TRANSPORT, filters=SearchFilters(date_from="2030-01-01"),
                                browsing=Browsing(group="debate", facets=["party", "date"]))
     assert (found.total, found.matches, found.total_groups, found.groups) == (0, 0, 0, [])
     assert found.facets == {"party": [], "date": []} and found.facet_date_unit is None

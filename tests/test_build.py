@@ -29,9 +29,9 @@ def _inputs(uk_data, tmp_path, *files):
     return resolve_inputs([uk_data / f for f in files], tmp_path / "cache", progress=False)
 
 
-def test_index_layout_and_manifest(small_index_dir):
-    build = layout.resolve_build(small_index_dir)
-    assert (small_index_dir / "current").is_symlink()
+def test_index_layout_and_manifest(tiny_index_dir):
+    build = layout.resolve_build(tiny_index_dir)
+    assert (tiny_index_dir / "current").is_symlink()
     manifest = json.loads((build / layout.MANIFEST_FILE).read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["model"]["dimension"] == 384
@@ -40,11 +40,11 @@ def test_index_layout_and_manifest(small_index_dir):
                                     "question_context": False, "opening_context": False}
     [corpus] = manifest["corpora"]
     assert corpus["format"] == "twfy-xml"
-    assert "debates/debates2009-10-26b.xml" in corpus["files"]
+    assert "lordswrans/lordswrans2009-10-26a.xml" in corpus["files"]
     assert any(name.startswith("members/") for name in corpus["files"])  # attribution inputs
     assert all(len(sha) == 64 for sha in corpus["files"].values())
 
-    # A small index is one segment.
+    # A small index (the tiny one here) is one segment.
     [segment] = manifest["segments"]
     folder = build / layout.SEGMENTS_DIR / segment["id"]
     index = faiss.read_index(str(folder / VECTORS_FILE))
@@ -156,6 +156,7 @@ def test_a_failed_write_leaves_the_previous_index_serving(uk_data, tmp_path, emb
     assert [h.contribution.id for h in after.hits] == [h.contribution.id for h in before.hits]
 
 
+@pytest.mark.slow
 def test_a_killed_build_leaves_the_previous_index_intact(small_index_dir, uk_data, tmp_path,
                                                          embedder):
     """SIGKILL a real `debate-search index` mid-embedding; the old index still serves."""

@@ -1,4 +1,5 @@
-"""The `debate-search` command: search (text and JSON), stats, index, one-line errors."""
+"""The `debate-search` command: search (text and JSON), stats, index, one-line errors; over
+the tiny index (the Lords' written questions and answers of 26 October 2009: conftest.py)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,15 @@ from click.testing import CliRunner
 from search_api.interfaces.cli import main
 from search_api.operations.search import SearchResponse
 
-TASERS = "police use of Tasers"
+EMISSIONS = "carbon dioxide emissions of new cars"
 WMS_27 = "wms/ministerial2009-10-27a.xml"
 
 
-@pytest.fixture
-def run(tmp_path):
-    """Invoke the command in-process, as a user would type it, isolated from DEBATE_SEARCH_*."""
+def _runner(cache: Path):
+    """Invoke the command in-process, as a user would type it, isolated from DEBATE_SEARCH_*
+    but for its cache folder, `cache`."""
     env = {name: None for name in os.environ if name.startswith("DEBATE_SEARCH_")}
-    env["DEBATE_SEARCH_CACHE_DIR"] = str(tmp_path / "cache")
+    env["DEBATE_SEARCH_CACHE_DIR"] = str(cache)
 
     def invoke(*args: str):
         return CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
@@ -30,32 +31,46 @@ def run(tmp_path):
     return invoke
 
 
-def test_search_prints_attributed_results(run, small_index_dir):
-    result = run("search", TASERS, "-k", "3", "--index", small_index_dir)
+@pytest.fixture
+def run(session_cache):
+    """The command with the session's cache (where the model converted for OpenVINO is kept:
+    converting it again would take seconds a command)."""
+    return _runner(session_cache)
+
+
+@pytest.fixture
+def run_afresh(tmp_path):
+    """The command with a cache of its own, empty."""
+    return _runner(tmp_path / "cache")
+
+
+def test_search_prints_attributed_results(run, tiny_index_dir):
+    result = run("search", EMISSIONS, "-k", "3", "--index", tiny_index_dir)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     # Each result is cited as the API and answers cite it, then its best sentence.
     assert lines[0].startswith(
-        "1. David Hanson (The Minister for Policing, Crime and Counter-Terrorism; Labour, "
-        "Delyn). House of Commons. 2009-10-26. HOME DEPARTMENT — Tasers. "
-        "uk.org.publicwhip/debate/2009-10-26b.3.3. http://www.publications.parliament.uk/")
-    assert "The police use of Taser in England and Wales" in result.stdout
+        "1. Lord Adonis (Secretary of State, Department for Transport; Labour, Lord Adonis, of "
+        "Camden Town in the London Borough of Camden). House of Lords. 2009-10-26. Vehicles: "
+        "Carbon Emissions. uk.org.publicwhip/wrans/2009-10-26a.112.8. "
+        "http://www.publications.parliament.uk/")
+    assert "For new passenger cars sold in the UK in 2008 the average CO2" in result.stdout
     assert sum(line[:1].isdigit() for line in lines) == 3
     assert "3. " in result.stdout and "4. " not in result.stdout
 
 
-def test_search_json_is_the_api_response(run, small_index_dir, api_client):
-    options = {"speaker": "Hanson", "party": "Lab", "house": "House of Commons",
-               "kind": "speech", "from": "2009-10-26", "to": "2009-10-26"}
+def test_search_json_is_the_api_response(run, tiny_index_dir, tiny_client):
+    options = {"speaker": "Adonis", "party": "Lab", "house": "House of Lords",
+               "kind": "answer", "from": "2009-10-26", "to": "2009-10-26"}
     args = [f"--{name}={value}" for name, value in options.items()]
-    result = run("search", "Tasers and police guidance", *args, "-k", "3", "--offset", "1",
-                 "--json", "--index", small_index_dir)
+    result = run("search", "emissions of cars", *args, "-k", "3", "--offset", "1",
+                 "--json", "--index", tiny_index_dir)
     assert result.exit_code == 0, result.output
     printed = SearchResponse.model_validate_json(result.stdout)
-    params = {"q": "Tasers and police guidance", "k": 3, "offset": 1, "speaker": "Hanson",
-              "party": "Lab", "house": "House of Commons", "kind": "speech",
+    params = {"q": "emissions of cars", "k": 3, "offset": 1, "speaker": "Adonis",
+              "party": "Lab", "house": "House of Lords", "kind": "answer",
               "date_from": "2009-10-26", "date_to": "2009-10-26"}
-    response = api_client.get("/search", params=params)
+    response = tiny_client.get("/search", params=params)
     assert response.status_code == 200
     # Scores are computed in two threads with their own thread settings: equal to rounding.
     served, shown = response.json(), json.loads(result.stdout)
@@ -63,16 +78,16 @@ def test_search_json_is_the_api_response(run, small_index_dir, api_client):
     assert [r["score"] for r in shown["results"]] == pytest.approx(
         [r["score"] for r in served["results"]], abs=1e-5)
     assert printed.count == 3 and printed.offset == 1
-    assert {r.speaker.name for r in printed.results} == {"David Hanson"}
+    assert {r.speaker.name for r in printed.results} == {"Lord Adonis"}
 
 
-def test_search_browses_like_the_api(run, small_index_dir, api_client):
-    args = ["search", "prisons and the courts", "--sort", "newest", "--group", "debate",
-            "--per-group", "2", "-k", "2", "--facets", "party,date", "--index", small_index_dir]
+def test_search_browses_like_the_api(run, tiny_index_dir, tiny_client):
+    args = ["search", "vehicles and transport", "--sort", "newest", "--group", "debate",
+            "--per-group", "2", "-k", "2", "--facets", "party,date", "--index", tiny_index_dir]
     shown = run(*args, "--json")
     assert shown.exit_code == 0, shown.output
-    served = api_client.get("/search", params={
-        "q": "prisons and the courts", "sort": "newest", "group": "debate", "per_group": 2,
+    served = tiny_client.get("/search", params={
+        "q": "vehicles and transport", "sort": "newest", "group": "debate", "per_group": 2,
         "k": 2, "facets": "party,date"}).json()
     printed = json.loads(shown.stdout)
     strip = [{k: v for k, v in r.items() if k != "score"} for g in printed["groups"]
@@ -90,7 +105,7 @@ def test_search_browses_like_the_api(run, small_index_dir, api_client):
     assert f"\nCounts of the {served['matches']} contributions that match closely:\n" in (
         text.stdout)
     assert "\nparty: " in text.stdout and "\ndate by day: 2009-10-26 " in text.stdout
-    wrong = run("search", "x", "--facets", "colour", "--index", small_index_dir)
+    wrong = run("search", "x", "--facets", "colour", "--index", tiny_index_dir)
     assert wrong.exit_code == 1
     assert "unknown facet 'colour'; known: party, house" in wrong.output
 
@@ -100,30 +115,30 @@ def _without_scores(response: dict) -> dict:
                                    for r in response["results"]]}
 
 
-def test_stats(run, small_index_dir, small_index):
-    result = run("stats", "--index", small_index_dir)
+def test_stats(run, tiny_index_dir, tiny_index):
+    result = run("stats", "--index", tiny_index_dir)
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)
-    assert stats["contributions"] == small_index.contribution_count
-    assert stats["chunks"] == small_index.chunk_count
-    assert stats["by_house"] == {"House of Commons": 1404, "House of Lords": 227}
+    assert stats["contributions"] == tiny_index.contribution_count
+    assert stats["chunks"] == tiny_index.chunk_count
+    assert stats["by_house"] == {"House of Lords": 62}
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["search", TASERS, "--from", "2009-13-01"], "date_from '2009-13-01' is not a date"),
-    (["search", TASERS, "-k", "0"], "k must be between 1 and 100, not 0"),
+    (["search", EMISSIONS, "--from", "2009-13-01"], "date_from '2009-13-01' is not a date"),
+    (["search", EMISSIONS, "-k", "0"], "k must be between 1 and 100, not 0"),
     (["search", " "], "the query is empty"),
     (["stats", "--index", "{missing}"], "no index at {missing}; build one with"),
-    (["context", TASERS, "--max-tokens", "0"], "max_tokens must be between 1 and 100000, not 0"),
-    (["context", TASERS, "--encoding", "nope"],
+    (["context", EMISSIONS, "--max-tokens", "0"], "max_tokens must be between 1 and 100000, not 0"),
+    (["context", EMISSIONS, "--encoding", "nope"],
      "unknown encoding 'nope'; known: cl100k_base, o200k_base"),
 ], ids=["bad-date", "k-range", "empty-query", "missing-index", "context-budget",
         "context-encoding"])
-def test_library_errors_are_one_line(run, small_index_dir, tmp_path, args, message):
+def test_library_errors_are_one_line(run, tiny_index_dir, tmp_path, args, message):
     missing = tmp_path / "missing"
     args = [a.format(missing=missing) for a in args]
     if "--index" not in args:
-        args += ["--index", str(small_index_dir)]
+        args += ["--index", str(tiny_index_dir)]
     result = run(*args)
     assert result.exit_code == 1
     assert result.stdout == ""
@@ -131,11 +146,11 @@ def test_library_errors_are_one_line(run, small_index_dir, tmp_path, args, messa
     assert line.startswith(f"Error: {message.format(missing=missing)}")
 
 
-def test_error_from_the_installed_command(small_index_dir):
+def test_error_from_the_installed_command(tiny_index_dir):
     # The real entry point, in its own process: exit 1, one line on stderr, no traceback.
     script = Path(sys.executable).parent / "debate-search"
     done = subprocess.run(
-        [str(script), "search", TASERS, "--party", "Labor", "--index", str(small_index_dir)],
+        [str(script), "search", EMISSIONS, "--party", "Labor", "--index", str(tiny_index_dir)],
         capture_output=True, text=True, timeout=120,
         env=os.environ | {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"},
     )
@@ -156,25 +171,26 @@ def test_index_names_an_unknown_format_in_one_line(run, uk_data, tmp_path):
 
 
 @pytest.mark.slow
-def test_index_builds_then_is_up_to_date(run, uk_data, tmp_path):
+def test_index_builds_then_is_up_to_date(run_afresh, uk_data, tmp_path):
     out = tmp_path / "index"
-    first = run("index", "--out", out, "--quiet", uk_data / WMS_27)
+    first = run_afresh("index", "--out", out, "--quiet", uk_data / WMS_27)
     assert first.exit_code == 0, first.output
     assert first.stdout.startswith("Indexed 5 contributions as ")
     assert f"-> {out}" in first.stdout
     assert (out / "current").is_dir()
 
-    again = run("index", "--out", out, "--quiet", uk_data / WMS_27)
+    again = run_afresh("index", "--out", out, "--quiet", uk_data / WMS_27)
     assert again.exit_code == 0, again.output
     assert again.stdout.strip() == f"Index at {out} is up to date; nothing to do."
 
-    # The same file in another folder: nothing embedded again (the machine's vector cache).
-    elsewhere = run("index", "--out", tmp_path / "elsewhere", "--json", uk_data / WMS_27)
+    # The same file in another folder: nothing embedded again (the machine's vector cache,
+    # which only the first build filled).
+    elsewhere = run_afresh("index", "--out", tmp_path / "elsewhere", "--json", uk_data / WMS_27)
     assert elsewhere.exit_code == 0, elsewhere.output
     report = json.loads(elsewhere.stdout)
     assert (report["contributions"], report["embedded"]) == (5, 0)
     assert report["reused"] == report["chunks"] > 0 and report["seconds"]["total"] > 0
 
-    stats = json.loads(run("stats", "--index", out).stdout)
+    stats = json.loads(run_afresh("stats", "--index", out).stdout)
     assert stats["contributions"] == 5
     assert stats["by_kind"]["statement"]["contributions"] == 5

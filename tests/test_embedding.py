@@ -115,9 +115,9 @@ def test_cuda_without_a_gpu_says_so():
         EmbedderSpec(device="cuda").open()
 
 
-def test_the_index_and_stats_say_which_backend_ran(small_index):
+def test_the_index_and_stats_say_which_backend_ran(tiny_index):
     from search_api.engine.catalogue import index_stats
 
-    stats = index_stats(small_index)
+    stats = index_stats(tiny_index)
     assert stats["model"]["embedded_with"] == {"backend": "openvino", "device": "cpu"}
     assert stats["query_embedder"] == {"backend": "openvino", "device": "cpu"}

@@ -1,4 +1,7 @@
-"""Batch evaluation: sets, runs, metrics equal to trec_eval's, comparisons, the CLI."""
+"""Batch evaluation: sets, runs, metrics equal to trec_eval's, comparisons, the CLI.
+
+The sets are drawn from the Commons records of the small index (the tiny one holds none), or
+built from SciFact: those tests are slow."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ def answers_set(small_index):
     return sets.written_answers_set(small_index)
 
 
+@pytest.mark.slow
 def test_written_answers_set_pairs_questions_with_their_replies(answers_set, small_index):
     assert len(answers_set.queries) > 400  # the Commons written questions of 26 October 2009
     assert answers_set.queries.keys() == answers_set.qrels.keys()
@@ -44,6 +48,7 @@ def test_written_answers_set_pairs_questions_with_their_replies(answers_set, sma
     assert answers_set.split("dev").queries == answers_set.queries
 
 
+@pytest.mark.slow
 def test_debates_set_judges_speeches_by_the_records_structure(small_index):
     debates = sets.debates_set(small_index)
     titles = {q: t for q, t in debates.queries.items() if q.startswith("title:")}
@@ -84,6 +89,7 @@ def test_a_set_from_the_record_splits_by_sitting_day():
     assert set(test.qrels) == set(test.queries) and test.dates == {q: days[q] for q in test.queries}
 
 
+@pytest.mark.slow
 def test_metrics_equal_trec_eval_including_empty_queries(answers_set, small_index):
     subset = sets.EvalSet("subset", dict(list(answers_set.queries.items())[:60]),
                                 {q: answers_set.qrels[q] for q in list(answers_set.queries)[:60]},
@@ -109,10 +115,11 @@ def test_metrics_equal_trec_eval_including_empty_queries(answers_set, small_inde
                 "R@100": mean(theirs, "recall_100"), "MAP": mean(theirs, "map"),
                 "MRR@10": mean(rr, "recip_rank")}
     for name, value in expected.items():
-        assert round(ours[name], 4) == round(value, 4), name
+        assert ours[name] == pytest.approx(value, abs=1e-6), name
     assert ours["nDCG@10"] > 0.3  # and the numbers mean something: retrieval works
 
 
+@pytest.mark.slow
 def test_compare_counts_improvements_against_the_baseline(answers_set, small_index):
     subset = dataclasses.replace(answers_set, dates={}).split("dev")
     results = runs.compare(small_index, subset, {
@@ -128,6 +135,7 @@ def test_compare_counts_improvements_against_the_baseline(answers_set, small_ind
     assert "baseline" in table and "nDCG@10" in table
 
 
+@pytest.mark.slow
 def test_undated_splits_are_disjoint_and_deterministic(answers_set):
     """A set without days (a BEIR collection) splits by a hash of the query id."""
     undated = dataclasses.replace(answers_set, dates={})
@@ -197,6 +205,7 @@ def test_beir_collection_indexes_and_evaluates(scifact_sample, tmp_path, embedde
     assert result.means["nDCG@10"] > 0.6
 
 
+@pytest.mark.slow
 def test_eval_command_writes_runs_and_metrics(small_index_dir, tmp_path):
     runner = CliRunner()
     out = tmp_path / "eval"

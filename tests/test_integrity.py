@@ -23,20 +23,20 @@ from indexer.store.merging import MergePolicy
 from search_api.engine.live_index import LiveIndex
 from search_api.interfaces.cli import main
 
-WMS_28 = "wms/ministerial2009-10-28a.xml"  # not in the small index
+WMS_28 = "wms/ministerial2009-10-28a.xml"  # not in the tiny index
 SWITCH_SECONDS = 60
 
 
 @pytest.fixture
-def index_dir(small_index_dir: Path, tmp_path: Path) -> Path:
-    """A copy of the session's small index, ours to damage."""
+def index_dir(tiny_index_dir: Path, tmp_path: Path) -> Path:
+    """A copy of the session's tiny index, ours to damage."""
     copy = tmp_path / "index"
-    shutil.copytree(small_index_dir, copy, symlinks=True)
+    shutil.copytree(tiny_index_dir, copy, symlinks=True)
     return copy
 
 
 def _segment(index_dir: Path) -> Path:
-    [segment] = (resolve_build(index_dir) / "segments").iterdir()  # a small index: one
+    [segment] = (resolve_build(index_dir) / "segments").iterdir()  # a tiny index: one
     return segment
 
 

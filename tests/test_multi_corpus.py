@@ -11,10 +11,12 @@ from indexer.store.records import SearchFilters
 from search_api.engine.catalogue import index_stats
 from search_api.engine.search_index import SearchIndex
 
+# Builds an index of its own: slow.
+pytestmark = pytest.mark.slow
+
 PARLAMINT = "parlamint-gb-2022-07-21-sample"
 
 
-@pytest.mark.slow
 def test_corpora_share_an_index(uk_data, tmp_path, embedder):
     out, cache = tmp_path / "index", tmp_path / "cache"
     uk_wms = uk_data / "wms" / "ministerial2009-10-27a.xml"

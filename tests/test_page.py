@@ -21,33 +21,9 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 STEP_TIMEOUT_MS = 30_000
 HOSTILE = """<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">"'&"""
 
-# Each test is bounded; the session's index build (a fixture) is not part of that bound.
-pytestmark = pytest.mark.timeout(180, func_only=True)
-
-
-# The page without a browser -------------------------------------------------------------
-
-
-def test_page_and_assets_are_served(api_client):
-    page = api_client.get("/")
-    assert page.status_code == 200
-    assert page.headers["content-type"].startswith("text/html")
-    csp = page.headers["content-security-policy"]
-    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
-    assert 'src="/static/app.js"' in page.text and 'href="/static/style.css"' in page.text
-    assert not re.search(r'(src|href)="(https?:)?//', page.text)  # nothing from elsewhere
-    for asset, kind in (("app.js", "javascript"), ("style.css", "text/css")):
-        response = api_client.get(f"/static/{asset}")
-        assert response.status_code == 200 and kind in response.headers["content-type"]
-    assert "innerHTML" not in api_client.get("/static/app.js").text
-    missing = api_client.get("/static/nothing.js")
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
-
-
-def test_stats_list_the_parties_for_the_party_filter(api_client, small_index):
-    parties = api_client.get("/stats").json()["parties"]
-    assert parties == list(small_index.values.parties)
-    assert {"Labour", "Conservative", "Liberal Democrat"} <= set(parties)
+# A real server and a browser: slow. Each test is bounded; the session's index build (a
+# fixture) is not part of that bound. (The page's files without a browser: test_app.py.)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(180, func_only=True)]
 
 
 # Browser fixtures -------------------------------------------------------------------------

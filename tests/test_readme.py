@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+import pytest
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 MAX_LINES = 250
@@ -156,6 +157,7 @@ def test_readme_example_is_well_formed():
     assert isinstance(json.loads(output), dict)
 
 
+@pytest.mark.slow
 def test_readme_example_is_what_the_server_returns(server_url):
     command, output = _example()
     target = _request_target(command)

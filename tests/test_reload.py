@@ -7,6 +7,10 @@ import threading
 import time
 
 import httpx
+import pytest
+
+# A real server, and builds: slow.
+pytestmark = pytest.mark.slow
 
 WMS_26 = "wms/ministerial2009-10-26c.xml"
 WMS_27 = "wms/ministerial2009-10-27a.xml"

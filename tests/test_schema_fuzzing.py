@@ -10,6 +10,10 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
+
+# A real server over the small index: slow.
+pytestmark = pytest.mark.slow
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 EXAMPLES = 20  # per operation and phase; a fixed seed makes the run the same every time

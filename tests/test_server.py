@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
-# The `server_url` fixture (a real `debate-search serve` subprocess) is in conftest.py.
+# The `server_url` fixture (a real `debate-search serve` subprocess over the small index) is
+# in conftest.py: slow.
+pytestmark = pytest.mark.slow
 
 
 def test_search_over_http(server_url):

@@ -27,6 +27,7 @@ def _assert_refused(response: httpx.Response) -> None:
     assert "retry in 1 s" in error["message"]
 
 
+@pytest.mark.slow
 def test_a_search_beyond_the_limit_is_refused_end_to_end(start_server, small_index_dir,
                                                          tmp_path, monkeypatch):
     monkeypatch.setenv("DEBATE_SEARCH_MAX_IN_FLIGHT", "1")

@@ -1,4 +1,6 @@
-"""GET /tools: OpenAI-style function definitions, generated from the tools' own models."""
+"""GET /tools: OpenAI-style function definitions, generated from the tools' own models; the
+example calls run over the tiny index (the Lords' written questions and answers of 26 October
+2009: conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,22 +14,23 @@ from pydantic import ValidationError
 from search_api.interfaces.mcp import build_mcp_server
 from search_api.operations.tools import TOOLS, without_titles
 
+EMISSIONS = "carbon dioxide emissions of new cars"
 EXAMPLES = {
     "search_debates": [
-        {"q": "police use of Tasers"},
-        {"q": "swine flu", "k": 5, "offset": 5, "party": "Labour", "house": "House of Commons",
-         "kind": "answer", "date_from": "2009-10-26", "date_to": "2009-10-29",
-         "debate": "Swine Flu", "speaker": "Merron"},
-        {"q": "prisons and the courts", "sort": "newest", "group": "debate", "per_group": 2,
+        {"q": "electric vehicles"},
+        {"q": "vehicle emissions", "k": 2, "offset": 1, "party": "Labour",
+         "house": "House of Lords", "kind": "answer", "date_from": "2009-10-26",
+         "date_to": "2009-10-29", "debate": "Carbon Emissions", "speaker": "Adonis"},
+        {"q": "Northern Ireland", "sort": "newest", "group": "debate", "per_group": 2,
          "facets": ["party", "date"]},
     ],
-    "get_contribution": [{"id": "uk.org.publicwhip/debate/2009-10-26b.3.3"}],
+    "get_contribution": [{"id": "uk.org.publicwhip/wrans/2009-10-26a.112.8"}],
     "answer_question": [
-        {"q": "What did the minister say about Tasers?"},
-        {"q": "What did Labour members say about animal experiments?", "party": "Labour",
-         "house": "House of Commons"},
+        {"q": "What are the average carbon dioxide emissions of new cars?"},
+        {"q": "What did Labour members say about railways?", "party": "Labour",
+         "house": "House of Lords"},
     ],
-    "list_speakers": [{"q": "Hanson"}, {"q": "Baroness", "limit": 5}, {}],
+    "list_speakers": [{"q": "Adonis"}, {"q": "Baroness", "limit": 5}, {}],
 }
 INVALID = {
     "search_debates": [{}, {"q": "Tasers", "k": "ten"}, {"q": "Tasers", "colour": "red"},
@@ -40,8 +43,8 @@ INVALID = {
 
 
 @pytest.fixture(scope="module")
-def definitions(api_client) -> dict[str, dict]:
-    response = api_client.get("/tools")
+def definitions(tiny_client) -> dict[str, dict]:
+    response = tiny_client.get("/tools")
     assert response.status_code == 200
     tools = response.json()["tools"]
     assert all(t["type"] == "function" and set(t["function"]) == {"name", "description",
@@ -79,8 +82,8 @@ def test_the_models_agree_with_the_definitions(definitions):
                 models[name].model_validate(call)
 
 
-def test_mcp_input_schemas_are_the_same_definitions(definitions, small_index):
-    server = build_mcp_server(lambda: small_index)
+def test_mcp_input_schemas_are_the_same_definitions(definitions, tiny_index):
+    server = build_mcp_server(lambda: tiny_index)
     listed = asyncio.run(server.list_tools())
     assert {t.name for t in listed} == set(definitions)
     for tool in listed:
@@ -91,9 +94,9 @@ def test_mcp_input_schemas_are_the_same_definitions(definitions, small_index):
         assert tool.description == definitions[tool.name]["description"]
 
 
-def test_example_calls_run_with_attribution(small_index):
+def test_example_calls_run_with_attribution(tiny_index):
     """Each valid example, called through the MCP server in-process, returns attributed data."""
-    server = build_mcp_server(lambda: small_index)
+    server = build_mcp_server(lambda: tiny_index)
 
     async def run() -> None:
         async with Client(server) as client:
@@ -115,7 +118,7 @@ def _check_attribution(name: str, data: dict) -> None:
             assert r["id"] and r["speaker"]["name"] and r["house"] and r["date"]
             assert r["debate"]["title"] and r["source_url"]
     elif name == "get_contribution":
-        assert data["speaker"]["name"] == "David Hanson"
+        assert data["speaker"]["name"] == "Lord Adonis"
         assert data["speaker"]["office"] and data["speaker"]["party"] == "Labour"
     elif name == "answer_question":
         for position in data["speakers"]:
@@ -127,10 +130,10 @@ def _check_attribution(name: str, data: dict) -> None:
         assert all(s["name"] and s["key"] for s in data["speakers"])
 
 
-def test_limits_are_checked_by_the_library(small_index):
+def test_limits_are_checked_by_the_library(tiny_index):
     """A value out of range is a tool error with the library's message, as over HTTP and the
     CLI; a value of the wrong type is refused by the arguments' schema."""
-    server = build_mcp_server(lambda: small_index)
+    server = build_mcp_server(lambda: tiny_index)
     refused = [
         ("search_debates", {"q": "Tasers", "k": 0}, "k must be between 1 and 100, not 0"),
         ("search_debates", {"q": "Tasers", "per_group": 11},
@@ -148,17 +151,17 @@ def test_limits_are_checked_by_the_library(small_index):
     asyncio.run(run())
 
 
-def test_the_search_tool_browses(small_index):
+def test_the_search_tool_browses(tiny_index):
     """Sorting, grouping and facets through the MCP tool, and its errors told to the model."""
-    server = build_mcp_server(lambda: small_index)
+    server = build_mcp_server(lambda: tiny_index)
 
     async def run() -> None:
         async with Client(server) as client:
             found = await client.call_tool("search_debates", {
-                "q": "police use of Tasers", "group": "debate", "facets": ["house"]})
+                "q": EMISSIONS, "group": "debate", "facets": ["house"]})
             page = found.structured_content
-            assert page["groups"][0]["debate"]["title"] == "HOME DEPARTMENT — Tasers"
-            assert page["facets"]["house"] == [{"value": "House of Commons",
+            assert page["groups"][0]["debate"]["title"] == "Vehicles: Carbon Emissions"
+            assert page["facets"]["house"] == [{"value": "House of Lords",
                                                 "count": page["total"]}]
             wrong = await client.call_tool("search_debates", {"q": "Tasers", "sort": "best"})
             assert wrong.is_error

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -569,14 +568,14 @@ def test_chair_notes_as_printed():
     assert chair_notes("The Member knows that I was not in the Chair at that time.") == []
 
 
-def test_whole_folder_parses_in_seconds(uk_data, uk_members):
-    start = time.perf_counter()
-    count = sum(
-        len(parse_file(p, uk_members, "uk", uk_data)[0]) for p in list_source_files(uk_data)
-    )
-    elapsed = time.perf_counter() - start
-    print(f"\nparsed {count} contributions in {elapsed:.2f}s")
-    assert elapsed < 10
+def test_every_file_of_the_folder_parses(uk_import):
+    """Each source file of the folder gives contributions and no issue. (How long parsing
+    takes is measured, not asserted: bench/build.py reports it as `parse`.)"""
+    contributions, issues = uk_import
+    assert issues == []
+    per_file = Counter(c.source_file for c in contributions)
+    assert len(per_file) == 29 and min(per_file.values()) >= 5  # the shortest: a day's wms
+    assert sum(per_file.values()) == len(contributions) == 6893
 
 
 def test_list_source_files(uk_data):

@@ -5,48 +5,65 @@ from __future__ import annotations
 import pytest
 
 from indexer.store.records import SearchFilters
-from search_api.engine.understanding import question_subject
+from search_api.engine.understanding import GOVERNMENT_BOOST, question_subject
+
+# Over the tiny index (the Lords' written questions and answers of 26 October 2009).
+LAIRD_ON_ULSTER_SCOTS = "What did Lord Laird say about Ulster-Scots?"
 
 
-def test_a_named_member_filters_to_them(small_index):
-    results = small_index.search("What did Norman Baker say about Tasers?", k=5)
-    assert results.understood.speaker_name == "Norman Baker"
-    assert results.understood.speaker.startswith("uk.org.publicwhip/person/")
+def test_a_named_member_filters_to_them(tiny_index):
+    results = tiny_index.search(LAIRD_ON_ULSTER_SCOTS, k=5)
+    assert results.understood.speaker_name == "Lord Laird"
+    assert results.understood.speaker == "uk.org.publicwhip/person/13667"
     assert results.filters["speaker"] == results.understood.speaker
-    assert results.hits and all(h.contribution.speaker.name == "Norman Baker"
+    assert results.total == 7  # the questions Lord Laird asked that day
+    assert results.hits and all(h.contribution.speaker.name == "Lord Laird"
                                 for h in results.hits)
 
 
-def test_the_callers_filter_wins(small_index):
-    results = small_index.search("What did Norman Baker say about Tasers?", k=5,
-                                 filters=SearchFilters(speaker="David Hanson"))
-    assert results.filters["speaker"] == "David Hanson"
-    assert all(h.contribution.speaker.name == "David Hanson" for h in results.hits)
+def test_the_callers_filter_wins(tiny_index):
+    results = tiny_index.search(LAIRD_ON_ULSTER_SCOTS, k=5,
+                                filters=SearchFilters(speaker="Lord Adonis"))
+    assert results.filters["speaker"] == "Lord Adonis"
+    assert results.hits and all(h.contribution.speaker.name == "Lord Adonis"
+                                for h in results.hits)
 
 
-def test_it_can_be_turned_off(small_index):
-    results = small_index.search("What did Norman Baker say about Tasers?", k=5,
-                                 understand=False)
+def test_it_can_be_turned_off(tiny_index):
+    results = tiny_index.search(LAIRD_ON_ULSTER_SCOTS, k=5, understand=False)
     assert results.understood is None and "speaker" not in results.filters
-    assert {h.contribution.speaker.name for h in results.hits} != {"Norman Baker"}
+    # The answer he was given, by the Leader of the House, is among the results.
+    assert {h.contribution.speaker.name for h in results.hits} != {"Lord Laird"}
 
 
-def test_parties_need_their_capital_letter(small_index):
-    said = small_index.search("What have Conservative members said about police?", k=5)
+def test_parties_need_their_capital_letter(tiny_index):
+    said = tiny_index.search("What have Conservative members said about disabled parking?", k=5)
     assert said.understood.party == "Conservative"
-    assert all(h.contribution.speaker.party == "Conservative" for h in said.hits)
-    market = small_index.search("the labour market for young people", k=5)
+    assert said.hits and all(h.contribution.speaker.party == "Conservative" for h in said.hits)
+    market = tiny_index.search("the labour market for young people", k=5)
     assert market.understood.party is None and "party" not in market.filters
 
 
-def test_asking_the_government_favours_office_holders(small_index):
-    query = "What did the Government say about Tasers?"
-    results = small_index.search(query, k=5)
+def test_asking_the_government_favours_office_holders(tiny_index):
+    query = "What did the Government say about Ulster-Scots?"
+    results = tiny_index.search(query, k=10)
+    plain = tiny_index.search(query, k=10, understand=False)
     assert results.understood.government
-    assert results.hits[0].contribution.speaker.office
-    plain = small_index.search(query, k=5, understand=False)
-    holders = sum(bool(h.contribution.speaker.office) for h in results.hits)
-    assert holders >= sum(bool(h.contribution.speaker.office) for h in plain.hits)
+    # Lord Laird asked; Baroness Royall, Leader of the House, answered. Unread, the question
+    # comes first; read as asking the Government, the answer does.
+    assert plain.hits[0].contribution.speaker.name == "Lord Laird"
+    top = results.hits[0].contribution
+    assert (top.speaker.name, top.kind) == ("Baroness Royall of Blaisdon", "answer")
+    assert top.speaker.office
+    # Each office-holder's score is raised by the boost, everyone else's left as it was.
+    unread = {h.contribution.id: h.score for h in plain.hits}
+    boosted = 0
+    for hit in results.hits:
+        if hit.contribution.id in unread:
+            boost = GOVERNMENT_BOOST if hit.contribution.speaker.office else 0.0
+            assert hit.score == pytest.approx(unread[hit.contribution.id] + boost, abs=1e-6)
+            boosted += bool(boost)
+    assert boosted >= 3
 
 
 @pytest.mark.parametrize(("question", "subject"), [

@@ -17,6 +17,9 @@ from indexer.store.records import SearchFilters
 from search_api.engine.ranking import RetrievalConfig
 from search_api.engine.search_index import SearchIndex
 
+# The small index, and an index built again from its files: slow.
+pytestmark = pytest.mark.slow
+
 DENSE = RetrievalConfig(mode="dense")
 
 
