@@ -17,6 +17,24 @@ from data_paths import SHARED_DATA
 UK_DATA = SHARED_DATA / "uk-twfy-parlparse-2009-10"
 
 
+# A test that asks for the small index (a minute or more to build), a server of its own or a
+# browser is slow, and says so where it is written (`pytestmark = pytest.mark.slow` in its
+# module, or `@pytest.mark.slow`): `make test` (and CI) runs it, a plain `pytest` does not.
+# One that does not say so stops the run here, rather than slowing the fast run down unseen.
+SLOW_FIXTURES = frozenset({"small_index_dir", "start_server", "browser"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest deselects by mark: every test is looked at
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    unmarked = [item.nodeid for item in items
+                if SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests need the small index, a server or a browser but are not marked slow "
+            "(pytestmark = pytest.mark.slow, or @pytest.mark.slow):\n  " + "\n  ".join(unmarked))
+
+
 @pytest.fixture(scope="session")
 def uk_data() -> Path:
     if not UK_DATA.is_dir():
@@ -54,15 +72,16 @@ def uk_contributions(uk_import):
 # Index fixtures -------------------------------------------------------------------------
 # Two real indexes, built with the real model from real files, each once per session.
 #
-# The tiny index, for the fast run (a few seconds to build): one file, the House of Lords'
-# written questions of 26 October 2009, each printed with the minister's answer (62
-# contributions by 26 members of five parties, under 27 headings; a question linked to its
-# answer). Tests over it read what they expect from that file.
+# The tiny index, for the fast run (seconds to build): one file, the House of Lords' written
+# questions of 26 October 2009, each printed with the minister's answer (62 contributions by
+# 26 members of five parties; each question and its answer a section of its own, 31 sections
+# under 24 headings; each question linked to its answer). Tests over it expect what that
+# file holds.
 TINY_INDEX_FILE = "lordswrans/lordswrans2009-10-26a.xml"
 
-# The small index, for the slow run (minutes to build): Commons debates (26 Oct, Home Office
-# questions incl. Tasers), written questions and answers, the Lords, and written statements
-# of two days (so date filters have a choice). A test module that uses it is marked slow.
+# The small index, for the slow run (a minute or more to build): Commons debates (26 Oct,
+# Home Office questions incl. Tasers), written questions and answers, the Lords, and written
+# statements of two days (so date filters have a choice). A test that uses it is marked slow.
 SMALL_INDEX_FILES = (
     "debates/debates2009-10-26b.xml",
     "wrans/answers2009-10-26f.xml",

@@ -1,4 +1,5 @@
-"""Speaker-aware queries: members, parties and 'the Government' read from the query."""
+"""Speaker-aware queries: members, parties and 'the Government' read from the query; over
+the tiny index (the Lords' written questions and answers of 26 October 2009: conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import pytest
 from indexer.store.records import SearchFilters
 from search_api.engine.understanding import GOVERNMENT_BOOST, question_subject
 
-# Over the tiny index (the Lords' written questions and answers of 26 October 2009).
 LAIRD_ON_ULSTER_SCOTS = "What did Lord Laird say about Ulster-Scots?"
 
 
@@ -32,7 +32,7 @@ def test_the_callers_filter_wins(tiny_index):
 def test_it_can_be_turned_off(tiny_index):
     results = tiny_index.search(LAIRD_ON_ULSTER_SCOTS, k=5, understand=False)
     assert results.understood is None and "speaker" not in results.filters
-    # The answer he was given, by the Leader of the House, is among the results.
+    # The answer Baroness Royall gave him is among the results.
     assert {h.contribution.speaker.name for h in results.hits} != {"Lord Laird"}
 
 
@@ -49,14 +49,14 @@ def test_asking_the_government_favours_office_holders(tiny_index):
     results = tiny_index.search(query, k=10)
     plain = tiny_index.search(query, k=10, understand=False)
     assert results.understood.government
-    # Lord Laird asked; Baroness Royall, Leader of the House, answered. Unread, the question
-    # comes first; read as asking the Government, the answer does.
+    # Lord Laird asked; Baroness Royall, a minister, answered. Taken word for word, the query
+    # finds the question first; read as asking what the Government said, the answer.
     assert plain.hits[0].contribution.speaker.name == "Lord Laird"
     top = results.hits[0].contribution
     assert (top.speaker.name, top.kind) == ("Baroness Royall of Blaisdon", "answer")
     assert top.speaker.office
     # Each office-holder's score is raised by the boost, everyone else's left as it was.
-    unread = {h.contribution.id: h.score for h in plain.hits}
+    unread = {h.contribution.id: h.score for h in plain.hits}  # scores without the boost
     boosted = 0
     for hit in results.hits:
         if hit.contribution.id in unread:
