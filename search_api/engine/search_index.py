@@ -37,7 +37,7 @@ from search_api.engine.browsing import (
 )
 from search_api.engine.checks import check_filters, validate_page, validate_query
 from search_api.engine.exchanges import Exchange, exchanges
-from search_api.engine.ranking import Candidate, Ranker, RetrievalConfig
+from search_api.engine.ranking import Candidate, Ranker, RetrievalConfig, searched_text
 from search_api.engine.snippets import Snippet, best_snippets
 from search_api.engine.understanding import QueryReader, Understanding
 from search_api.errors import InvalidRequest, UnknownContribution
@@ -193,23 +193,25 @@ class SearchIndex:
         browsing = browsing or Browsing()
         results = SearchResults(query, k, offset, total, filters.active(), config.mode,
                                 understood, browsing=browsing)
+        # Snippets mark the words retrieval searched for: without a question's framing.
+        words = searched_text(query, config)
         if not total:
             if not browsing.plain:
-                self._browse(results, [])
+                self._browse(results, [], words)
             return results
         if not browsing.lists_matches:
             ranked = self._ranked(query, offset + k, allowed, config, understood)
-            results.hits = self._hits(ranked[offset : offset + k], query)
+            results.hits = self._hits(ranked[offset : offset + k], words)
             if browsing.plain:
                 return results
             if allowed is None and offset + k <= config.candidates:
-                self._browse(results, matches(ranked))  # the same ranking: no need of another
+                self._browse(results, matches(ranked), words)  # the same ranking, not another
                 return results
         # The query's matches, whatever the filters and the page, then those that pass the
         # filters: what a facet counts is what choosing its value lists (browsing.py).
         ranked = self._ranked(query, config.candidates, None, config, understood)
         self._browse(results, [c for c in matches(ranked)
-                               if allowed is None or allowed[c.number - 1]])
+                               if allowed is None or allowed[c.number - 1]], words)
         return results
 
     def _ranked(self, query: str, wanted: int, allowed: np.ndarray | None,
@@ -221,9 +223,10 @@ class SearchIndex:
             ranked = self._ranker.boost_office_holders(ranked)
         return ranked
 
-    def _browse(self, results: SearchResults, found: list[Candidate]) -> None:
+    def _browse(self, results: SearchResults, found: list[Candidate], words: str) -> None:
         """Count the query's matches `found` (best first) as `results.browsing` says and,
-        where it lists them, fill the page with them, sorted and grouped."""
+        where it lists them, fill the page with them, sorted and grouped (`words`: as
+        _hits takes them)."""
         browsing, page = results.browsing, slice(results.offset, results.offset + results.k)
         numbers = np.array([c.number for c in found], dtype=np.int64)
         results.matches = len(found)
@@ -235,13 +238,13 @@ class SearchIndex:
         results.total = len(found)
         ordered = in_order(found, browsing.sort, self._store.field_codes("date", numbers))
         if not browsing.group:
-            results.hits = self._hits(ordered[page], results.query)
+            results.hits = self._hits(ordered[page], words)
             return
         groups = by_debate(found, self._store.field_codes("debate_id", numbers), ordered)
         results.total_groups = len(groups)
         shown = groups[page]
         hits = iter(self._hits([c for members in shown for c in members[: browsing.per_group]],
-                               results.query))
+                               words))
         results.groups = []
         for members in shown:
             best = [next(hits) for _ in members[: browsing.per_group]]
@@ -250,12 +253,13 @@ class SearchIndex:
                 DebateSummary(record.debate.id, record.debate.title, record.house, record.date),
                 len(members), best))
 
-    def _hits(self, page: Sequence[Candidate], query: str) -> list[SearchHit]:
-        """The page's candidates with their records, snippets and links, in order."""
+    def _hits(self, page: Sequence[Candidate], words: str) -> list[SearchHit]:
+        """The page's candidates with their records, snippets and links, in order; a snippet
+        marks the sentence sharing most of `words` (what retrieval searched: searched_text)."""
         records = self._store.contributions([c.number for c in page])
         links = self.exchanges(records[c.number].id for c in page)
-        chunks = self._ranker.best_chunks(page, records, query)
-        snippets = best_snippets(query, [(records[c.number].text, chunk)
+        chunks = self._ranker.best_chunks(page, records, words)
+        snippets = best_snippets(words, [(records[c.number].text, chunk)
                                          for c, chunk in zip(page, chunks, strict=True)])
         return [SearchHit(records[c.number], c.score, snippet, links[records[c.number].id])
                 for c, snippet in zip(page, snippets, strict=True)]

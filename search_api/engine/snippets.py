@@ -1,13 +1,13 @@
 """The snippet shown for a result: verbatim text around its best-matching sentence.
 
-The best sentence is the one of the best chunk that shares the most distinct words with the
-query, words as keyword retrieval analyses them (indexer/store/keyword.py: Snowball-stemmed,
-English stop words out), so a sentence is marked for the words BM25 matched ("policing"
-marks "police"); with no shared words, the chunk's first sentence. A page's sentences are
-analysed in one call (each call costs about 0.1 ms whatever it holds: a call per result made
-a search about 1 ms slower), which keeps this cheap enough for every request; re-scoring
-sentences with the embedder is a retrieval-quality experiment, not something a snippet should
-pay for.
+The best sentence is the one of the best chunk that shares the most distinct words with what
+retrieval searched (the query without a question's framing: ranking.searched_text), words as
+keyword retrieval analyses them (indexer/store/keyword.py: Snowball-stemmed, English stop
+words out), so a sentence is marked for the words BM25 matched ("policing" marks "police");
+with no shared words, the chunk's first sentence. A page's sentences are analysed in one
+call: about 1 ms of CPU for ten results on the small index (a call a result took 1.6 ms), cheap
+enough for every request; re-scoring sentences with the embedder is a retrieval-quality
+experiment, not something a snippet should pay for.
 """
 
 from __future__ import annotations
