@@ -7,9 +7,9 @@ Each segment scores with its own term statistics; a small index is one segment.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -26,9 +26,16 @@ COMMON_SHARE = 0.1
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
-@functools.cache
+_local = threading.local()
+
+
 def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
+    """This thread's stemmer: PyStemmer's must not be called from two threads at once, and
+    request threads analyse queries and snippets at the same time."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = Stemmer.Stemmer("english")
+    return stemmer
 
 
 def tokenize(texts: Sequence[str]) -> list[list[str]]:
