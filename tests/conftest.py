@@ -120,6 +120,13 @@ def _built(inputs, name: str, embedder, session_cache: Path, tmp_path_factory) -
     return out
 
 
+def _opened(index_dir: Path, embedder):
+    """The index in `index_dir` opened for searching."""
+    from search_api.engine.search_index import SearchIndex
+
+    return SearchIndex(index_dir, embedder=embedder)
+
+
 @pytest.fixture(scope="session")
 def tiny_index_dir(uk_data: Path, embedder, session_cache: Path, tmp_path_factory) -> Path:
     """Folder of the session's tiny real index (read-only for tests: copy to modify)."""
@@ -132,17 +139,7 @@ def tiny_index_dir(uk_data: Path, embedder, session_cache: Path, tmp_path_factor
 @pytest.fixture(scope="session")
 def tiny_index(tiny_index_dir: Path, embedder):
     """The tiny index opened for searching."""
-    from search_api.engine.search_index import SearchIndex
-
-    return SearchIndex(tiny_index_dir, embedder=embedder)
-
-
-@pytest.fixture(scope="session")
-def tiny_reader(tiny_index_dir: Path):
-    """The tiny index's store, read directly (for what only the store tells)."""
-    from indexer.store.reader import IndexReader
-
-    return IndexReader(tiny_index_dir)
+    return _opened(tiny_index_dir, embedder)
 
 
 @pytest.fixture(scope="session")
@@ -162,9 +159,7 @@ def small_index_dir(small_index_inputs, embedder, session_cache, tmp_path_factor
 @pytest.fixture(scope="session")
 def small_index(small_index_dir: Path, embedder):
     """The small index opened for searching."""
-    from search_api.engine.search_index import SearchIndex
-
-    return SearchIndex(small_index_dir, embedder=embedder)
+    return _opened(small_index_dir, embedder)
 
 
 @pytest.fixture(scope="session")

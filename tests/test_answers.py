@@ -165,14 +165,19 @@ def test_lords_oral_questions_link_to_the_ministers_reply(links):
         assert reply.speaker.office
 
 
-def test_links_are_served_on_contributions_and_search_results(tiny_client):
-    question = tiny_client.get(f"/contributions/{EMISSIONS_QUESTION}").json()
-    assert [a["id"] for a in question["answers"]] == [EMISSIONS_REPLY]
-    assert question["answers"][0]["speaker"]["name"] == "Lord Adonis"
+def _check_links_served(client, question_id: str, reply_id: str, answerer: str) -> None:
+    """A question and its reply, each served with the link to the other."""
+    question = client.get(f"/contributions/{question_id}").json()
+    assert [a["id"] for a in question["answers"]] == [reply_id]
+    assert question["answers"][0]["speaker"]["name"] == answerer
     assert question["answers_to"] == []
-    reply = tiny_client.get(f"/contributions/{EMISSIONS_REPLY}").json()
-    assert [q["id"] for q in reply["answers_to"]] == [EMISSIONS_QUESTION]
+    reply = client.get(f"/contributions/{reply_id}").json()
+    assert [q["id"] for q in reply["answers_to"]] == [question_id]
     assert reply["answers"] == []
+
+
+def test_links_are_served_on_contributions_and_search_results(tiny_client):
+    _check_links_served(tiny_client, EMISSIONS_QUESTION, EMISSIONS_REPLY, "Lord Adonis")
     page = tiny_client.get("/search", params={"q": "promoting the use of electric vehicles",
                                               "kind": "question"}).json()
     top = page["results"][0]
@@ -182,12 +187,7 @@ def test_links_are_served_on_contributions_and_search_results(tiny_client):
 
 @pytest.mark.slow
 def test_oral_links_are_served_on_contributions(api_client):
-    question = api_client.get(f"/contributions/{BAKER_QUESTION}").json()
-    assert [a["id"] for a in question["answers"]] == [HANSON_REPLY]
-    assert question["answers"][0]["speaker"]["name"] == "David Hanson"
-    assert question["answers_to"] == []
-    reply = api_client.get(f"/contributions/{HANSON_REPLY}").json()
-    assert [q["id"] for q in reply["answers_to"]] == [BAKER_QUESTION]
+    _check_links_served(api_client, BAKER_QUESTION, HANSON_REPLY, "David Hanson")
 
 
 # Answers: verbatim, attributed ----------------------------------------------------------

@@ -189,25 +189,69 @@ def test_lords_only(api_client):
 # Contributions, speakers, health, stats -----------------------------------------------
 
 
-@pytest.mark.parametrize("path", [EMISSIONS_ANSWER, quote(EMISSIONS_ANSWER, safe="")],
-                         ids=["slashes", "percent-encoded"])
-def test_contribution_with_its_neighbour(tiny_client, tiny_index, path):
-    response = tiny_client.get(f"/contributions/{path}")
+def _served(client, index, path: str, contribution_id: str) -> ContributionPublic:
+    """The contribution served at /contributions/`path`: the index's record in full, with
+    its token counts, and its neighbours pointing back to it."""
+    response = client.get(f"/contributions/{path}")
     assert response.status_code == 200
     c = ContributionPublic.model_validate(response.json())
-    record = tiny_index.contribution(EMISSIONS_ANSWER)
-    assert c.id == EMISSIONS_ANSWER and c.text == record.text
-    assert c.text.startswith("For new passenger cars sold in the UK in 2008 the average CO2")
-    assert c.speaker.person_id == ADONIS and c.speaker.member_name == "Lord Adonis"
-    assert c.source_file == "lordswrans/lordswrans2009-10-26a.xml"
+    record = index.contribution(contribution_id)
+    assert c.id == contribution_id and c.text == record.text
     assert c.tokens_cl100k > 0 and c.tokens_o200k > 0
-    # The answer ends its section: the question before it, nothing after.
-    assert c.previous.id == c.previous_id == EMISSIONS_QUESTION
-    assert c.previous.speaker.name == "Lord Berkeley"
-    assert c.previous.next_id == c.id
+    if c.previous:
+        assert c.previous.id == c.previous_id and c.previous.next_id == c.id
+        assert c.previous.debate.position + 1 == c.debate.position
+    if c.next:
+        assert c.next.id == c.next_id and c.next.previous_id == c.id
+        assert c.next.debate.position - 1 == c.debate.position
+    return c
+
+
+# (index, id, how its text starts, person id, member name, source file, the contribution
+# before it and its speaker, the one after it)
+SERVED = [
+    pytest.param("tiny", EMISSIONS_ANSWER,
+                 "For new passenger cars sold in the UK in 2008 the average CO2", ADONIS,
+                 "Lord Adonis", "lordswrans/lordswrans2009-10-26a.xml",
+                 (EMISSIONS_QUESTION, "Lord Berkeley"), None,
+                 id="an answer, the last of its section"),
+    pytest.param("small", HANSON_SPEECH,
+                 "We are committed to providing the police with the equipment", HANSON,
+                 "David Hanson", "debates/debates2009-10-26b.xml",
+                 ("uk.org.publicwhip/debate/2009-10-26b.3.2", "Norman Baker"),
+                 "uk.org.publicwhip/debate/2009-10-26b.3.4",
+                 id="a speech in the middle of its debate", marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize("encoded", [False, True], ids=["slashes", "percent-encoded"])
+@pytest.mark.parametrize(("index", "contribution_id", "starts", "person_id", "member",
+                          "source_file", "previous", "next_id"), SERVED)
+def test_contribution_with_neighbours(request, index, contribution_id, starts, person_id,
+                                      member, source_file, previous, next_id, encoded):
+    client, served = ((request.getfixturevalue("tiny_client"),
+                       request.getfixturevalue("tiny_index")) if index == "tiny" else
+                      (request.getfixturevalue("api_client"),
+                       request.getfixturevalue("small_index")))
+    path = quote(contribution_id, safe="") if encoded else contribution_id
+    response = client.get(f"/contributions/{path}")
+    assert response.status_code == 200
+    c = ContributionPublic.model_validate(response.json())
+    record = served.contribution(contribution_id)
+    assert c.id == contribution_id and c.text == record.text and c.text.startswith(starts)
+    assert (c.speaker.person_id, c.speaker.member_name) == (person_id, member)
+    assert c.source_file == source_file
+    assert c.tokens_cl100k > 0 and c.tokens_o200k > 0
+    # Its neighbours in the debate, each pointing back to it.
+    assert (c.previous_id, c.previous.speaker.name) == previous
+    assert c.previous.id == c.previous_id and c.previous.next_id == c.id
     assert c.previous.debate.position + 1 == c.debate.position
-    assert c.next is None and c.next_id is None
-    assert [q.id for q in c.answers_to] == [EMISSIONS_QUESTION]
+    assert c.next_id == next_id
+    if next_id is None:
+        assert c.next is None
+    else:
+        assert c.next.id == next_id and c.next.previous_id == c.id
+        assert c.next.debate.position - 1 == c.debate.position
 
 
 def test_first_contribution_of_a_debate_has_no_previous(tiny_client):
@@ -216,27 +260,6 @@ def test_first_contribution_of_a_debate_has_no_previous(tiny_client):
     assert body["next"]["id"] == EMISSIONS_ANSWER
     assert "text" not in body["next"]  # neighbours are summaries
     assert [a["id"] for a in body["answers"]] == [EMISSIONS_ANSWER]
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("path", [HANSON_SPEECH, quote(HANSON_SPEECH, safe="")],
-                         ids=["slashes", "percent-encoded"])
-def test_contribution_with_neighbours(api_client, small_index, path):
-    response = api_client.get(f"/contributions/{path}")
-    assert response.status_code == 200
-    c = ContributionPublic.model_validate(response.json())
-    record = small_index.contribution(HANSON_SPEECH)
-    assert c.id == HANSON_SPEECH and c.text == record.text
-    assert c.text.startswith("We are committed to providing the police with the equipment")
-    assert c.speaker.person_id == HANSON and c.speaker.member_name == "David Hanson"
-    assert c.source_file == "debates/debates2009-10-26b.xml"
-    assert c.tokens_cl100k > 0 and c.tokens_o200k > 0
-    assert c.previous.id == c.previous_id == "uk.org.publicwhip/debate/2009-10-26b.3.2"
-    assert c.previous.speaker.name == "Norman Baker"
-    assert c.previous.next_id == c.id
-    assert c.next.id == c.next_id == "uk.org.publicwhip/debate/2009-10-26b.3.4"
-    assert c.next.previous_id == c.id
-    assert c.previous.debate.position + 1 == c.debate.position == c.next.debate.position - 1
 
 
 def test_every_office_held_reaches_the_api(tiny_client):

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from indexer.store.keyword import relevance_model
+from indexer.store.reader import IndexReader
 from indexer.store.records import SearchFilters
 from indexer.text.sentences import sentence_spans
 from search_api.engine.checks import MAX_QUERY_CHARS
@@ -31,6 +32,12 @@ TASERS = "police use of Tasers"
 TASERS_DEBATE = "HOME DEPARTMENT — Tasers"
 HANSON = "uk.org.publicwhip/person/10259"
 BAKER = "uk.org.publicwhip/person/10022"
+
+
+@pytest.fixture(scope="module")
+def tiny_reader(tiny_index_dir):
+    """The tiny index's store, read directly (for what only the store tells)."""
+    return IndexReader(tiny_index_dir)
 
 
 @pytest.fixture(scope="module")
