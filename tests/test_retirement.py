@@ -76,3 +76,22 @@ def test_a_reader_garbage_collected_lets_go(tmp_path):
     assert first.exists()
     del held  # CPython frees it here: its finaliser lets go of the build
     assert _builds(tmp_path) == {second.name}
+
+
+def test_an_index_is_freed_by_reference_counting_alone(tiny_index_dir, embedder):
+    # No reference cycle keeps a SearchIndex (and so its build) alive until the next garbage
+    # collection: its last request letting go of it lets go of the build.
+    import gc
+    import weakref
+
+    from search_api.engine.search_index import SearchIndex
+
+    index = SearchIndex(tiny_index_dir, embedder=embedder)
+    index.search("the Ulster-Scots language", k=3)
+    gone = weakref.ref(index)
+    gc.disable()
+    try:
+        del index
+        assert gone() is None
+    finally:
+        gc.enable()
