@@ -330,11 +330,6 @@ class SearchIndex:
         """Counts by kind, house, parliament and corpus, with attribution coverage."""
         return self._store.counts()
 
-    def passing_count(self, filters: SearchFilters) -> int:
-        """How many contributions pass `filters` (checked against the index's values)."""
-        allowed = self._store.passing(check_filters(filters, self.values))
-        return self._store.contribution_count if allowed is None else int(allowed.sum())
-
 def _apply(understood: Understanding, filters: SearchFilters) -> SearchFilters:
     """The caller's filters, plus the speaker and party the query names (caller's win)."""
     changes = {}
