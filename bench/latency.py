@@ -14,6 +14,7 @@ from bench.queries import FILTERED
 from search_api.engine.browsing import FACETS, Browsing
 from search_api.engine.ranking import MODES
 from search_api.engine.search_index import SearchIndex
+from search_api.engine.stages import STAGES
 from search_api.errors import InvalidRequest
 from search_api.settings import Settings
 
@@ -45,6 +46,14 @@ def summarize(latencies_s: Sequence[float], wall_s: float | None = None) -> dict
         summary["wall_s"] = wall_s
         summary["per_s"] = len(ms) / wall_s
     return summary
+
+
+def stage_percentiles(stages: Sequence[dict[str, float]]) -> dict:
+    """p50 and p95 (ms) of each search stage (engine/stages.py) over the calls that timed
+    them; a stage a call did not reach counts as 0 ms for it."""
+    return {name: {"p50": float(np.percentile(ms, 50)), "p95": float(np.percentile(ms, 95))}
+            for name in STAGES if stages
+            for ms in [[s.get(name, 0.0) for s in stages]]}
 
 
 def time_calls(

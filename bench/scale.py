@@ -40,11 +40,12 @@ import httpx
 import numpy as np
 
 from bench import DEFAULT_CORPUS, RESULTS, ROOT
-from bench.latency import summarize
+from bench.latency import stage_percentiles, summarize
 from bench.queries import build_query_set
 from bench.report import table, write_json
 from bench.server import Server
 from search_api.engine.browsing import FACETS, Browsing
+from search_api.engine.stages import parse_server_timing
 
 SIZES = (10_000, 100_000, 1_000_000)
 NOISE = 0.02
@@ -211,12 +212,12 @@ def latency_in_process(index, queries: list[str], filters: dict) -> dict:
     for name, call in calls.items():
         for query in queries[:5]:
             call(query)  # warm up
-        times = []
+        times, stages = [], []
         for query in queries:
             started = time.perf_counter()
-            call(query)
+            stages.append(call(query).stages_ms)
             times.append(time.perf_counter() - started)
-        results[name] = _percentiles(times)
+        results[name] = {**_percentiles(times), "stages_ms": stage_percentiles(stages)}
     return results
 
 
@@ -229,12 +230,14 @@ def latency_http(base_url: str, queries: list[str], filters: dict) -> dict:
         for name, extra in params.items():
             for query in queries[:5]:
                 client.get("/search", params={"q": query, "k": 10, **extra})
-            times = []
+            times, stages = [], []
             for query in queries:
                 started = time.perf_counter()
-                client.get("/search", params={"q": query, "k": 10, **extra}).raise_for_status()
+                response = client.get("/search", params={"q": query, "k": 10, **extra})
                 times.append(time.perf_counter() - started)
-            results[name] = _percentiles(times)
+                response.raise_for_status()
+                stages.append(parse_server_timing(response.headers.get("server-timing", "")))
+            results[name] = {**_percentiles(times), "stages_ms": stage_percentiles(stages)}
     return results
 
 

@@ -20,6 +20,7 @@ from indexer.store.records import ContributionRecord, SearchFilters
 from search_api.descriptions import descriptions
 from search_api.engine.checks import MAX_K, MAX_OFFSET, MAX_QUERY_CHARS
 from search_api.engine.ranking import MODES, RetrievalConfig
+from search_api.engine.stages import parse_server_timing
 from search_api.interfaces.http.app import create_app
 from search_api.interfaces.http.errors import ErrorResponse
 from search_api.operations.contributions import ContributionPublic
@@ -85,6 +86,14 @@ def test_search_get(tiny_client, tiny_index):
         assert snippet.sentence == snippet.text[snippet.highlight_start : snippet.highlight_end]
     scores = [r.score for r in page.results]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_search_names_its_stages_in_server_timing(tiny_client):
+    stages = parse_server_timing(tiny_client.get(
+        "/search", params={"q": "rural bus services", "k": 2, "mode": "keyword"}
+    ).headers["server-timing"])
+    assert set(stages) == {"keyword", "fetch", "snippets", "links", "other"}
+    assert "server-timing" not in tiny_client.get("/health").headers  # it searched nothing
 
 
 @pytest.mark.slow

@@ -438,6 +438,23 @@ def test_limits_themselves_are_allowed(tiny_index):
     assert len(tiny_index.search(" " + ELECTRIC + " ", k=1).hits) == 1
 
 
+# Where the time goes ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("mode", "stages"), [
+    ("hybrid", {"embed", "dense", "keyword", "fuse", "fetch", "snippets", "links", "other"}),
+    ("dense", {"embed", "dense", "fetch", "snippets", "links", "other"}),
+    ("keyword", {"keyword", "fetch", "snippets", "links", "other"}),
+])
+def test_a_search_times_the_stages_it_runs(tiny_index, mode, stages):
+    # A query of its own: the last query's vector is kept, and a kept one is not embedded.
+    results = tiny_index.search(f"bus services in rural areas ({mode})", k=3, mode=mode)
+    assert set(results.stages_ms) == stages
+    assert all(ms >= 0 for ms in results.stages_ms.values())
+    again = tiny_index.search(f"bus services in rural areas ({mode})", k=3, mode=mode)
+    assert "embed" not in again.stages_ms  # its vector kept from the search before
+
+
 # Query expansion ------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from indexer.store.vectors import NPROBE
 from search_api.engine.fusion import reciprocal_rank_fusion, weighted_fusion
 from search_api.engine.rescoring import rerank_with_cross_encoder, rescore_by_sentences
 from search_api.engine.snippets import best_chunks_by_words
+from search_api.engine.stages import stage
 from search_api.engine.understanding import GOVERNMENT_BOOST, question_subject
 from search_api.errors import InvalidRequest
 
@@ -93,7 +94,8 @@ class Ranker:
         is answered from another's work (benchmarks time every embedding)."""
         last = self._last_query
         if getattr(last, "query", None) != query:
-            last.vector = self._embedder.embed([query])
+            with stage("embed"):
+                last.vector = self._embedder.embed([query])
             last.vector.setflags(write=False)
             last.query = query
         return last.vector
@@ -108,19 +110,14 @@ class Ranker:
             return self.keyword(query, n, allowed, config)
         if vector is None:
             vector = self.query_vector(query)
-        ranked = dense = self.dense(vector, n, allowed, config.nprobe)
-        if config.feedback_docs and config.mode == "hybrid":
-            vector = self.with_feedback(vector, dense, config)
-            ranked = dense = self.dense(vector, n, allowed, config.nprobe)
+        ranked = self.dense(vector, n, allowed, config.nprobe)
         if config.mode == "hybrid":
+            if config.feedback_docs:
+                vector = self.with_feedback(vector, ranked, config)
+                ranked = self.dense(vector, n, allowed, config.nprobe)
             keyword = self.keyword(query, n, allowed, config)
-            chunk_of = {c.number: c.chunk_id for c in dense}
-            lists = [{c.number: c.score for c in dense}, {c.number: c.score for c in keyword}]
-            if config.fusion == "rrf":
-                fused = reciprocal_rank_fusion(lists, k=config.rrf_k)
-            else:
-                fused = weighted_fusion(lists, [config.dense_weight, 1 - config.dense_weight])
-            ranked = [Candidate(number, score, chunk_of.get(number)) for number, score in fused]
+            with stage("fuse"):
+                ranked = fused(ranked, keyword, config)
         if config.rescore_sentences or config.cross_encoder:
             ranked = self._rescore(query, vector, ranked, config)
         return ranked
@@ -151,8 +148,9 @@ class Ranker:
         top = [c.chunk_id for c in dense[: config.feedback_docs] if c.chunk_id is not None]
         if not top:
             return vector
-        moved = (vector.reshape(-1)
-                 + config.feedback_weight * self._store.chunk_vectors(top).mean(axis=0))
+        with stage("dense"):
+            nearest = self._store.chunk_vectors(top)
+        moved = vector.reshape(-1) + config.feedback_weight * nearest.mean(axis=0)
         return (moved / np.linalg.norm(moved)).astype(np.float32).reshape(1, -1)
 
     def _rescore(self, query: str, vector: np.ndarray, ranked: list[Candidate],
@@ -180,13 +178,28 @@ class Ranker:
     def dense(self, vector: np.ndarray, n: int, allowed: np.ndarray | None, nprobe: int
                ) -> list[Candidate]:
         """The `n` contributions with the nearest chunks, each with its best chunk."""
-        return [Candidate(number, score, chunk_id) for number, score, chunk_id
-                in self._store.nearest_contributions(vector, n, allowed, nprobe)]
+        with stage("dense"):
+            return [Candidate(number, score, chunk_id) for number, score, chunk_id
+                    in self._store.nearest_contributions(vector, n, allowed, nprobe)]
 
     def keyword(self, query: str, n: int, allowed: np.ndarray | None,
                  config: RetrievalConfig) -> list[Candidate]:
         feedback = (KeywordFeedback(config.keyword_feedback_docs, config.keyword_feedback_terms,
                                     config.keyword_original_weight)
                     if config.keyword_feedback_docs else None)
-        return [Candidate(number, score, None)
-                for number, score in self._store.keyword_matches(query, n, allowed, feedback)]
+        with stage("keyword"):
+            return [Candidate(number, score, None) for number, score
+                    in self._store.keyword_matches(query, n, allowed, feedback)]
+
+
+def fused(dense: list[Candidate], keyword: list[Candidate], config: RetrievalConfig
+          ) -> list[Candidate]:
+    """Hybrid retrieval's one list of the dense and keyword candidates (fusion.py), each with
+    the best chunk dense retrieval found for it."""
+    chunk_of = {c.number: c.chunk_id for c in dense}
+    lists = [{c.number: c.score for c in dense}, {c.number: c.score for c in keyword}]
+    if config.fusion == "rrf":
+        scores = reciprocal_rank_fusion(lists, k=config.rrf_k)
+    else:
+        scores = weighted_fusion(lists, [config.dense_weight, 1 - config.dense_weight])
+    return [Candidate(number, score, chunk_of.get(number)) for number, score in scores]

@@ -39,6 +39,7 @@ from search_api.engine.checks import check_filters, validate_page, validate_quer
 from search_api.engine.exchanges import Exchange, exchanges
 from search_api.engine.ranking import Candidate, Ranker, RetrievalConfig, searched_text
 from search_api.engine.snippets import Snippet, best_snippets
+from search_api.engine.stages import recording, stage
 from search_api.engine.understanding import QueryReader, Understanding
 from search_api.errors import InvalidRequest, UnknownContribution
 
@@ -76,6 +77,7 @@ class SearchResults:
     total_groups: int | None = None  # grouped: debates that match
     facets: dict[str, list[FacetCount]] | None = None
     facet_date_unit: str | None = None  # day, month or year, with a date facet
+    stages_ms: dict[str, float] = field(default_factory=dict)  # where its time went: stages.py
 
     def every_hit(self) -> list[SearchHit]:
         """The page's hits, those of its groups included."""
@@ -175,6 +177,15 @@ class SearchIndex:
         `browsing` sorts the query's matches by date, groups them by debate (`k` and `offset`
         then count debates) or counts them by facet (browsing.py).
         """
+        with recording() as times:
+            results = self._search(query, k, offset, filters, config, mode, understand,
+                                   browsing)
+        results.stages_ms = dict(times)
+        return results
+
+    def _search(self, query: str, k: int, offset: int, filters: SearchFilters | None,
+                config: RetrievalConfig | None, mode: str | None, understand: bool,
+                browsing: Browsing | None) -> SearchResults:
         query = validate_query(query)
         validate_page(k, offset)
         filters = filters or SearchFilters()
@@ -220,7 +231,8 @@ class SearchIndex:
         Government."""
         ranked = self._ranker.rank(query, wanted, allowed, config)
         if understood and understood.government and config.mode != "keyword":
-            ranked = self._ranker.boost_office_holders(ranked)
+            with stage("fuse"):
+                ranked = self._ranker.boost_office_holders(ranked)
         return ranked
 
     def _browse(self, results: SearchResults, found: list[Candidate], words: str) -> None:
@@ -256,11 +268,14 @@ class SearchIndex:
     def _hits(self, page: Sequence[Candidate], words: str) -> list[SearchHit]:
         """The page's candidates with their records, snippets and links, in order; a snippet
         marks the sentence sharing most of `words` (what retrieval searched: searched_text)."""
-        records = self._store.contributions([c.number for c in page])
-        links = self.exchanges(records[c.number].id for c in page)
-        chunks = self._ranker.best_chunks(page, records, words)
-        snippets = best_snippets(words, [(records[c.number].text, chunk)
-                                         for c, chunk in zip(page, chunks, strict=True)])
+        with stage("fetch"):
+            records = self._store.contributions([c.number for c in page])
+            chunks = self._ranker.best_chunks(page, records, words)
+        with stage("links"):
+            links = self.exchanges(records[c.number].id for c in page)
+        with stage("snippets"):
+            snippets = best_snippets(words, [(records[c.number].text, chunk)
+                                             for c, chunk in zip(page, chunks, strict=True)])
         return [SearchHit(records[c.number], c.score, snippet, links[records[c.number].id])
                 for c, snippet in zip(page, snippets, strict=True)]
 

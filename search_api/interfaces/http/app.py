@@ -25,6 +25,7 @@ from search_api.interfaces.http.routes import (
     speakers,
 )
 from search_api.interfaces.http.shedding import LoadShedding
+from search_api.interfaces.http.timing import ServerTiming
 from search_api.interfaces.mcp import MountedMCP, build_mcp_server
 from search_api.settings import Settings
 
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     app.state.settings = settings or get_settings()
+    app.add_middleware(ServerTiming)  # inside load shedding: a refusal is timed by no one
     app.add_middleware(LoadShedding, limit=app.state.settings.max_in_flight,
                        workers=app.state.settings.search_workers)
     add_error_handlers(app)
