@@ -109,8 +109,9 @@ def test_the_vector_cache_is_shared_by_every_index_on_the_machine(uk_data, tmp_p
     one, two = IndexReader(tmp_path / "one"), IndexReader(tmp_path / "two")
     number_in_two = {i: n for n, i in _ids(two).items()}
     for number, contribution_id in _ids(one).items():
-        mine = [c.id for c in one.chunks_of(number)]
-        theirs = [c.id for c in two.chunks_of(number_in_two[contribution_id])]
+        there = number_in_two[contribution_id]
+        mine = [c.id for c in one.chunks_of([number])[number]]
+        theirs = [c.id for c in two.chunks_of([there])[there]]
         assert np.array_equal(one.chunk_vectors(mine), two.chunk_vectors(theirs))
 
 
@@ -129,7 +130,7 @@ def test_reused_vectors_equal_fresh_ones(uk_data, tmp_path, embedder):
     vectors = reader.chunk_vectors(np.arange(3))
     owners = reader.chunk_owner[:3].tolist()
     records = reader.contributions(owners)
-    chunks = [reader.chunk(chunk_id) for chunk_id in range(3)]
+    chunks = [reader.chunks(range(3))[i] for i in range(3)]
     texts = [records[n].text[c.start : c.end] for n, c in zip(owners, chunks, strict=True)]
     # The same vectors, to what batching allows: OpenVINO pads a batch to its longest text,
     # and texts embedded among others differ from those embedded alone after the fourth

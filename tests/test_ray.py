@@ -79,7 +79,7 @@ def test_a_ray_build_and_update_equal_a_single_process_build(ray_cluster, uk_dat
     everything = SearchFilters()
     assert list(a.records(everything)) == list(b.records(everything))
     numbers = range(1, a.contribution_count + 1)
-    assert [a.chunks_of(n) for n in numbers] == [b.chunks_of(n) for n in numbers]
+    assert a.chunks_of(numbers) == b.chunks_of(numbers)
     assert (a.counts(), a.speakers(), a.values()) == (b.counts(), b.speakers(), b.values())
     chunks = np.arange(a.chunk_count)
     assert a.chunk_count == b.chunk_count

@@ -16,7 +16,7 @@ from indexer.store.reader import IndexReader
 from indexer.store.records import SearchFilters
 from indexer.text.sentences import sentence_spans
 from search_api.engine.checks import MAX_QUERY_CHARS
-from search_api.engine.ranking import Ranker, RetrievalConfig, searched_text
+from search_api.engine.ranking import RetrievalConfig, searched_text, with_feedback
 from search_api.engine.snippets import SNIPPET_CHARS
 from search_api.errors import InvalidRequest, UnknownContribution
 
@@ -329,7 +329,7 @@ def test_snippet_from_a_later_chunk(small_index, small_reader):
                  key=lambda n: (chunks_per_number[n], -n))
     record = records[number]
     contribution_id, text = record.id, record.text
-    chunks = small_reader.chunks_of(number)
+    chunks = small_reader.chunks_of([number])[number]
     assert len(chunks) >= 3
     held_by_one = {}
     for start, end in sentence_spans(text):
@@ -464,13 +464,19 @@ def test_feedback_moves_a_hybrid_query_towards_its_best_chunks(tiny_index, tiny_
     subject = searched_text(question, config)
     assert subject == "reduce carbon emissions from new cars"
     vector = tiny_index.query_vector(subject)
-    ranker = Ranker(tiny_reader, tiny_index.embedder)
-    best = ranker.dense(vector, 5, None, config.nprobe)
-    moved = ranker.with_feedback(vector, best, config).reshape(-1)
-    centroid = tiny_reader.chunk_vectors([c.chunk_id for c in best]).mean(axis=0)
+    nearest = tiny_reader.nearest_chunks(vector, 20)
+    best = tiny_reader.nearest_contributions(vector, 5)
+    moved = with_feedback(vector, nearest, config).reshape(-1)
+    centroid = tiny_reader.chunk_vectors([chunk for _, _, chunk in best]).mean(axis=0)
     expected = vector.reshape(-1) + 0.5 * centroid
     assert np.allclose(moved, expected / np.linalg.norm(expected), atol=1e-6)
     assert float(moved @ centroid) > float(vector.reshape(-1) @ centroid)
+    # The moved query re-ranks what the first search found, by the chunks' exact vectors.
+    rescored = nearest.rescored(moved)
+    assert set(rescored.chunks.tolist()) == set(nearest.chunks.tolist())
+    assert np.allclose(rescored.scores, tiny_reader.chunk_vectors(rescored.chunks) @ moved,
+                       atol=1e-5)
+    assert list(rescored.scores) == sorted(rescored.scores, reverse=True)
     assert (tiny_index.rank(question, 20, config=config)
             != tiny_index.rank(question, 20, config=RetrievalConfig(feedback_docs=0)))
 

@@ -20,6 +20,7 @@ from indexer.errors import UpdateError
 from indexer.pipeline.build import build_index
 from indexer.sources import resolve_inputs
 from indexer.store import layout
+from indexer.store.keyword import index_wide, tokenize
 from indexer.store.manifest import SegmentEntry
 from indexer.store.merging import MERGE_POLICY, MergePolicy
 from indexer.store.reader import IndexReader
@@ -52,7 +53,7 @@ def _search(reader: IndexReader, embedder) -> tuple[list, list[float]]:
     for query in QUERIES:
         vector = embedder.embed([query])[0]
         dense = reader.nearest_contributions(vector, 10)
-        found.append([(reader.ids([n])[n], reader.chunk(c).ordinal) for n, _, c in dense])
+        found.append([(reader.ids([n])[n], reader.chunks([c])[c].ordinal) for n, _, c in dense])
         keyword = reader.keyword_matches(query, 10)
         found.append([reader.ids([n])[n] for n, _ in keyword])
         scores += [score for _, score, _ in dense] + [score for _, score in keyword]
@@ -78,7 +79,7 @@ def assert_same_index(one: Path, two: Path, embedder) -> None:
     assert [dataclasses.asdict(r) for r in records_a] == [dataclasses.asdict(r)
                                                            for r in records_b]
     numbers = range(1, a.contribution_count + 1)
-    assert [a.chunks_of(n) for n in numbers] == [b.chunks_of(n) for n in numbers]
+    assert a.chunks_of(numbers) == b.chunks_of(numbers)
     assert a.chunk_count == b.chunk_count
     assert np.allclose(a.chunk_vectors(np.arange(a.chunk_count)),
                        b.chunk_vectors(np.arange(b.chunk_count)), atol=1e-6)
@@ -197,8 +198,29 @@ def test_unchanged_segments_are_kept_not_rewritten(uk_data, tree, tmp_path, embe
                                                                for n, _, _ in theirs]
         assert np.allclose([s for _, s, _ in mine], [s for _, s, _ in theirs], rtol=0,
                            atol=1e-5)
+    # Keyword scores use the whole index's document frequencies, whatever the segment; only
+    # the length normalisation keeps each segment's average length.
+    for query in QUERIES:
+        tokens = tokenize([query])[0]
+        weights = index_wide([s.keyword for s in segmented.segments], dict.fromkeys(tokens, 1))
+        single_df = single.segments[0].keyword.document_frequencies(tokens)
+        documents = single.contribution_count
+        for segment, own in zip(segmented.segments, weights, strict=True):
+            df = segment.keyword.document_frequencies(tokens)
+            for i, token in enumerate(tokens):
+                if df[i]:  # the segment's idf, scaled, is the single index's
+                    assert own[token] * _idf(df[i], segment.keyword.size) == pytest.approx(
+                        _idf(single_df[i], documents))
+        mine = segmented.keyword_matches(query, 10)
+        theirs = single.keyword_matches(query, 10)
+        assert ({segmented.ids([n])[n] for n, _ in mine}
+                == {single.ids([n])[n] for n, _ in theirs})
     assert segmented.counts() == single.counts()
     assert segmented.speakers() == single.speakers()
+
+
+def _idf(frequency: int, documents: int) -> float:
+    return float(np.log(1 + (documents - frequency + 0.5) / (frequency + 0.5)))
 
 
 def test_the_merge_policy_merges_small_segments_and_full_tiers():

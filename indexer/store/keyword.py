@@ -2,7 +2,8 @@
 
 One BM25 document per contribution, in the order of the segment's `contributions` table
 (document i is the contribution with rowid i + 1), so filters translate into a weight mask.
-Each segment scores with its own term statistics; a small index is one segment.
+Scores use the whole index's document frequencies (index_wide), whatever segment a document
+is in; a small index is one segment.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import bm25s
@@ -22,6 +23,8 @@ KEYWORD_DIR = "bm25"
 BM25_PARAMS = {"k1": 0.9, "b": 0.4}
 # RM3 adds no word that a tenth of the documents hold: the stop list misses "we", "have".
 COMMON_SHARE = 0.1
+# A query's words held by more than half the documents are not scored (index_wide).
+COMMON_QUERY_SHARE = 0.5
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
@@ -70,40 +73,74 @@ class KeywordIndex:
         self.retriever = bm25s.BM25.load(str(folder)) if folder.is_dir() else None
         self.size = int(self.retriever.scores["num_docs"]) if self.retriever else 0
 
-    def search(self, tokens: list[str] | dict[str, float], n: int,
-               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def document_frequencies(self, tokens: Sequence[str]) -> np.ndarray:
+        """How many documents hold each of `tokens` (0 where none does)."""
+        if self.retriever is None:
+            return np.zeros(len(tokens), dtype=np.int64)
+        vocabulary, indptr = self.retriever.vocab_dict, self.retriever.scores["indptr"]
+        ids = [vocabulary.get(token) for token in tokens]
+        return np.array([0 if i is None else indptr[i + 1] - indptr[i] for i in ids],
+                        dtype=np.int64)
+
+    def search(self, weights: Mapping[str, float], n: int, allowed: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
         """Document indexes and scores of up to `n` documents with a positive score for the
-        query `tokens` (tokenize's; or each token with a weight, relevance_model's), best
-        first. `allowed`, if given, is a 0/1 float mask over documents."""
-        if not tokens or self.retriever is None:
+        query, each token's BM25 score times its weight (`weights`), best first. `allowed`,
+        if given, is a 0/1 float mask over documents."""
+        if self.retriever is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        # All documents' scores at once (sparse postings of the query's words), then the
-        # best: cheaper than bm25s's retrieve, which schedules even one query on a pool.
-        if isinstance(tokens, dict):
-            scores = np.zeros(self.size, dtype=np.float32)
-            for token, weight in tokens.items():
-                ids = self.retriever.get_tokens_ids([token])  # none where not in this segment
-                if ids:
-                    scores += weight * self.retriever.get_scores_from_ids(ids)
-        else:
-            scores = self.retriever.get_scores(tokens)
+        # Every posting of the query's words summed in one pass (the words' precomputed BM25
+        # scores, bm25s's eager index): far cheaper than bm25s's scoring a word at a time.
+        vocabulary, scores = self.retriever.vocab_dict, self.retriever.scores
+        indptr, indices, data = scores["indptr"], scores["indices"], scores["data"]
+        docs, values = [], []
+        for token, weight in weights.items():
+            i = vocabulary.get(token)
+            if i is not None and weight:
+                docs.append(indices[indptr[i] : indptr[i + 1]])
+                values.append(data[indptr[i] : indptr[i + 1]] * np.float32(weight))
+        if not docs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        summed = np.bincount(np.concatenate(docs), weights=np.concatenate(values),
+                             minlength=self.size).astype(np.float32)
         if allowed is not None:
-            scores = scores * allowed
+            summed *= allowed
         n = min(n, self.size)
-        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
-        top = top[scores[top] > 0]
-        top = top[np.lexsort((top, -scores[top]))]
-        return top, scores[top]
+        top = np.argpartition(-summed, n - 1)[:n] if n < len(summed) else np.arange(len(summed))
+        top = top[summed[top] > 0]
+        top = top[np.lexsort((top, -summed[top]))]
+        return top, summed[top]
 
     def document_share(self, token: str) -> float:
         """The share of documents that hold `token` (0 where none does)."""
-        if self.retriever is None:
-            return 0.0
-        ids = self.retriever.get_tokens_ids([token])
-        if not ids:
-            return 0.0
-        indptr = self.retriever.scores["indptr"]
-        return float(indptr[ids[0] + 1] - indptr[ids[0]]) / max(self.size, 1)
+        return float(self.document_frequencies([token])[0]) / max(self.size, 1)
+
+
+def index_wide(indexes: Sequence[KeywordIndex], query: Mapping[str, float]
+               ) -> list[dict[str, float]]:
+    """The query's token weights for each of `indexes` (an index's segments) such that their
+    BM25 scores use the whole index's document frequencies, as Lucene's IndexSearcher
+    aggregates its segments' statistics: each segment's scores were precomputed with its
+    own idf, so a token's weight is scaled by the index-wide idf over the segment's. (The
+    length normalisation keeps each segment's average document length.) Tokens held by
+    more than COMMON_QUERY_SHARE of the documents are left out, unless nothing else is
+    left: their postings are the longest and their idf the least."""
+    tokens = list(query)
+    frequencies = [index.document_frequencies(tokens) for index in indexes]
+    documents = sum(index.size for index in indexes)
+    held = sum(frequencies, np.zeros(len(tokens), dtype=np.int64))
+    keep = held <= COMMON_QUERY_SHARE * documents
+    if not keep.any():
+        keep[:] = True
+    idf = _lucene_idf(held, documents)
+    return [{token: query[token] * float(idf[i] / _lucene_idf(own[i], index.size))
+             for i, token in enumerate(tokens) if keep[i] and own[i]}
+            for index, own in zip(indexes, frequencies, strict=True)]
+
+
+def _lucene_idf(frequency, documents):
+    """BM25's idf as Lucene (and bm25s's "lucene" method) compute it."""
+    return np.log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
 
 
 def relevance_model(query_tokens: list[str], feedback: Sequence[tuple[str, float]],

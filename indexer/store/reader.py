@@ -178,18 +178,29 @@ class IndexReader:
 
     # Chunks ----------------------------------------------------------------------------
 
-    def chunks_of(self, number: int) -> list[ChunkSpan]:
-        """A contribution's chunks, in order."""
-        segment = self._segment_of(number)
-        rows = self._db(segment).execute(
-            f"{_SELECT_CHUNKS} WHERE contribution_rowid = ? ORDER BY ordinal",
-            (number - segment.first_contribution + 1,))
-        return [_span(segment, row) for row in rows]
+    def chunks_of(self, numbers: Sequence[int]) -> dict[int, list[ChunkSpan]]:
+        """Each contribution's chunks, in order, by contribution number (one query a
+        segment)."""
+        found: dict[int, list[ChunkSpan]] = {int(n): [] for n in numbers}
+        for segment, rowids in self._by_segment(numbers):
+            for row in self._in(segment, "SELECT id, ordinal, char_start, char_end, "
+                                "contribution_rowid FROM chunks WHERE contribution_rowid "
+                                "IN ({marks}) ORDER BY contribution_rowid, ordinal", rowids):
+                found[row[4] + segment.first_contribution - 1].append(_span(segment, row[:4]))
+        return found
 
-    def chunk(self, chunk_id: int) -> ChunkSpan:
-        segment = self.segments[int(np.searchsorted(self._chunk_starts, chunk_id, "right")) - 1]
-        return _span(segment, self._db(segment).execute(
-            f"{_SELECT_CHUNKS} WHERE id = ?", (chunk_id - segment.first_chunk,)).fetchone())
+    def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkSpan]:
+        """Chunks by chunk number (one query a segment)."""
+        numbers = np.asarray(chunk_ids, dtype=np.int64)
+        which = np.searchsorted(self._chunk_starts, numbers, "right") - 1
+        found = {}
+        for i in np.unique(which).tolist():
+            segment = self.segments[i]
+            local = (numbers[which == i] - segment.first_chunk).tolist()
+            for row in self._in(segment, f"{_SELECT_CHUNKS} WHERE id IN ({{marks}})", local):
+                span = _span(segment, row)
+                found[span.id] = span
+        return found
 
     def chunk_of(self, contribution_id: str, ordinal: int) -> ChunkSpan | None:
         """Chunk `ordinal` of the contribution with this source id, or None."""
@@ -276,14 +287,21 @@ class IndexReader:
         whose best chunks lie nearest `vector`, best first; only those `among` selects (one
         bool per contribution number - 1) if given. `nprobe`: how many lists an approximate
         vector index visits (more: slower, nearer exact)."""
+        return self.nearest_chunks(vector, n, among, nprobe).contributions(n)
+
+    def nearest_chunks(self, vector: np.ndarray, n: int, among: np.ndarray | None = None,
+                       nprobe: int = NPROBE) -> retrieval.NearestChunks:
+        """The chunks nearest `vector` that hold the best chunks of the `n` contributions
+        nearest it (as nearest_contributions takes its arguments), with their vectors."""
         return retrieval.nearest_contributions(self.segments, self.chunk_owner, vector, n,
                                                among, nprobe)
 
     def keyword_matches(self, query: str, n: int, among: np.ndarray | None = None,
                         feedback: KeywordFeedback | None = None) -> list[tuple[int, float]]:
         """(contribution number, BM25 score) of up to `n` contributions matching `query`'s
-        words, best first; only those `among` selects if given. Scores use each segment's
-        own term statistics (as Elasticsearch's shards do by default). With `feedback`, the
+        words, best first; only those `among` selects if given. Scores use the whole index's
+        document frequencies (keyword.index_wide), whatever segment a contribution is in.
+        With `feedback`, the
         query is expanded from its own best matches first (RM3: keyword.relevance_model)."""
         return retrieval.keyword_matches(self.segments, query, n, among, feedback,
                                          lambda numbers: {n: r.text for n, r in

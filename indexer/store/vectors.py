@@ -107,6 +107,13 @@ class VectorIndex:
                 return chunks, scores, False
             nprobe *= 4
 
+    def stored(self, chunks: np.ndarray) -> np.ndarray:
+        """The exact vectors of `chunks`: from memory where the search index is exact (it
+        holds them), else read from disk."""
+        if self.approximate:
+            return self.exact.rows(chunks)
+        return self.index.reconstruct_batch(np.asarray(chunks, dtype=np.int64))
+
     def exactly(self, vector: np.ndarray, n: int, chunks: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray]:
         """The `n` best of `chunks` by their exact vectors: chunk numbers, similarities."""
