@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -28,11 +28,18 @@ EXACT = ("party", "house", "kind", "parliament", "corpus")  # filters that match
 class Column:
     """One field of every contribution: codes into its sorted vocabulary."""
 
-    def __init__(self, values: Sequence[str | None]):
-        self.vocabulary = sorted({v for v in values if v is not None})
-        index = {v: i for i, v in enumerate(self.vocabulary)}
-        self.codes = np.fromiter((-1 if v is None else index[v] for v in values),
-                                 dtype=np.int32, count=len(values))
+    def __init__(self, values: Iterable[str | None]):
+        """`values`, one per contribution in record order, read as they come: only the
+        distinct ones are kept (a million contributions' values held at once would leave
+        the heap that much larger for good)."""
+        seen: dict[str, int] = {}  # value -> code in order of appearance
+        found = np.fromiter((-1 if v is None else seen.setdefault(v, len(seen))
+                             for v in values), dtype=np.int32)
+        self.vocabulary = sorted(seen)
+        sorted_code = np.empty(len(seen) + 1, dtype=np.int32)  # the last: no value, -1
+        sorted_code[[seen[v] for v in self.vocabulary]] = np.arange(len(seen), dtype=np.int32)
+        sorted_code[-1] = -1
+        self.codes = sorted_code[found]
         self._lowered = [v.lower() for v in self.vocabulary]
         # Substring -> the vocabulary entries holding it, for the substrings asked lately:
         # lru_cache is safe to share between request threads and bounds what a server keeps.
@@ -64,12 +71,11 @@ class Facets:
     """The filtered (and grouped) fields of every contribution of a build, and whether each
     speaker held an office (for favouring office-holders)."""
 
-    def __init__(self, rows: Sequence[tuple], has_office: np.ndarray):
-        """`rows`: one tuple of COLUMNS per contribution, in record order."""
-        self.columns = {name: Column([row[i] for row in rows])
-                        for i, name in enumerate(COLUMNS)}
+    def __init__(self, columns: dict[str, Column], has_office: np.ndarray):
+        """`columns`: a Column of each of COLUMNS; `has_office`: one bool a contribution."""
+        self.columns = columns
         self.has_office = has_office
-        self.size = len(rows)
+        self.size = len(has_office)
 
     def passing(self, filters: SearchFilters) -> np.ndarray | None:
         """Which contributions pass `filters` (taken as they are), or None when nothing is

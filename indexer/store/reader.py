@@ -20,7 +20,7 @@ import numpy as np
 from indexer.contribution import Speaker
 from indexer.store import retrieval
 from indexer.store.database import open_read_only
-from indexer.store.facets import COLUMNS, Facets
+from indexer.store.facets import COLUMNS, Column, Facets
 from indexer.store.integrity import verify_build
 from indexer.store.keyword import KEYWORD_DIR, KeywordIndex
 from indexer.store.layout import SENTENCES_FILE, hold_build, segment_folders
@@ -84,7 +84,7 @@ class IndexReader:
         self.manifest = read_manifest_file(self.build)
         self._local = threading.local()
         self.segments: list[Segment] = []
-        owners, rows, offices = [], [], []
+        owners = []
         contributions = chunks = 0
         for folder in segment_folders(self.build, self.manifest):
             segment = Segment(folder, contributions + 1, chunks)
@@ -95,19 +95,25 @@ class IndexReader:
             owners.append(np.fromiter(
                 (r[0] for r in db.execute("SELECT contribution_rowid FROM chunks ORDER BY id")),
                 dtype=np.int64) + contributions)
-            found = db.execute(f"SELECT {', '.join(COLUMNS)}, office IS NOT NULL AND "
-                               "speaker_chair IS NOT 1 FROM contributions ORDER BY rowid"
-                               ).fetchall()
-            rows += [row[:-1] for row in found]
-            offices += [row[-1] for row in found]
-            contributions += len(found)
+            contributions += db.execute("SELECT count(*) FROM contributions").fetchone()[0]
             chunks += segment.vectors.count
         self.chunk_owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
-        self.facets = Facets(rows, np.array(offices, dtype=bool))
+        # Column by column, the values streamed from every segment in record order.
+        self.facets = Facets(
+            {name: Column(self._column(name)) for name in COLUMNS},
+            np.fromiter(self._column("office IS NOT NULL AND speaker_chair IS NOT 1"),
+                        dtype=bool))
         self.contribution_count = self.facets.size
         self.chunk_count = chunks
         self._contribution_starts = np.array([s.first_contribution for s in self.segments])
         self._chunk_starts = np.array([s.first_chunk for s in self.segments])
+
+    def _column(self, expression: str) -> Iterator:
+        """An SQL expression over `contributions`, one value each, segment after segment."""
+        for segment in self.segments:
+            for (value,) in self._db(segment).execute(
+                    f"SELECT {expression} FROM contributions ORDER BY rowid"):
+                yield value
 
     def _db(self, segment: Segment) -> sqlite3.Connection:
         conns = self._local.__dict__.setdefault("conns", {})
@@ -186,7 +192,7 @@ class IndexReader:
             for row in self._in(segment, "SELECT id, ordinal, char_start, char_end, "
                                 "contribution_rowid FROM chunks WHERE contribution_rowid "
                                 "IN ({marks}) ORDER BY contribution_rowid, ordinal", rowids):
-                found[row[4] + segment.first_contribution - 1].append(_span(segment, row[:4]))
+                found[row[4] + segment.first_contribution - 1].append(_span(segment, row))
         return found
 
     def chunks(self, chunk_ids: Sequence[int]) -> dict[int, ChunkSpan]:
@@ -382,8 +388,9 @@ _READ_BATCH = 500  # records per query when reading many
 _SELECT_CHUNKS = "SELECT id, ordinal, char_start, char_end FROM chunks"
 
 
-def _span(segment: Segment, row: sqlite3.Row) -> ChunkSpan:
-    chunk, ordinal, start, end = row
+def _span(segment: Segment, row: Sequence) -> ChunkSpan:
+    """A chunk's span from its row (id, ordinal, char_start, char_end)."""
+    chunk, ordinal, start, end = row[:4]
     return ChunkSpan(chunk + segment.first_chunk, ordinal, start, end)
 
 
