@@ -67,8 +67,8 @@ class FileRows:
     vectors: np.ndarray  # one row per chunk, in order
     links: list[tuple[str, str, str]]  # (question id, answer id, rule)
     issues: list[tuple[str, int | None, str]]
-    # Each contribution's sentence spans. Their vectors are not stored: an answer computes
-    # those it quotes from once a machine (search_api/engine/sentence_vectors.py).
+    # Each contribution's sentence spans. Their vectors are not stored: answers embed those
+    # they may quote, once a machine (search_api/engine/sentence_vectors.py).
     sentences: list[list[tuple[int, int]]]
 
     @property

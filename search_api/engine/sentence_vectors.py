@@ -13,8 +13,8 @@ machine reads it.
 
 The most recently used `MEMORY_VECTORS` are kept in memory in front of the disk: a repeated
 question reads no database (docs/benchmarks.md, "Answers: speed", has the measurements),
-and where the cache folder cannot be written they are all there is (a warning is logged
-once; answers go on). One SentenceVectors is shared by a server's request threads: its
+and where the cache folder cannot be written they are all there is (a warning is logged;
+answers go on). One SentenceVectors is shared by a server's request threads: its
 memory changes under a lock, the disk cache has its own, and embedding holds neither, so
 one request embedding does not hold up another.
 """
