@@ -99,11 +99,9 @@ def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
             matrix += NOISE * rng.standard_normal(matrix.shape, dtype=np.float32)
             matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
             file = SourceFile(SYNTHETIC, f"copy-{copy:05d}", "synthetic")
-            # No sentence vectors: this index is for /search (sentences serve /answer's
-            # quotes and are read from disk only for the passages quoted).
+            # No sentences: this index is for /search (sentences serve /answer's quotes).
             yield parsed_file_rows(file, contributions, tokens, own_chunks, matrix, [], [],
-                                   [[] for _ in contributions],
-                                   np.zeros((0, exact.shape[1]), dtype=np.float16))
+                                   [[] for _ in contributions])
             copy += 1
 
     def write(folder: Path, build_id: str) -> None:

@@ -49,16 +49,19 @@ class Server:
     cannot open answers 503), stopped on exit."""
 
     def __init__(self, index_dir: Path, log_path: Path, *,
-                 startup_timeout_s: float = STARTUP_SECONDS, healthy: bool = True):
+                 startup_timeout_s: float = STARTUP_SECONDS, healthy: bool = True,
+                 env: dict[str, str] | None = None):
+        """`env`: environment variables the server runs with besides this process's."""
         self.index_dir, self.log_path = index_dir, log_path
         self.startup_timeout_s, self.healthy = startup_timeout_s, healthy
+        self.env = env or {}
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.startup_seconds: float | None = None
 
     def __enter__(self) -> Server:
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **self.env}
         self._log = open(self.log_path, "wb")  # closed in __exit__
         started = time.perf_counter()
         self.proc = subprocess.Popen(_serve_command(self.index_dir, self.port), env=env,

@@ -25,5 +25,9 @@ class UpdateError(DebateSearchError):
     """An update an index cannot take as asked (it would lose what it holds)."""
 
 
+class VectorCacheError(DebateSearchError):
+    """The machine's vector cache (store/vector_cache.py) cannot be read or written."""
+
+
 class IndexDamaged(IndexFormatError):
     """A build whose files differ from those its manifest records, or whose parts disagree."""

@@ -12,7 +12,6 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 from data_paths import SCIFACT
@@ -244,29 +243,12 @@ def test_quotes_are_verbatim_and_attributed_over_120_questions(small_index):
     assert answered >= 108  # of 120
 
 
-def test_every_sentence_is_stored_with_the_models_vector(tiny_index, embedder):
+def test_every_sentence_is_stored_as_its_span(tiny_index):
     records = list(tiny_index.records(SearchFilters(kind="answer")))[::4]
-    stored = tiny_index.sentences_of(r.id for r in records)
-    assert set(stored) == {r.id for r in records if r.text.strip()}
+    spans = tiny_index.sentence_spans(r.id for r in records)
+    assert set(spans) == {r.id for r in records if r.text.strip()}
     for record in records:
-        if record.id not in stored:
-            continue
-        sentences = stored[record.id]
-        assert sentences.spans == sentence_spans(record.text)
-        fresh = embedder.embed([record.text[s:e] for s, e in sentences.spans])
-        # Stored as float16: within its rounding of the freshly computed vectors.
-        assert np.abs(sentences.vectors - fresh).max() < 2e-3
-        assert np.allclose(np.linalg.norm(sentences.vectors, axis=1), 1, atol=2e-3)
-
-
-def test_quote_scores_are_the_questions_similarity_to_the_quote(tiny_index, embedder):
-    question = "What is being done to cut the carbon emissions of cars?"
-    response = answer_operation(tiny_index, AnswerRequest(q=question))
-    quotes = [q for p in response.speakers for c in p.contributions for q in c.quotes]
-    assert quotes
-    vectors = embedder.embed([question, *(q.text for q in quotes)])
-    for quote, expected in zip(quotes, (vectors[1:] @ vectors[0]).tolist(), strict=True):
-        assert abs(quote.score - expected) < 5e-3
+        assert spans.get(record.id, []) == sentence_spans(record.text)
 
 
 def test_several_speakers_stand_side_by_side(tiny_index):

@@ -17,6 +17,7 @@ from indexer.sources import resolve_inputs
 from indexer.store import layout
 from indexer.store.manifest import FORMAT_VERSION
 from indexer.store.reader import IndexReader
+from indexer.store.vector_cache import VectorCache
 from indexer.store.vectors import EXACT_FILE, VECTORS_FILE
 from indexer.text.chunking import ChunkingParams
 from search_api.engine.search_index import SearchIndex
@@ -66,6 +67,26 @@ def test_index_layout_and_manifest(tiny_index_dir):
     # The segment knows its source files, as the manifest does.
     files = {path: sha for path, sha in conn.execute("SELECT path, sha256 FROM files")}
     assert files == {p: sha for p, sha in corpus["files"].items() if not p.startswith("members/")}
+    # Sentences are stored as spans; their vectors are not stored (the vector cache keeps
+    # those answers embed: tests/test_sentence_vectors.py).
+    n_sentences = conn.execute("SELECT count(*) FROM sentences").fetchone()[0]
+    assert n_sentences == segment["sentences"] > n_contributions
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "bm25", layout.DATABASE_FILE, VECTORS_FILE, EXACT_FILE]
+
+
+@pytest.mark.slow
+def test_a_cold_build_embeds_chunks_and_no_sentence(uk_data, tmp_path, embedder):
+    cache = tmp_path / "empty-cache"
+    report = build_index(_inputs(uk_data, tmp_path, WMS_27), tmp_path / "index", embedder,
+                         progress=False, cache_dir=cache)
+    assert report.embedded_by_kind == {"chunks": report.embedded, "sentences": 0}
+    assert 0 < report.embedded <= report.chunks < report.sentences
+    # The machine's vector cache holds the chunks' vectors and nothing else.
+    path = VectorCache(cache, embedder.fingerprint, embedder.dimension).path
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM vectors").fetchone() == (
+        report.embedded,)
+    assert not list((tmp_path / "index").rglob("sentences.npy"))
 
 
 @pytest.mark.slow

@@ -189,6 +189,7 @@ def test_index_builds_then_is_up_to_date(run_afresh, uk_data, tmp_path):
     assert elsewhere.exit_code == 0, elsewhere.output
     report = json.loads(elsewhere.stdout)
     assert (report["contributions"], report["embedded"]) == (5, 0)
+    assert report["embedded_by_kind"] == {"chunks": 0, "sentences": 0}
     assert report["reused"] == report["chunks"] > 0 and report["seconds"]["total"] > 0
 
     stats = json.loads(run_afresh("stats", "--index", out).stdout)

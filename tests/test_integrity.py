@@ -76,7 +76,7 @@ def test_an_intact_index_is_proven(index_dir):
     files = [p for p in resolve_build(index_dir).rglob("*")
              if p.is_file() and p.name != MANIFEST_FILE]
     assert check.proven and check.problems == []
-    assert check.files_verified == len(files) >= 9  # database, vectors, sentences, bm25 ...
+    assert check.files_verified == len(files) >= 8  # database, vectors, search index, bm25 ...
     manifest = json.loads((resolve_build(index_dir) / MANIFEST_FILE).read_text())
     assert (check.contributions, check.chunks) == (manifest["counts"]["contributions"],
                                                    manifest["counts"]["chunks"])
@@ -250,14 +250,14 @@ def test_a_build_keeping_a_damaged_segment_is_not_published(index_dir, uk_data, 
                                                             session_cache):
     # Small segments are kept (not merged) by an update; this one is damaged since written.
     before = resolve_build(index_dir)
-    sentences = _segment(index_dir) / "sentences.npy"
-    _flip_a_byte(sentences)
+    vectors = _segment(index_dir) / "vectors.npy"
+    _flip_a_byte(vectors)
     inputs = resolve_inputs([uk_data / WMS_28], session_cache, progress=False)
     with pytest.raises(IndexDamaged) as raised:
         build_index(inputs, index_dir, embedder, add=True, progress=False,
                     cache_dir=session_cache, merge_policy=MergePolicy(merge_below=0))
     first, problem = str(raised.value).splitlines()
     assert first.startswith(f"the new build of {index_dir} (not published) is damaged")
-    assert problem == f"  {_rel(index_dir, sentences)}: sha256 differs from the manifest"
+    assert problem == f"  {_rel(index_dir, vectors)}: sha256 differs from the manifest"
     assert resolve_build(index_dir) == before
     assert [p.name for p in (index_dir / "builds").iterdir()] == [before.name]

@@ -1,5 +1,10 @@
 """Writing a build's segments as an update plan says: kept segments linked, the rest written
-from stored and parsed files, their texts embedded (or their vectors found) in windows."""
+from stored and parsed files, their chunks embedded (or their vectors found) in windows.
+
+Only chunks are embedded. Sentences are stored as spans: an answer embeds the ones it may
+quote when it first needs them, into the same vector cache (search_api/engine/
+sentence_vectors.py), so a build no longer embeds five texts a chunk for the few sentences
+answers ever quote."""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from indexer.store.layout import SEGMENTS_DIR
 from indexer.store.manifest import SegmentEntry
 from indexer.store.merging import MergePolicy
 from indexer.store.previous import stored_vectors
-from indexer.store.vector_cache import open_vector_cache
+from indexer.store.vector_cache import open_vector_cache, text_hash
 from indexer.store.writer import (
     FileRows,
     SegmentWriter,
@@ -28,7 +33,6 @@ from indexer.store.writer import (
     link_segment,
     parsed_file_rows,
     stored_file_rows,
-    text_hash,
 )
 from indexer.text.chunking import Chunk, ChunkingParams, context_line_of
 from indexer.text.qa_links import link_questions
@@ -98,7 +102,7 @@ class BuildWriter:
         report.contributions = sum(s.contributions for s in self.done)
         report.chunks = sum(s.chunks for s in self.done)
         report.sentences = sum(s.sentences for s in self.done)
-        report.reused = report.chunks - report.embedded
+        report.reused = report.chunks - report.embedded_by_kind["chunks"]
         report.files = {"parsed": plan.parsed, "kept": plan.kept_files,
                         "copied": plan.copied, "removed": plan.removed}
         report.segments = {"kept": len(plan.kept), "written": len(self.done) - len(plan.kept)}
@@ -151,14 +155,8 @@ class BuildWriter:
         texts = {text_hash(ch.embed_text): ch.embed_text
                  for p in window if p.rows is None for own in p.chunks for ch in own}
         vectors, embedded = self._vectors(texts)
-        self.report.embedded += embedded
+        self.report.count_embedded("chunks", embedded)
         self._add_seconds("embed", t)
-        t = time.perf_counter()
-        sentences = {text_hash(text): text for p in window if p.rows is None
-                     for text in p.sentence_texts()}
-        sentence_vectors, embedded = self._vectors(sentences)
-        self.report.sentences_embedded += embedded
-        self._add_seconds("embed_sentences", t)
         t = time.perf_counter()
         dimension = self.embedder.dimension
         for pending in window:
@@ -166,9 +164,7 @@ class BuildWriter:
                 pending.file, pending.contributions, pending.tokens, pending.chunks,
                 np.array([vectors[text_hash(ch.embed_text)] for own in pending.chunks
                           for ch in own], dtype=np.float32).reshape(-1, dimension),
-                link_questions(pending.contributions), pending.issues, pending.sentences,
-                np.array([sentence_vectors[text_hash(text)] for text in pending.sentence_texts()],
-                         dtype=np.float16).reshape(-1, dimension))
+                link_questions(pending.contributions), pending.issues, pending.sentences)
             if (self.segment is not None and self.segment.chunk_count
                     and self.segment.chunk_count + rows.chunk_count
                     > self.policy.segment_chunks):
@@ -227,11 +223,6 @@ class _Pending:
     tokens: list[tuple[int, int]] = field(default_factory=list)
     issues: list[ParseIssue] = field(default_factory=list)
     sentences: list[list[tuple[int, int]]] = field(default_factory=list)  # spans, per contribution
-
-    def sentence_texts(self) -> list[str]:
-        """The text of every sentence of its contributions, in order."""
-        return [c.text[start:end] for c, own in zip(self.contributions, self.sentences,
-                                                     strict=True) for start, end in own]
 
     @property
     def chunk_count(self) -> int:

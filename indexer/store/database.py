@@ -36,7 +36,7 @@ CREATE TABLE chunks (
     pieces INTEGER NOT NULL, tokens_cl100k INTEGER NOT NULL, tokens_o200k INTEGER NOT NULL,
     text_hash TEXT NOT NULL
 );
-CREATE TABLE sentences (  -- row `id` of sentences.npy: the sentence's vector, for quoting
+CREATE TABLE sentences (  -- what answers quote (their vectors: the machine's vector cache)
     id INTEGER PRIMARY KEY, contribution_rowid INTEGER NOT NULL REFERENCES contributions,
     char_start INTEGER NOT NULL, char_end INTEGER NOT NULL
 );

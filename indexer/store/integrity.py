@@ -4,8 +4,8 @@ agree.
 A build's manifest records the SHA-256 and size of each of its files (`files`: path relative
 to the build -> {"sha256", "bytes"}). `check_build` hashes them again, then checks that each
 segment's parts agree: its database holds the contributions, chunks and sentences the
-manifest records; vectors.npy and vectors.faiss hold a vector per chunk, sentences.npy one
-per sentence, the keyword index a document per contribution (store/keyword.py). Counts are
+manifest records; vectors.npy and vectors.faiss hold a vector per chunk, the keyword index a
+document per contribution (store/keyword.py). Counts are
 checked once the files are known to be those written (or where a build records no checksums:
 built before they were recorded), so that a damaged file is named once, not once for every
 count it spoils.
@@ -25,7 +25,7 @@ import numpy as np
 from indexer.errors import IndexDamaged, IndexFormatError
 from indexer.store.database import reading
 from indexer.store.keyword import KEYWORD_DIR, keyword_documents
-from indexer.store.layout import DATABASE_FILE, SEGMENTS_DIR, SENTENCES_FILE, hold_build
+from indexer.store.layout import DATABASE_FILE, SEGMENTS_DIR, hold_build
 from indexer.store.manifest import (
     MANIFEST_FILE,
     FileDigest,
@@ -171,9 +171,8 @@ def _segment_problems(build: Path, entry: SegmentEntry, dimension: int) -> list[
                  f"{getattr(entry, what):,}"
                  for what in ("contributions", "chunks", "sentences")
                  if getattr(entry, what) != held[what]]
-    for name, rows, what in ((EXACT_FILE, held["chunks"], "chunks"),
-                             (SENTENCES_FILE, held["sentences"], "sentences")):
-        problems += _matrix_problems(build, f"{where}/{name}", rows, what, dimension)
+    problems += _matrix_problems(build, f"{where}/{EXACT_FILE}", held["chunks"], "chunks",
+                                 dimension)
     rel = f"{where}/{VECTORS_FILE}"
     count = _read(build, rel, problems, _search_index_count)
     if count is not None and count != held["chunks"]:

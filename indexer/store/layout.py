@@ -4,9 +4,9 @@
     INDEX/builds/<build id>/manifest.json     format, model, chunking, inputs, its segments,
                                               every file's SHA-256 (store/integrity.py)
     INDEX/builds/<build id>/segments/<id>/    one segment (store/writer.py): whole source files
-        index.sqlite   contributions, chunks, speakers, links, issues, the files it holds
+        index.sqlite   contributions, chunks, sentences (spans), speakers, links, issues,
+                       the files it holds
         vectors.npy    chunk vectors; vectors.faiss their search index (store/vectors.py)
-        sentences.npy  every sentence's vector (float16), to quote the best sentences
         bm25/          keyword index (store/keyword.py)
 
 A build is written into a temporary folder and only becomes `current` once complete, so an
@@ -38,7 +38,6 @@ from indexer.errors import IndexNotFound
 from indexer.store.manifest import MANIFEST_FILE, Manifest, read_manifest_file
 
 DATABASE_FILE = "index.sqlite"
-SENTENCES_FILE = "sentences.npy"
 SEGMENTS_DIR = "segments"
 _HOLD_ATTEMPTS = 10  # a build retired between finding it current and holding it: look again
 

@@ -15,7 +15,9 @@ from typing import Any
 
 from indexer.errors import IndexFormatError
 
-FORMAT_VERSION = 7  # 7: speaker offices; 6: sentence vectors; 5: segments; 4: exact vectors
+# 8: no sentence vectors (computed when first quoted); 7: speaker offices; 6: sentence
+# vectors; 5: segments; 4: exact vectors
+FORMAT_VERSION = 8
 MANIFEST_FILE = "manifest.json"
 
 

@@ -23,7 +23,7 @@ from indexer.store.database import open_read_only
 from indexer.store.facets import COLUMNS, Column, Facets
 from indexer.store.integrity import verify_build
 from indexer.store.keyword import KEYWORD_DIR, KeywordIndex
-from indexer.store.layout import SENTENCES_FILE, hold_build, segment_folders
+from indexer.store.layout import hold_build, segment_folders
 from indexer.store.manifest import read_manifest_file
 from indexer.store.records import (
     ChunkSpan,
@@ -35,7 +35,6 @@ from indexer.store.records import (
     KeywordFeedback,
     SearchFilters,
     SpeakerSummary,
-    StoredSentences,
 )
 from indexer.store.speakers import merged_speakers
 from indexer.store.vectors import NPROBE, VectorIndex
@@ -52,7 +51,6 @@ class Segment:
         self.folder = folder
         self.vectors = VectorIndex(folder)
         self.keyword = KeywordIndex(folder / KEYWORD_DIR)
-        self.sentences = np.load(folder / SENTENCES_FILE, mmap_mode="r")  # read rows as asked
         self.first_contribution = first_contribution  # contribution number of its rowid 1
         self.first_chunk = first_chunk  # chunk number of its chunk 0
 
@@ -234,24 +232,18 @@ class IndexReader:
 
     # Sentences ---------------------------------------------------------------------------
 
-    def sentences_of(self, ids: Iterable[str]) -> dict[str, StoredSentences]:
-        """Every sentence of these contributions (by source id) with its vector; an id the
-        index does not hold is left out."""
+    def sentence_spans(self, ids: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+        """The (start, end) of every sentence of these contributions (by source id), in
+        order; an id the index does not hold is left out."""
         ids = list(dict.fromkeys(ids))
-        found: dict[str, StoredSentences] = {}
+        found: dict[str, list[tuple[int, int]]] = {}
         for segment in self.segments:
-            spans: dict[str, list[tuple[int, int]]] = {}
-            rows: dict[str, list[int]] = {}
-            for cid, row, start, end in self._in(
-                    segment, "SELECT contributions.id, sentences.id, char_start, char_end "
+            for cid, start, end in self._in(
+                    segment, "SELECT contributions.id, char_start, char_end "
                     "FROM sentences JOIN contributions ON contributions.rowid = "
                     "contribution_rowid WHERE contributions.id IN ({marks}) "
                     "ORDER BY sentences.id", ids):
-                spans.setdefault(cid, []).append((start, end))
-                rows.setdefault(cid, []).append(row)
-            for cid, own in rows.items():
-                found[cid] = StoredSentences(
-                    spans[cid], np.asarray(segment.sentences[own], dtype=np.float32))
+                found.setdefault(cid, []).append((start, end))
         return found
 
     # Filtering -------------------------------------------------------------------------

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-import numpy as np
-
 from indexer.contribution import DESCRIBED_BY_DOCSTRINGS, Speaker
 
 
@@ -71,15 +69,6 @@ class KeywordFeedback:
     docs: int = 10
     terms: int = 10
     original_weight: float = 0.5
-
-
-@dataclass(frozen=True)
-class StoredSentences:
-    """A contribution's sentences: `text[start:end]` of each span, and its vector (a row of
-    `vectors`, computed at build time so that quoting embeds nothing)."""
-
-    spans: list[tuple[int, int]]
-    vectors: np.ndarray  # float32, one row per span
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ keeps it whole (hard links) or writes a new one.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -33,8 +32,9 @@ from indexer.store.database import (
     reading,
 )
 from indexer.store.keyword import KEYWORD_DIR, build_keyword_index
-from indexer.store.layout import DATABASE_FILE, SENTENCES_FILE
+from indexer.store.layout import DATABASE_FILE
 from indexer.store.manifest import SegmentEntry
+from indexer.store.vector_cache import text_hash
 from indexer.store.vectors import EXACT_BELOW, EXACT_FILE, ExactVectors, write_search_index
 
 Row = dict[str, Any]  # a database row: column -> value
@@ -57,11 +57,6 @@ class ChunkToStore(Protocol):
 KeywordText = Callable[[str, str | None, str | None, str | None, str], str]
 
 
-def text_hash(text: str) -> str:
-    """Content key of an embedded text (the embedding cache is keyed by it)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 @dataclass
 class FileRows:
     """One source file's part of a segment, as rows: what a segment writer takes."""
@@ -72,8 +67,9 @@ class FileRows:
     vectors: np.ndarray  # one row per chunk, in order
     links: list[tuple[str, str, str]]  # (question id, answer id, rule)
     issues: list[tuple[str, int | None, str]]
-    sentences: list[list[tuple[int, int]]]  # each contribution's sentence spans
-    sentence_vectors: np.ndarray  # one row per sentence, in order (float16)
+    # Each contribution's sentence spans. Their vectors are not stored: answers embed those
+    # they may quote, once a machine (search_api/engine/sentence_vectors.py).
+    sentences: list[list[tuple[int, int]]]
 
     @property
     def chunk_count(self) -> int:
@@ -88,8 +84,7 @@ class FileRows:
         return FileRows(self.file, [self.contributions[i] for i in keep],
                         [self.chunks[i] for i in keep], self.vectors[_rows_of(self.chunks, keep)],
                         [link for link in self.links if not {link[0], link[1]} & ids],
-                        self.issues, [self.sentences[i] for i in keep],
-                        self.sentence_vectors[_rows_of(self.sentences, keep)])
+                        self.issues, [self.sentences[i] for i in keep])
 
 
 def _rows_of(owned: Sequence[Sequence], keep: Sequence[int]) -> list[int]:
@@ -102,12 +97,12 @@ def parsed_file_rows(
     file: SourceFile, contributions: Sequence[Contribution], tokens: Sequence[tuple[int, int]],
     chunks: Sequence[Sequence[ChunkToStore]], vectors: np.ndarray,
     links: Sequence[tuple[str, str, str]], issues: Sequence[ParseIssue],
-    sentences: Sequence[Sequence[tuple[int, int]]], sentence_vectors: np.ndarray,
+    sentences: Sequence[Sequence[tuple[int, int]]],
 ) -> FileRows:
     """The rows of a freshly parsed file: `tokens[i]` is the (cl100k, o200k) count,
     `chunks[i]` the chunks and `sentences[i]` the sentence spans of `contributions[i]`;
-    `vectors` and `sentence_vectors` those chunks' and sentences' vectors; `links` the
-    file's (question id, answer id, rule) links (indexer/text/qa_links.py)."""
+    `vectors` those chunks' vectors; `links` the file's (question id, answer id, rule) links
+    (indexer/text/qa_links.py)."""
     neighbours = _debate_neighbours(contributions)
     rows = []
     for c, (cl100k, o200k) in zip(contributions, tokens, strict=True):
@@ -134,8 +129,7 @@ def parsed_file_rows(
                   for own in chunks]
     return FileRows(file, rows, chunk_rows, vectors, list(links),
                     [(i.file, i.line, i.message) for i in issues],
-                    [list(own) for own in sentences],
-                    np.asarray(sentence_vectors, dtype=np.float16))
+                    [list(own) for own in sentences])
 
 
 def stored_file_rows(segment: Path, file_number: int) -> FileRows:
@@ -160,23 +154,19 @@ def stored_file_rows(segment: Path, file_number: int) -> FileRows:
             numbers.append(row["id"])
             chunks[row["contribution_rowid"]].append({c: row[c] for c in CHUNK_COLUMNS})
         sentences: dict[int, list[tuple[int, int]]] = {r: [] for r in rowids}
-        sentence_rows = []
-        for number, rowid, start, end in conn.execute(
-                "SELECT sentences.id, contribution_rowid, char_start, char_end FROM sentences "
+        for rowid, start, end in conn.execute(
+                "SELECT contribution_rowid, char_start, char_end FROM sentences "
                 "JOIN contributions ON contributions.rowid = contribution_rowid "
                 "WHERE file_number = ? ORDER BY sentences.id", (file_number,)):
-            sentence_rows.append(number)
             sentences[rowid].append((start, end))
         links = [tuple(r) for r in conn.execute(
             "SELECT question_id, answer_id, rule FROM qa_links WHERE file_number = ?",
             (file_number,))]
         issues = [tuple(r) for r in conn.execute(
             "SELECT file, line, message FROM issues WHERE file_number = ?", (file_number,))]
-    stored = np.load(segment / SENTENCES_FILE, mmap_mode="r")
     return FileRows(SourceFile(corpus, path, sha), rows, [chunks[r] for r in rowids],
                     ExactVectors(segment / EXACT_FILE).rows(np.array(numbers, dtype=np.int64)),
-                    links, issues,
-                    [sentences[r] for r in rowids], np.array(stored[sentence_rows]))
+                    links, issues, [sentences[r] for r in rowids])
 
 
 class SegmentWriter:
@@ -197,7 +187,6 @@ class SegmentWriter:
         self._conn = sqlite3.connect(folder / DATABASE_FILE)
         self._conn.executescript(SCHEMA)
         self._raw = open(folder / "vectors.f32", "wb")  # noqa: SIM115 - closed by finish
-        self._raw_sentences = open(folder / "sentences.f16", "wb")  # noqa: SIM115 - likewise
 
     def holds(self, ids: Sequence[str]) -> set[str]:
         """Which of these contribution ids the segment already has."""
@@ -229,11 +218,9 @@ class SegmentWriter:
         insert(conn, "issues", [{"file": file, "line": line, "message": message,
                                  "file_number": number} for file, line, message in rows.issues])
         self._raw.write(np.ascontiguousarray(rows.vectors, dtype=np.float32).tobytes())
-        self._raw_sentences.write(
-            np.ascontiguousarray(rows.sentence_vectors, dtype=np.float16).tobytes())
         self.contribution_count += len(rows.contributions)
         self.chunk_count += rows.chunk_count
-        self.sentence_count += len(rows.sentence_vectors)
+        self.sentence_count += len(sentences)
 
     def finish(self) -> SegmentEntry:
         """Write the segment's speakers, vectors and keyword index; returns its entry."""
@@ -241,11 +228,8 @@ class SegmentWriter:
         insert(conn, "speakers", list(_speaker_rows(conn)))
         conn.commit()
         self._raw.close()
-        self._raw_sentences.close()
         _raw_to_npy(self.folder / "vectors.f32", self.folder / EXACT_FILE, np.float32,
                     (self.chunk_count, self.dimension))
-        _raw_to_npy(self.folder / "sentences.f16", self.folder / SENTENCES_FILE, np.float16,
-                    (self.sentence_count, self.dimension))
         write_search_index(self.folder, self.exact_below)
         build_keyword_index(self._keyword_texts(), self.folder / KEYWORD_DIR)
         conn.close()
@@ -255,7 +239,6 @@ class SegmentWriter:
 
     def abandon(self) -> None:
         self._raw.close()
-        self._raw_sentences.close()
         self._conn.close()
 
     def _keyword_texts(self) -> Iterator[str]:

@@ -2,11 +2,13 @@
 
 An answer never paraphrases. It retrieves the contributions nearest the question (dense
 retrieval, so the scores are cosine similarities with a calibrated meaning), adds the
-answers given to a question it found and the question an answer replies to, scores every
-sentence of those contributions against the question (their vectors were computed when the
-index was built, by the same model: quoting embeds nothing), and quotes the best ones
-exactly, each with its character offsets in the contribution. Quotes are grouped by
-speaker, so where several members spoke their positions stand side by side.
+answers given to a question it found and the question an answer replies to, scores the
+sentences of those contributions worth quoting against the question (a retrieved one's in
+its best chunk, a linked one's all: `candidate_sentences`), and quotes the best ones
+exactly, each with its character offsets in the contribution. Sentence vectors are the
+index's model's, embedded once a machine, when an answer first needs them, in one call for
+all of an answer's (engine/sentence_vectors.py). Quotes are grouped by speaker, so where
+several members spoke their positions stand side by side.
 
 When the best contribution is not close enough (`ANSWERABLE_THRESHOLD`, measured by
 bench/calibration.py), the answer says that nothing in the index
@@ -190,19 +192,19 @@ def candidate_sentences(spans: Sequence[tuple[int, int]], region: tuple[int, int
 def _quote(index: SearchIndex, question: str, passages, per_contribution: int,
            max_chars: int) -> list[QuotedContribution]:
     """The passages with quotes: their best sentences, within `max_chars` in all."""
-    stored = index.sentences_of(p.contribution.id for p, _ in passages)
-    question_vector = index.query_vector(question).reshape(-1)
-    ranked: list[list[Quote]] = []
+    spans = index.sentence_spans(p.contribution.id for p, _ in passages)
+    candidates = []  # each passage's sentences worth scoring, (start, end)
     for p, region in passages:
-        sentences = stored.get(p.contribution.id)
-        if sentences is None:
-            ranked.append([])
-            continue
-        chosen = candidate_sentences(sentences.spans, region)
-        scores = (sentences.vectors[chosen] @ question_vector).tolist()
-        quotes = [Quote(p.contribution.text[s:e], s, e, round(score, 6))
-                  for (s, e), score in zip((sentences.spans[i] for i in chosen), scores,
-                                           strict=True)]
+        own = spans.get(p.contribution.id, [])
+        candidates.append([own[i] for i in candidate_sentences(own, region)])
+    texts = [p.contribution.text[s:e] for (p, _), own in zip(passages, candidates, strict=True)
+             for s, e in own]
+    scores = iter((index.sentence_vectors.of(texts)
+                   @ index.query_vector(question).reshape(-1)).tolist())
+    ranked: list[list[Quote]] = []
+    for (p, _), own in zip(passages, candidates, strict=True):
+        quotes = [Quote(p.contribution.text[s:e], s, e, round(next(scores), 6))
+                  for s, e in own]
         ranked.append(sorted(quotes, key=lambda q: -q.score)[:per_contribution])
     used = 0
     for (p, _), best in zip(passages, ranked, strict=True):

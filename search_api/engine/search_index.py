@@ -24,7 +24,6 @@ from indexer.store.records import (
     IndexCounts,
     SearchFilters,
     SpeakerSummary,
-    StoredSentences,
 )
 from search_api.engine.browsing import (
     Browsing,
@@ -38,6 +37,7 @@ from search_api.engine.browsing import (
 from search_api.engine.checks import check_filters, validate_page, validate_query
 from search_api.engine.exchanges import Exchange, exchanges
 from search_api.engine.ranking import Candidate, Ranker, RetrievalConfig, searched_text
+from search_api.engine.sentence_vectors import SentenceVectors
 from search_api.engine.snippets import Snippet, best_snippets
 from search_api.engine.stages import recording, stage
 from search_api.engine.understanding import QueryReader, Understanding
@@ -100,16 +100,21 @@ class SearchIndex:
 
     def __init__(self, index_dir: Path, embedder: Embedder | None = None,
                  config: RetrievalConfig | None = None, spec: EmbedderSpec | None = None,
-                 verify: bool = False):
+                 verify: bool = False, cache_dir: Path | None = None):
         """Without `embedder`, one is opened as `spec` says (default: the backend that
         suits the machine), of the model the index records unless `spec` names one. With
-        `verify`, the build's files are checked against its manifest first."""
+        `verify`, the build's files are checked against its manifest first. The vectors of
+        the sentences answers quote are kept in the vector cache under `cache_dir`, the
+        machine's cache folder (default: `spec`'s; with neither, in memory only)."""
         self._store = IndexReader(index_dir, verify=verify)
         try:
             self._open(index_dir, embedder, config, spec)
         except BaseException:
             self._store.close()
             raise
+        if cache_dir is None and spec is not None:
+            cache_dir = spec.cache_dir
+        self.sentence_vectors = SentenceVectors(self.embedder, cache_dir)
 
     def _open(self, index_dir: Path, embedder: Embedder | None,
               config: RetrievalConfig | None, spec: EmbedderSpec | None) -> None:
@@ -155,6 +160,7 @@ class SearchIndex:
     def close(self) -> None:
         """Let go of the build (also done when the index is garbage)."""
         self._store.close()
+        self.sentence_vectors.close()
 
     def query_vector(self, query: str) -> np.ndarray:
         """The query's vector, shape (1, dimension), read-only (embedded once a request)."""
@@ -325,9 +331,10 @@ class SearchIndex:
         """(question id, answer id) of every link with one end among `ids`."""
         return self._store.question_answer_links(ids)
 
-    def sentences_of(self, ids: Iterable[str]) -> dict[str, StoredSentences]:
-        """Every sentence of these contributions, with its vector (computed at build time)."""
-        return self._store.sentences_of(ids)
+    def sentence_spans(self, ids: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+        """The (start, end) of every sentence of these contributions, by id, in order (their
+        vectors: `sentence_vectors.of(texts)`)."""
+        return self._store.sentence_spans(ids)
 
     def chunk_span(self, contribution_id: str, ordinal: int) -> ChunkSpan | None:
         """Chunk `ordinal` of a contribution (where its text lies), or None."""
