@@ -13,6 +13,7 @@ import pytrec_eval
 from click.testing import CliRunner
 from data_paths import SCIFACT
 
+from bench import paired
 from indexer.pipeline.build import build_index
 from indexer.sources import resolve_inputs
 from indexer.store.records import SearchFilters
@@ -274,3 +275,21 @@ def test_beir_protocol_drops_the_querys_own_document_unless_asked(self_retrieval
         assert per_query["protocol"][query_id]["nDCG@10"] >= kept["nDCG@10"]
     assert (sum(q["nDCG@10"] for q in per_query["protocol"].values())
             > sum(q["nDCG@10"] for q in per_query["kept"].values()))
+
+
+def test_paired_comparison_flags_a_run_that_lost_more_than_allowed(tmp_path):
+    before, after = tmp_path / "before", tmp_path / "after"
+    before.mkdir(), after.mkdir()
+    old = {"q1": {"nDCG@10": 0.5}, "q2": {"nDCG@10": 1.0}, "q3": {"nDCG@10": 0.0}}
+    kept = {"q1": {"nDCG@10": 0.6}, "q2": {"nDCG@10": 1.0}, "q3": {"nDCG@10": 0.0}}
+    lost = {"q1": {"nDCG@10": 0.5}, "q2": {"nDCG@10": 0.9}}  # q3 unanswered: counts 0
+    for folder, results in ((before, {"uk.hybrid": old, "uk.dense": old}),
+                            (after, {"uk.hybrid": kept, "uk.dense": lost})):
+        for name, per_query in results.items():
+            (folder / f"{name}.per-query.json").write_text(json.dumps(per_query))
+    rows = {r["run"]: r for r in paired.compare(before, after)}
+    assert rows["uk.hybrid"]["difference"] == pytest.approx(0.1 / 3)
+    assert (rows["uk.hybrid"]["rose"], rows["uk.hybrid"]["fell"]) == (1, 0)
+    assert rows["uk.dense"]["difference"] == pytest.approx(-0.1 / 3)
+    assert paired.main([str(before), str(after)]) == 1
+    assert paired.main([str(before), str(after), "--tolerance", "0.05"]) == 0
