@@ -8,7 +8,9 @@ Then `--impatient` clients (64) run as impatient scripts do: no back-off, a refu
 again at once; what matters there is how many searches are still answered a second (the
 goodput), as a ratio of the smallest polite level's. Reports, per level: accepted and refused
 counts, any other status, accepted latency p50/p95/p99, refusal latency, and the CPU time the
-server and the clients used (on one machine they share the cores).
+server and the clients used (on one machine they share the cores). Last, the impatient clients
+run with every search the server takes held in flight, so that all they get is refusals: the
+server's CPU time a refusal, on its own (what a flood costs the server, whoever sends it).
 
 `--soak SECONDS` then runs `--soak-clients` clients that long and samples the server's
 resident memory: its growth after warm-up (the first `--soak-warmup` seconds) is the figure.
@@ -20,9 +22,13 @@ The clients are threads with blocking httpx clients, eight to a process: a singl
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
+import socket
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
@@ -45,6 +51,10 @@ CLIENT_NICENESS = -10
 # process, asks every PROBE_PACE_S (whatever the answer) and times the server as a single
 # user sees it under that load (refusals the server sent in 5-19 ms, the 64 timed at 70-100).
 PROBE_PACE_S = 0.1
+REFUSALS_ALONE_S = 10
+MAX_HELD = 1000
+ADMITTED_AFTER_S = 0.5
+HELD_BODY = json.dumps({"q": "swine flu vaccination", "k": 10}).encode()
 
 
 def _client(base_url: str, queries: list[str], first: int, start: float, until: float,
@@ -156,6 +166,52 @@ def _answered_vs_polite(levels: list[dict]) -> dict | None:
             "ratio": answered / baseline["accepted"]["per_s"]}
 
 
+@contextlib.contextmanager
+def _searches_held(server: Server) -> Iterator[int]:
+    """Searches held in flight, one more until the server refuses one: each sends its headers
+    and the first byte of its body, so the server admits it and waits for the rest (an idle
+    server answers a refusal in a millisecond; a search with no answer in ADMITTED_AFTER_S is
+    taken as admitted). At the end the rest is sent and each answered."""
+    held: list[socket.socket] = []
+    try:
+        while len(held) < MAX_HELD:
+            search = socket.create_connection(("127.0.0.1", server.port),
+                                              timeout=ADMITTED_AFTER_S)
+            search.sendall(b"POST /search HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n"
+                           b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n"
+                           % len(HELD_BODY) + HELD_BODY[:1])
+            try:
+                search.recv(65536)
+            except TimeoutError:
+                held.append(search)
+                continue
+            search.close()  # refused: every place is held
+            break
+        else:
+            raise RuntimeError(f"{MAX_HELD} searches held in flight, and still more admitted")
+        yield len(held)
+    finally:
+        for search in held:
+            search.settimeout(REQUEST_TIMEOUT_S)
+            search.sendall(HELD_BODY[1:])
+        for search in held:
+            while search.recv(65536):  # the answer, then the server closes the connection
+                pass
+            search.close()
+
+
+def _refusals_alone(server: Server, queries: list[str], clients: int) -> dict:
+    """`clients` impatient clients against a server whose every search place is held: the
+    server's CPU time a refusal, and the clients' a request."""
+    with _searches_held(server) as held:
+        level = _level(server, queries, clients, REFUSALS_ALONE_S, impatient=True)
+    refused = level["refused"]["count"] + level["probe"]["refused"]["count"]
+    return {**level, "held": held,
+            "server_us_a_refusal": 1e6 * level["cpu_s"]["server"] / max(1, refused),
+            "clients_us_a_request": 1e6 * level["cpu_s"]["clients"]
+            / max(1, level["refused"]["count"] + level["accepted"]["count"])}
+
+
 def _soak(server: Server, queries: list[str], clients: int, seconds: float,
           warmup: float) -> dict:
     process = psutil.Process(server.proc.pid)
@@ -189,6 +245,7 @@ def run(index_dir: Path, levels: list[int], impatient: int, seconds: float, soak
         if impatient:
             results["levels"].append(_level(server, queries, impatient, seconds, True))
             results["answered_vs_polite"] = _answered_vs_polite(results["levels"])
+            results["refusals_alone"] = _refusals_alone(server, queries, impatient)
         if soak_s:
             results["soak"] = _soak(server, queries, soak_clients, soak_s, soak_warmup)
     return results
@@ -228,6 +285,15 @@ def render(results: dict) -> str:
                      f"{versus['answered_per_s']:.1f} searches answered/s, "
                      f"{versus['ratio']:.2f} of the {versus['polite_answered_per_s']:.1f}/s "
                      f"of {versus['polite_clients']} polite clients")
+    if alone := results.get("refusals_alone"):
+        no = alone["refused"]
+        lines.append(f"refusals alone ({alone['held']} searches held in flight, "
+                     f"{alone['clients']} impatient clients, {alone['seconds']:.0f} s): "
+                     f"{no['count']:,} refused ({no.get('per_s', 0):,.0f}/s, p50 "
+                     f"{no.get('p50_ms', 0):.1f} ms, p95 {no.get('p95_ms', 0):.1f} ms), "
+                     f"{alone['accepted']['count']} accepted, {alone['errors']} errors; "
+                     f"server {alone['server_us_a_refusal']:.0f} us CPU a refusal, clients "
+                     f"{alone['clients_us_a_request']:.0f} us a request")
     if "soak" in results:
         soak = results["soak"]
         lines.append(f"soak: {soak['clients']} clients for {soak['seconds']:.0f} s; server RSS "
