@@ -394,8 +394,8 @@ def serve(ctx, host, port, max_in_flight):
     _limit_torch_threads(settings.torch_threads)
     logging.getLogger("uvicorn.access").addFilter(QuietRefusals())
     # uvicorn[standard]'s parser and loop, named so that a missing one fails here rather
-    # than falling back to the pure-Python ones, which made a refusal cost twice as much
-    # (docs/benchmarks.md, overload).
+    # than falling back to the pure-Python ones (h11, asyncio), on which a refusal cost the
+    # server more (docs/benchmarks.md, overload).
     uvicorn.run(create_server_app(settings), host=settings.host, port=settings.port,
                 http="httptools", loop="uvloop")
 
