@@ -22,7 +22,7 @@ def machine_info() -> dict:
                       if line.startswith("model name")), platform.processor())
     versions = {}
     for package in ("torch", "faiss-cpu", "sentence-transformers", "numpy", "fastapi",
-                    "uvicorn", "httpx"):
+                    "uvicorn", "httptools", "uvloop", "httpx"):
         try:
             versions[package] = metadata.version(package)
         except metadata.PackageNotFoundError:

@@ -1,5 +1,6 @@
 """Load shedding (search_api/interfaces/http/shedding.py): searches beyond the limit are
-refused at once with 503, Retry-After and the error shape; the rest of the API still answers.
+refused at once with 503, Retry-After and the error shape, before anything of the app runs
+(not even the checks of the request's parameters); the rest of the API still answers.
 
 The searches are held in flight deterministically, never by racing threads: end to end by a
 request whose body has not finished arriving (the server has started it and waits for the
@@ -10,20 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 from urllib.parse import urlsplit
 
 import httpx
+import psutil
 import pytest
 
+from search_api.interfaces.http.errors import ErrorResponse
 from search_api.interfaces.http.shedding import LoadShedding
 
 
 def _assert_refused(response: httpx.Response) -> None:
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
+    assert response.headers["content-type"] == "application/json"
     error = response.json()["error"]
+    assert set(error) == {"status", "code", "message", "field"}  # the one error shape
+    ErrorResponse.model_validate(response.json())
     assert error["code"] == "overloaded" and error["status"] == 503
+    assert error["field"] is None
     assert "retry in 1 s" in error["message"]
 
 
@@ -41,6 +49,11 @@ def test_a_search_beyond_the_limit_is_refused_end_to_end(start_server, small_ind
                          + body[:5])
             refused = _first_refusal(url)
             _assert_refused(refused)
+            # Refused before the route is chosen or its parameters checked: neither an
+            # invalid parameter (400 when admitted) nor a body that is not JSON is looked at.
+            _assert_refused(httpx.get(f"{url}/search", params={"q": "x", "k": "many"},
+                                      timeout=30))
+            _assert_refused(httpx.post(f"{url}/context", content=b"{not json", timeout=30))
             # The rest of the API is not counted.
             assert httpx.get(f"{url}/health", timeout=10).status_code == 200
             held.sendall(body[5:])  # the held search completes, and is answered
@@ -49,6 +62,26 @@ def test_a_search_beyond_the_limit_is_refused_end_to_end(start_server, small_ind
             held.close()
         assert answer.startswith(b"HTTP/1.1 200")
         assert httpx.get(f"{url}/search", params={"q": "swine flu"}, timeout=30).status_code == 200
+        admitted = httpx.get(f"{url}/search", params={"q": "x", "k": "many"}, timeout=30)
+        assert admitted.json()["error"]["code"] == "invalid_parameter"
+        server = _server_process(url)
+    # The access log has a line for every request answered but those refused.
+    access = [line for line in (tmp_path / "server.log").read_text().splitlines()
+              if '"GET /' in line or '"POST /' in line]
+    assert any('"GET /health HTTP/1.1" 200' in line for line in access)
+    assert any('"POST /search HTTP/1.1" 200' in line for line in access)
+    assert not [line for line in access if " 503" in line]
+    # It ran on uvicorn[standard]'s C parser and event loop, not h11 and asyncio's.
+    assert {"httptools", "uvloop"} <= server["libraries"]
+
+
+def _server_process(url: str) -> dict:
+    """The shared libraries of the `serve` process listening at `url` (a child of this one)."""
+    port = str(urlsplit(url).port)
+    process = next(child for child in psutil.Process().children(recursive=True)
+                   if "serve" in child.cmdline() and port in child.cmdline())
+    return {"libraries": {part for mapped in process.memory_maps()
+                          for part in mapped.path.split("/")}}
 
 
 def _first_refusal(url: str) -> httpx.Response:
@@ -96,6 +129,7 @@ def test_the_limit_counts_searches_in_flight_and_frees_them():
             while gate.waiting < 2:
                 await asyncio.sleep(0)
             _assert_refused(await client.post("/context"))
+            assert gate.waiting == 2  # the refused request never reached the app
             assert (await client.get("/health")).status_code == 200
             gate.open.set()
             assert [r.status_code for r in await asyncio.gather(*held)] == [200, 200]
@@ -125,6 +159,30 @@ def test_searches_beyond_the_workers_wait_their_turn():
             assert gate.waiting == 2 and shedding.in_flight == 0
 
     asyncio.run(run())
+
+
+def test_refusals_are_counted_in_the_log_once_in_a_while(caplog):
+    async def run():
+        gate = _Gate()
+        shedding = LoadShedding(gate, limit=1, workers=1, report_every_s=0)
+        transport = httpx.ASGITransport(app=shedding)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            held = asyncio.create_task(client.get("/search"))
+            while gate.waiting < 1:
+                await asyncio.sleep(0)
+            for _ in range(3):
+                _assert_refused(await client.get("/answer"))
+            await asyncio.sleep(0.01)  # the loop runs the report, due at once, meanwhile
+            _assert_refused(await client.get("/search"))
+            await asyncio.sleep(0.01)
+            gate.open.set()
+            await held
+
+    with caplog.at_level(logging.WARNING, logger="uvicorn.error"):
+        asyncio.run(run())
+    assert [r.getMessage() for r in caplog.records] == [
+        "searches refused in the last 0 s: 3 (1 in hand, the most taken at once)",
+        "searches refused in the last 0 s: 1 (1 in hand, the most taken at once)"]
 
 
 def test_limits_below_one_are_refused():

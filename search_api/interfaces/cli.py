@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import sys
 import textwrap
@@ -384,13 +385,19 @@ def serve(ctx, host, port, max_in_flight):
 
     import uvicorn
 
-    from search_api.interfaces.http.app import create_app
+    from search_api.interfaces.http.app import create_server_app
+    from search_api.interfaces.http.shedding import QuietRefusals
 
     settings.host = host or settings.host
     settings.port = port or settings.port
     settings.max_in_flight = max_in_flight or settings.max_in_flight
     _limit_torch_threads(settings.torch_threads)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    logging.getLogger("uvicorn.access").addFilter(QuietRefusals())
+    # uvicorn[standard]'s parser and loop, named so that a missing one fails here rather
+    # than falling back to the pure-Python ones (h11, asyncio), on which a refusal cost the
+    # server more (docs/benchmarks.md, overload).
+    uvicorn.run(create_server_app(settings), host=settings.host, port=settings.port,
+                http="httptools", loop="uvloop")
 
 
 def _limit_torch_threads(threads: int) -> None:

@@ -37,7 +37,8 @@ def get_settings() -> Settings:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API over the index named by `settings`: its current build is opened at start-up,
-    and each build published later replaces it without a restart (engine/live_index.py)."""
+    and each build published later replaces it without a restart (engine/live_index.py).
+    Searches are not shed here but by the server's app around it (create_server_app)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -61,9 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     app.state.settings = settings or get_settings()
-    app.add_middleware(ServerTiming)  # inside load shedding: a refusal is timed by no one
-    app.add_middleware(LoadShedding, limit=app.state.settings.max_in_flight,
-                       workers=app.state.settings.search_workers)
+    app.add_middleware(ServerTiming)  # a refusal (create_server_app) is timed by no one
     add_error_handlers(app)
     for router in (search.router, contributions.router, speakers.router, service.router,
                    page.router, answers.router):
@@ -76,6 +75,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # mypy reads as assigning to a method.
     app.openapi = index_openapi(app, lambda: _serving(app))  # type: ignore[method-assign]
     return app
+
+
+def create_server_app(settings: Settings | None = None) -> LoadShedding:
+    """What `serve` runs: the API behind load shedding, in front of all of it, so that a
+    search refused under overload costs none of FastAPI's work (shedding.py)."""
+    app = create_app(settings)
+    return LoadShedding(app, limit=app.state.settings.max_in_flight,
+                        workers=app.state.settings.search_workers)
 
 
 def _serving(app: FastAPI) -> SearchIndex | None:

@@ -41,9 +41,19 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 def error_response(status: int, code: str, message: str, field: str | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
-    body = ErrorResponse(error=ErrorDetail(status=status, code=code, message=message,
-                                           field=field))
+    body = _error(status, code, message, field)
     return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def encoded_error(status: int, code: str, message: str, field: str | None = None) -> bytes:
+    """The error shape as the JSON bytes of a body, for an answer encoded once and sent many
+    times (shedding.py's refusal)."""
+    return _error(status, code, message, field).model_dump_json().encode()
+
+
+def _error(status: int, code: str, message: str, field: str | None) -> ErrorResponse:
+    return ErrorResponse(error=ErrorDetail(status=status, code=code, message=message,
+                                           field=field))
 
 
 def add_error_handlers(app: FastAPI) -> None:

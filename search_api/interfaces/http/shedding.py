@@ -9,44 +9,70 @@ searches than there are cores also keeps the event loop quick: every search thre
 for the GIL with the loop that reads requests and sends refusals. Only the routes that search
 are counted: the page, /health and single contributions stay cheap and always answer.
 
-Pure ASGI, not Starlette's BaseHTTPMiddleware: the count changes on the event loop only (no
-lock needed), and a refusal never waits for a worker thread.
+Refusing must cost almost nothing, or clients that ask again at once take the cores from the
+searches admitted: `serve` puts this in front of the whole app (app.create_server_app), so a
+refusal is decided from the path alone, before FastAPI's middleware, routing, parameter
+validation or any model, and sent as bytes encoded once. Nor does each refusal write a line to
+the access log (QuietRefusals; that line was a quarter of a refusal's cost, and a flood of them
+fills the log): how many were refused is logged instead, once every `report_every_s` while
+they last. Pure ASGI, not Starlette's BaseHTTPMiddleware: the count changes on the event loop
+only (no lock needed), and a refusal never waits for a worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from contextvars import ContextVar
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from search_api.interfaces.http.errors import error_response
+from search_api.interfaces.http.errors import encoded_error
 
 SHED_PATHS = frozenset({"/search", "/answer", "/context"})
+REPORT_EVERY_S = 10
+log = logging.getLogger("uvicorn.error")  # the server's own log, beside its access log
+# Set in the task of a request being refused (uvicorn runs each request in a task of its
+# own, with its own context), where the access log's line of that request is written.
+_refusing: ContextVar[bool] = ContextVar("refusing", default=False)
 
 
 class LoadShedding:
     """At most `limit` requests to SHED_PATHS admitted, `workers` of them running; more are
     refused with 503."""
 
-    def __init__(self, app: ASGIApp, limit: int, workers: int, retry_after_s: int = 1):
+    def __init__(self, app: ASGIApp, limit: int, workers: int, retry_after_s: int = 1,
+                 report_every_s: float = REPORT_EVERY_S):
         if limit < 1 or workers < 1:
             raise ValueError(f"max_in_flight and search_workers must be at least 1, not "
                              f"{limit} and {workers}")
         self.app, self.limit, self.retry_after_s = app, limit, retry_after_s
+        self.report_every_s = report_every_s
         self.in_flight = 0
         self._running = asyncio.Semaphore(workers)
+        # A search is refused only with `limit` in hand, so the refusal never changes.
+        self._refusal_body = encoded_error(
+            503, "overloaded", f"the server has {limit} searches in hand, the most it takes "
+                               f"at once; retry in {retry_after_s} s")
+        self._refusal_headers = ((b"content-type", b"application/json"),
+                                 (b"content-length", b"%d" % len(self._refusal_body)),
+                                 (b"retry-after", b"%d" % retry_after_s))
+        self.refused = 0  # since the last report
+        self._report: asyncio.TimerHandle | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].rstrip("/") not in SHED_PATHS:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:
-            refusal = error_response(
-                503, "overloaded",
-                f"the server has {self.in_flight} searches in hand, the most it takes at "
-                f"once; retry in {self.retry_after_s} s",
-                headers={"Retry-After": str(self.retry_after_s)})
-            await refusal(scope, receive, send)
+            self._count_refusal()
+            refusing = _refusing.set(True)
+            try:
+                await send({"type": "http.response.start", "status": 503,
+                            "headers": self._refusal_headers})
+                await send({"type": "http.response.body", "body": self._refusal_body})
+            finally:  # in-process clients run requests in their own task, one after another
+                _refusing.reset(refusing)
             return
         self.in_flight += 1
         try:
@@ -54,3 +80,21 @@ class LoadShedding:
                 await self.app(scope, receive, send)
         finally:
             self.in_flight -= 1
+
+    def _count_refusal(self) -> None:
+        self.refused += 1
+        if self._report is None:
+            self._report = asyncio.get_running_loop().call_later(self.report_every_s,
+                                                                 self._log_refusals)
+
+    def _log_refusals(self) -> None:
+        log.warning("searches refused in the last %g s: %d (%d in hand, the most taken at "
+                    "once)", self.report_every_s, self.refused, self.limit)
+        self.refused, self._report = 0, None
+
+
+class QuietRefusals(logging.Filter):
+    """The access log's filter: leaves out the line of each request LoadShedding refuses."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _refusing.get()
