@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import socket
+import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -161,10 +162,32 @@ def test_searches_beyond_the_workers_wait_their_turn():
     asyncio.run(run())
 
 
+def test_a_refusal_is_sent_after_a_pause_that_holds_nothing_up():
+    async def run():
+        gate = _Gate()
+        shedding = LoadShedding(gate, limit=1, workers=1, refusal_pause_s=0.3)
+        transport = httpx.ASGITransport(app=shedding)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            held = asyncio.create_task(client.get("/search"))
+            while gate.waiting < 1:
+                await asyncio.sleep(0)
+            started = time.monotonic()
+            refused = asyncio.create_task(client.get("/search"))
+            await asyncio.sleep(0.05)
+            assert (await client.get("/health")).status_code == 200  # answered meanwhile
+            assert not refused.done()
+            _assert_refused(await refused)
+            assert time.monotonic() - started >= 0.3  # an impatient client asks no sooner
+            gate.open.set()
+            await held
+
+    asyncio.run(run())
+
+
 def test_refusals_are_counted_in_the_log_once_in_a_while(caplog):
     async def run():
         gate = _Gate()
-        shedding = LoadShedding(gate, limit=1, workers=1, report_every_s=0)
+        shedding = LoadShedding(gate, limit=1, workers=1, report_every_s=0, refusal_pause_s=0)
         transport = httpx.ASGITransport(app=shedding)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             held = asyncio.create_task(client.get("/search"))

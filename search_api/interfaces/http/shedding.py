@@ -15,8 +15,13 @@ refusal is decided from the path alone, before FastAPI's middleware, routing, pa
 validation or any model, and sent as bytes encoded once. Nor does each refusal write a line to
 the access log (QuietRefusals; that line was a quarter of a refusal's cost, and a flood of them
 fills the log): how many were refused is logged instead, once every `report_every_s` while
-they last. Pure ASGI, not Starlette's BaseHTTPMiddleware: the count changes on the event loop
-only (no lock needed), and a refusal never waits for a worker thread.
+they last. Nor is a refusal sent the moment it is decided: it waits REFUSAL_PAUSE_S first (on
+the event loop, holding nothing), so a client that asks again at once asks at most that
+often: 64 such clients on the machine's own cores otherwise spend the cores on asking and
+being refused, and the searches admitted starve (docs/benchmarks.md, "Impatient clients").
+A polite client loses nothing: it waits Retry-After anyway. Pure ASGI, not Starlette's
+BaseHTTPMiddleware: the count changes on the event loop only (no lock needed), and a refusal
+never waits for a worker thread.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from search_api.interfaces.http.errors import encoded_error
 
 SHED_PATHS = frozenset({"/search", "/answer", "/context"})
 REPORT_EVERY_S = 10
+REFUSAL_PAUSE_S = 0.02  # well inside the 50 ms a refusal may take (issue 25)
 log = logging.getLogger("uvicorn.error")  # the server's own log, beside its access log
 # Set in the task of a request being refused (uvicorn runs each request in a task of its
 # own, with its own context), where the access log's line of that request is written.
@@ -42,12 +48,13 @@ class LoadShedding:
     refused with 503."""
 
     def __init__(self, app: ASGIApp, limit: int, workers: int, retry_after_s: int = 1,
-                 report_every_s: float = REPORT_EVERY_S):
+                 report_every_s: float = REPORT_EVERY_S,
+                 refusal_pause_s: float = REFUSAL_PAUSE_S):
         if limit < 1 or workers < 1:
             raise ValueError(f"max_in_flight and search_workers must be at least 1, not "
                              f"{limit} and {workers}")
         self.app, self.limit, self.retry_after_s = app, limit, retry_after_s
-        self.report_every_s = report_every_s
+        self.report_every_s, self.refusal_pause_s = report_every_s, refusal_pause_s
         self.in_flight = 0
         self._running = asyncio.Semaphore(workers)
         # A search is refused only with `limit` in hand, so the refusal never changes.
@@ -68,6 +75,8 @@ class LoadShedding:
             self._count_refusal()
             refusing = _refusing.set(True)
             try:
+                if self.refusal_pause_s:
+                    await asyncio.sleep(self.refusal_pause_s)
                 await send({"type": "http.response.start", "status": 503,
                             "headers": self._refusal_headers})
                 await send({"type": "http.response.body", "body": self._refusal_body})
