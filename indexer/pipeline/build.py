@@ -15,6 +15,7 @@ from indexer.embedding import Embedder
 from indexer.errors import IndexFormatError, IndexNotFound, UpdateError
 from indexer.pipeline.report import BuildReport
 from indexer.pipeline.updates import (
+    ParsedFile,
     Previous,
     lookups_digest,
     plan_update,
@@ -120,7 +121,10 @@ def build_index(
         corpora = _corpora(inputs, fingerprint, previous if add else None)
         plan = plan_update(previous, wanted_files(inputs, corpora, previous if add else None),
                            merge_policy)
-        if previous and plan.unchanged():
+        # Without `add`, an update that changes no file still records what the index now
+        # holds (the inputs' fingerprint): after builds in stages or with `add`, which record
+        # none, the next build of the same inputs is then up to date at once.
+        if previous and plan.unchanged() and add:
             report.up_to_date = True
             return report
         writer = BuildWriter(plan, embedder, workers, params, exact_below, merge_policy,
@@ -147,6 +151,20 @@ def build_index(
     report.issues = [str(i) for corpus in inputs for i in corpus.issues] + report.issues
     report.seconds["total"] = time.perf_counter() - started
     return report
+
+
+def files_to_parse(inputs: Sequence[CorpusInput], index_dir: Path, embedder: Embedder,
+                   params: ChunkingParams, exact_below: int = EXACT_BELOW
+                   ) -> list[tuple[CorpusInput, Path]] | None:
+    """The files of `inputs` that `build_index` would parse and embed to update the index at
+    `index_dir` (those new or changed since its current build), in order; None where it would
+    start over (no index, an unreadable one, or one built with other settings)."""
+    previous = previous_build(index_dir, build_settings(embedder, params, exact_below))
+    if previous is None:
+        return None
+    fingerprint = input_fingerprint(inputs, embedder, params, exact_below)
+    plan = plan_update(previous, wanted_files(inputs, _corpora(inputs, fingerprint, None)))
+    return [(unit.corpus, unit.path) for unit in plan.units if isinstance(unit, ParsedFile)]
 
 
 def _check_nothing_to_lose(index_dir: Path, force: bool) -> None:
