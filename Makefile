@@ -24,8 +24,8 @@ $(STAMP): pyproject.toml
 index: install ## Build the default corpus's index if it is missing or stale
 	$(BIN)/debate-search index
 
-serve: index ## Build the index if needed, then serve API and page on 127.0.0.1:8000
-	$(BIN)/debate-search serve
+serve: install ## Serve API and page on 127.0.0.1:8000, building the index meanwhile if needed
+	$(BIN)/debate-search serve --build
 
 test: install ## Run every test, the slow ones included (what CI runs)
 	$(BIN)/pytest -m "slow or not slow"

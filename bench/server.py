@@ -34,9 +34,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve_command(index_dir: Path, port: int) -> list[str]:
+def _serve_command(index_dir: Path, port: int, args: Sequence[str]) -> list[str]:
     return [sys.executable, "-m", "search_api.interfaces.cli", "serve", "--index", str(index_dir),
-            "--host", "127.0.0.1", "--port", str(port)]
+            "--host", "127.0.0.1", "--port", str(port), *args]
 
 
 class ServerError(RuntimeError):
@@ -44,15 +44,15 @@ class ServerError(RuntimeError):
 
 
 class Server:
-    """`debate-search serve` in a subprocess on a free loopback port, healthy once entered
-    (its /health answered 200; with `healthy=False`, answered at all: a server of an index it
-    cannot open answers 503), stopped on exit."""
+    """`debate-search serve [ARGS]` in a subprocess on a free loopback port, healthy once
+    entered (its /health answered 200; with `healthy=False`, answered at all: a server of an
+    index it cannot open, or is still building, answers 503), stopped on exit."""
 
-    def __init__(self, index_dir: Path, log_path: Path, *,
+    def __init__(self, index_dir: Path, log_path: Path, *, args: Sequence[str] = (),
                  startup_timeout_s: float = STARTUP_SECONDS, healthy: bool = True,
                  env: dict[str, str] | None = None):
         """`env`: environment variables the server runs with besides this process's."""
-        self.index_dir, self.log_path = index_dir, log_path
+        self.index_dir, self.log_path, self.args = index_dir, log_path, args
         self.startup_timeout_s, self.healthy = startup_timeout_s, healthy
         self.env = env or {}
         self.port = free_port()
@@ -64,7 +64,7 @@ class Server:
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **self.env}
         self._log = open(self.log_path, "wb")  # closed in __exit__
         started = time.perf_counter()
-        self.proc = subprocess.Popen(_serve_command(self.index_dir, self.port), env=env,
+        self.proc = subprocess.Popen(_serve_command(self.index_dir, self.port, self.args), env=env,
                                      stdout=self._log, stderr=subprocess.STDOUT)
         try:
             self._wait_healthy(started)

@@ -1,6 +1,9 @@
 """Errors raised while answering; each maps to one HTTP status at the API's edge."""
 
-from indexer.errors import DebateSearchError
+from pathlib import Path
+
+from indexer.errors import DebateSearchError, IndexNotFound
+from indexer.pipeline.background import BuildProgress
 
 
 class InvalidRequest(DebateSearchError):
@@ -21,3 +24,12 @@ class UnknownContribution(DebateSearchError):
 
 class EvaluationError(DebateSearchError):
     """A query set, judgement file or evaluation configuration that cannot be used."""
+
+
+class IndexBuilding(IndexNotFound):
+    """No build to serve yet: the server is building the index (HTTP 503; ask again)."""
+
+    def __init__(self, index_dir: Path, progress: BuildProgress | None):
+        so_far = f" ({progress.done} of {progress.total} files so far)" if progress else ""
+        super().__init__(f"the index at {index_dir} is being built{so_far}; searches are "
+                         "answered as soon as its first files are in")

@@ -217,16 +217,16 @@ CLI_COMMAND = [sys.executable, "-m", "search_api.interfaces.cli"]
 
 
 @contextlib.contextmanager
-def running_server(index_dir: Path, log_path: Path):
-    """The base URL of `debate-search serve --index index_dir` once it answers HTTP (a test
-    may start one on an index it cannot open); the test fails with the server's log if it
-    exits or does not answer in time."""
+def running_server(index_dir: Path, log_path: Path, args: tuple[str, ...] = ()):
+    """The base URL of `debate-search serve --index index_dir [ARGS]` once it answers HTTP (a
+    test may start one on an index it cannot open, or that it builds); the test fails with the
+    server's log if it exits or does not answer in time."""
     from bench.server import Server, ServerError
 
     with contextlib.ExitStack() as stack:
         try:
             server = stack.enter_context(
-                Server(index_dir, log_path, startup_timeout_s=SERVER_START_TIMEOUT_S,
+                Server(index_dir, log_path, args=args, startup_timeout_s=SERVER_START_TIMEOUT_S,
                        healthy=False))
         except ServerError as exc:
             pytest.fail(str(exc))

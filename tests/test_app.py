@@ -329,7 +329,8 @@ def test_speakers_busiest_first(tiny_client):
 def test_health(tiny_client, tiny_index):
     body = tiny_client.get("/health").json()
     assert body == {"status": "ok", "contributions": tiny_index.contribution_count,
-                    "build_id": tiny_index.manifest.build_id}
+                    "build_id": tiny_index.manifest.build_id,
+                    "building": None, "build_error": None}  # no build beside this server
 
 
 def test_stats(tiny_client, tiny_index):

@@ -9,6 +9,7 @@ import os
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from pydantic import ValidationError
@@ -32,6 +33,9 @@ from search_api.operations.context import (
 )
 from search_api.operations.search import SearchRequest, search
 from search_api.settings import Settings
+
+if TYPE_CHECKING:
+    from indexer.pipeline.background import BackgroundBuild
 
 
 class _Group(click.Group):
@@ -377,11 +381,16 @@ def check(ctx, as_json):
 @click.option("--max-in-flight", type=click.IntRange(min=1),
               help="Searches taken at once (one per core runs, the rest wait); more get "
                    "503 + Retry-After [default 12; env DEBATE_SEARCH_MAX_IN_FLIGHT].")
+@click.option("--build", is_flag=True,
+              help="Build or update the index of the default corpus (DEBATE_SEARCH_CORPUS) "
+                   "while serving, if it is missing or stale, in stages: the smallest files are "
+                   "searched first, the rest as they are indexed (what `make serve` runs).")
 @click.pass_context
-def serve(ctx, host, port, max_in_flight):
+def serve(ctx, host, port, max_in_flight, build):
     """Serve the HTTP API (and its docs at /docs) over the index."""
     settings = _settings(ctx)
     _refuse_a_damaged_index(settings.index_dir)
+    background = _background_build(settings) if build else None
 
     import uvicorn
 
@@ -396,8 +405,20 @@ def serve(ctx, host, port, max_in_flight):
     # uvicorn[standard]'s parser and loop, named so that a missing one fails here rather
     # than falling back to the pure-Python ones (h11, asyncio), on which a refusal cost the
     # server more (docs/benchmarks.md, overload).
-    uvicorn.run(create_server_app(settings), host=settings.host, port=settings.port,
-                http="httptools", loop="uvloop")
+    with background or contextlib.nullcontext():  # the build ends when the server does
+        uvicorn.run(create_server_app(settings, background), host=settings.host,
+                    port=settings.port, http="httptools", loop="uvloop")
+
+
+def _background_build(settings: Settings) -> BackgroundBuild:
+    """`serve --build`'s build of the default corpus into the index served, not started."""
+    from indexer.pipeline.background import BackgroundBuild
+
+    if settings.corpus is None:  # installed, not run from a checkout
+        raise click.ClickException("no default corpus outside a checkout: set "
+                                   "DEBATE_SEARCH_CORPUS to the corpus `serve --build` indexes")
+    return BackgroundBuild([settings.corpus], settings.index_dir, settings.embedder_spec(),
+                           settings.cache_dir)
 
 
 def _limit_torch_threads(threads: int) -> None:

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.routing import Route
 
 from indexer.errors import DebateSearchError
+from indexer.pipeline.background import BackgroundBuild
 from search_api.engine.live_index import LiveIndex
 from search_api.engine.search_index import SearchIndex
 from search_api.interfaces.http.dependencies import loaded_index
@@ -35,10 +36,12 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, build: BackgroundBuild | None = None
+               ) -> FastAPI:
     """The API over the index named by `settings`: its current build is opened at start-up,
     and each build published later replaces it without a restart (engine/live_index.py).
-    Searches are not shed here but by the server's app around it (create_server_app)."""
+    Searches are not shed here but by the server's app around it (create_server_app).
+    `build`: the build of that index running beside the server, which /health reports."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -62,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     app.state.settings = settings or get_settings()
+    app.state.build = build
     app.add_middleware(ServerTiming)  # a refusal (create_server_app) is timed by no one
     add_error_handlers(app)
     for router in (search.router, contributions.router, speakers.router, service.router,
@@ -77,10 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def create_server_app(settings: Settings | None = None) -> LoadShedding:
+def create_server_app(settings: Settings | None = None, build: BackgroundBuild | None = None
+                      ) -> LoadShedding:
     """What `serve` runs: the API behind load shedding, in front of all of it, so that a
     search refused under overload costs none of FastAPI's work (shedding.py)."""
-    app = create_app(settings)
+    app = create_app(settings, build)
     return LoadShedding(app, limit=app.state.settings.max_in_flight,
                         workers=app.state.settings.search_workers)
 

@@ -1,5 +1,5 @@
 """What routes are given: the index the app serves now (or the error that keeps one from
-loading)."""
+loading), and how far the build beside it has got."""
 
 from __future__ import annotations
 
@@ -8,19 +8,34 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 
 from indexer.errors import IndexNotFound
+from indexer.pipeline.background import BuildProgress
 from search_api.engine.search_index import SearchIndex
+from search_api.errors import IndexBuilding
 
 
 def loaded_index(app: FastAPI) -> SearchIndex:
-    """The index `app` serves now, or the error that keeps one from loading."""
+    """The index `app` serves now, or the error that keeps one from loading: IndexBuilding
+    while the build beside the server has published nothing yet."""
     live = getattr(app.state, "live", None)
     if live is None:
         raise getattr(app.state, "model_error", None) or IndexNotFound("not started yet")
-    return live.get()
+    try:
+        return live.get()
+    except IndexNotFound as exc:
+        build = app.state.build
+        if build is not None and build.running:
+            raise IndexBuilding(live.index_dir, build.progress()) from exc
+        raise
 
 
 def get_index(request: Request) -> SearchIndex:
     return loaded_index(request.app)
 
 
+def get_build_progress(request: Request) -> BuildProgress | None:
+    build = request.app.state.build
+    return build.progress() if build is not None else None
+
+
 IndexDep = Annotated[SearchIndex, Depends(get_index)]
+BuildDep = Annotated[BuildProgress | None, Depends(get_build_progress)]

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from search_api.interfaces.http.dependencies import IndexDep
+from search_api.interfaces.http.dependencies import BuildDep, IndexDep
 from search_api.operations import service
 
 router = APIRouter(tags=["service"])
@@ -14,8 +14,8 @@ router = APIRouter(tags=["service"])
 
 # response_model=None: the OpenAPI document has always shown these as free-form JSON.
 @router.get("/health", response_model=None)
-def health(index: IndexDep) -> dict[str, Any]:
-    return service.health(index)
+def health(index: IndexDep, building: BuildDep) -> dict[str, Any]:
+    return service.health(index, building)
 
 
 @router.get("/stats", response_model=None)
