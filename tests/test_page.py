@@ -582,6 +582,42 @@ def test_an_unreadable_index_is_reported_in_words(browser, start_server, tmp_pat
             page.context.close()
 
 
+# An index being built (`serve --build`, what `make serve` runs) -----------------------------
+
+BUILD_MS = 480_000  # a bound for the build of a Commons debate on a busy machine, not a measure
+
+
+@pytest.mark.timeout(600, func_only=True)
+def test_the_page_says_how_far_indexing_has_got(browser, start_server, embedder, session_cache,
+                                                tmp_path, monkeypatch):
+    from building import copy_corpus, empty_vector_cache
+    from playwright.sync_api import expect
+
+    # The statements of the 27th first, then the Commons debate of the 26th (a while: its
+    # vectors are not in this cache).
+    corpus = copy_corpus(tmp_path / "corpus", ("wms/ministerial2009-10-27a.xml",
+                                               "debates/debates2009-10-26b.xml"))
+    monkeypatch.setenv("DEBATE_SEARCH_CORPUS", str(corpus))
+    monkeypatch.setenv("DEBATE_SEARCH_CACHE_DIR",
+                       str(empty_vector_cache(tmp_path / "cache", session_cache)))
+    with start_server(tmp_path / "index", tmp_path / "server.log", args=("--build",)) as url:
+        page = _open_page(browser, url)
+        try:
+            page.goto("/?q=police+use+of+Tasers")
+            notice = page.locator("#indexing")
+            expect(notice).to_have_text("Indexing 1 of 2 files: searches cover the files "
+                                        "indexed so far; the rest are added as they are ready.",
+                                        timeout=BUILD_MS)
+            shoot(page, "14-indexing.png")
+            # Once the last file is in, the notice goes and the search is shown again, whole.
+            expect(notice).to_be_hidden(timeout=BUILD_MS)
+            settled(page)
+            expect(page.locator("#results .card").first).to_contain_text("Tasers")
+            assert not page.problems
+        finally:
+            page.context.close()
+
+
 # Phones, keyboards, screen readers ----------------------------------------------------------
 
 

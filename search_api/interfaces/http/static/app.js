@@ -6,6 +6,7 @@
 const PAGE_SIZE = 10;
 const DEBATES_PER_PAGE = 5; // grouped, each with its best 3 matches
 const TYPING_DELAY_MS = 300;
+const BUILD_POLL_MS = 2000; // how often /health is asked while the index is being built
 const FILTERS = ["speaker", "parliament", "party", "house", "kind", "date_from", "date_to",
   "debate"];
 const STATE_KEYS = ["q", "mode", "sort", "group", ...FILTERS, "understand", "page", "id"];
@@ -27,6 +28,7 @@ const $ = (id) => document.getElementById(id);
 const contributions = new Map(); // id -> promise of GET /contributions/{id}
 let inFlight = null; // AbortController of the search being shown
 let indexProblem = null; // what /stats said was wrong with the index, shown until a search says
+let buildFollowed = false; // "waiting" for the index's first files, "building" the rest, or not
 let rendered = null; // URL of the state on screen
 let typingTimer = 0;
 let speakerTimer = 0;
@@ -182,10 +184,11 @@ function commit({ typing = false, force = false } = {}) {
 // The server ---------------------------------------------------------------------------------
 
 class ApiError extends Error {
-  constructor(message, field = null, status = 0) {
+  constructor(message, field = null, status = 0, code = null) {
     super(message);
     this.field = field;
     this.status = status;
+    this.code = code;
   }
 }
 
@@ -208,7 +211,7 @@ async function fetchJson(path, params, { signal } = {}) {
     const error = body && body.error;
     const message = error && error.message
       ? error.message : `The server answered ${response.status} ${response.statusText}.`;
-    throw new ApiError(message, error && error.field, response.status);
+    throw new ApiError(message, error && error.field, response.status, error && error.code);
   }
   if (body === null) throw new ApiError("The server's answer was not JSON.");
   return body;
@@ -720,10 +723,14 @@ async function loadChoices() {
   try {
     stats = await fetchJson("/stats");
   } catch (err) {
-    indexProblem = el("p", {}, el("strong", {}, "The index is not available. "), err.message);
+    // An index being built is not a problem: the notice above the form says how far it is.
+    indexProblem = err.code === "index_building" ? null
+      : el("p", {}, el("strong", {}, "The index is not available. "), err.message);
     return;
   }
-  document.querySelectorAll("option[data-extra]").forEach((o) => o.remove()); // from the URL
+  indexProblem = null;
+  // Options from the URL (data-extra) and from /stats when the index was smaller.
+  document.querySelectorAll("option[data-name]").forEach((o) => o.remove());
   // data-name: the option's name; data-total: its count in the whole index, where /stats has it.
   const option = (value, name, total) => el("option", { value, "data-name": name,
     "data-total": total }, total === undefined ? name : `${name} (${number(total)})`);
@@ -782,6 +789,44 @@ async function suggestSpeakers() {
   }
 }
 
+// The index being built ----------------------------------------------------------------------
+
+// While the server builds its index (`serve --build`), say how far it has got (/health), and
+// load the filters and the view again once the first files can be searched and once the last
+// are in.
+async function followBuild() {
+  let health = null;
+  let failure = null;
+  try {
+    health = await fetchJson("/health");
+  } catch (err) {
+    failure = err;
+  }
+  const waiting = failure !== null && failure.code === "index_building"; // nothing to search
+  const building = health !== null && health.building !== null;
+  let notice = "";
+  if (building) {
+    const { done, total } = health.building;
+    notice = `Indexing ${number(done)} of ${number(total)} files: searches cover the files `
+      + "indexed so far; the rest are added as they are ready.";
+  } else if (waiting) {
+    notice = `${failure.message.charAt(0).toUpperCase()}${failure.message.slice(1)}.`;
+  } else if (health && health.build_error) {
+    notice = `Indexing stopped: ${health.build_error}`;
+  }
+  $("indexing").textContent = notice;
+  $("indexing").hidden = !notice;
+  const grew = health !== null && (buildFollowed === "waiting"
+    || (buildFollowed === "building" && !building));
+  buildFollowed = building ? "building" : waiting && "waiting";
+  if (grew) {
+    await loadChoices();
+    fillFilters(readState());
+    render(readState(), false);
+  }
+  if (buildFollowed) setTimeout(followBuild, BUILD_POLL_MS);
+}
+
 // Start ---------------------------------------------------------------------------------------
 
 async function start() {
@@ -828,6 +873,7 @@ async function start() {
   await loadChoices();
   fillFilters(readState());
   render(readState(), false);
+  followBuild();
 }
 
 start();
