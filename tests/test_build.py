@@ -224,3 +224,21 @@ def test_malformed_file_is_reported_and_the_rest_indexes(uk_data, tmp_path, embe
     [issue] = [i for i in report.issues if "ministerial2009-10-28a.xml" in i]
     assert "ministerial2009-10-28a.xml:" in issue  # file and line
     assert "1 item(s)" in report.summary() or "Skipped" in report.summary()
+
+
+def test_a_build_in_stages_starts_with_the_smallest_file_then_groups_as_large_as_all_before(
+        tmp_path):
+    from indexer.pipeline.stages import stages
+    from search_api.settings import default_corpus
+
+    [corpus] = resolve_inputs([default_corpus()], tmp_path / "cache", progress=False)
+    groups = stages([(corpus, path) for path in corpus.files])
+    sizes = [[path.stat().st_size for _, path in group] for group in groups]
+    assert sorted(path for group in groups for _, path in group) == sorted(corpus.files)
+    assert [size for group in sizes for size in group] == sorted(
+        path.stat().st_size for path in corpus.files)
+    assert len(sizes[0]) == 1
+    for n, group in enumerate(sizes[1:-1], start=1):  # each closes once as large as all before
+        before = sum(map(sum, sizes[:n]))
+        assert sum(group[:-1]) < before <= sum(group)
+    assert len(groups) == 9  # the default corpus's, as docs/cli.md says
