@@ -5,12 +5,15 @@ once, building nothing, on an index that is complete."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from building import UK_DATA, copy_corpus, empty_vector_cache
 
@@ -200,3 +203,52 @@ def test_a_build_that_fails_is_reported_and_the_index_still_served(first_run, st
     assert f"no such file or folder: {missing}" in health["build_error"]
     assert health["building"] is None
     assert search.status_code == 200
+
+
+@pytest.fixture
+def building_server(embedder, session_cache, tmp_path, monkeypatch):
+    """A `serve --build` server (bench.server.Server) of two files, entered once it serves
+    the first and is building the second (a Commons debate: a while, in an empty cache)."""
+    from bench.server import Server
+
+    corpus = copy_corpus(tmp_path / "corpus", (WMS_27, DEBATES_26))
+    monkeypatch.setenv("DEBATE_SEARCH_CORPUS", str(corpus))
+    monkeypatch.setenv("DEBATE_SEARCH_CACHE_DIR",
+                       str(empty_vector_cache(tmp_path / "cache", session_cache)))
+    server = Server(tmp_path / "index", tmp_path / "server.log", args=("--build",),
+                    healthy=False)
+    with server:
+        deadline = time.monotonic() + BUILD_SECONDS
+        while (health := httpx.get(f"{server.base_url}/health", timeout=30)).status_code != 200:
+            assert time.monotonic() < deadline, server.log_tail()
+            time.sleep(0.2)
+        assert health.json()["building"] == {"done": 1, "total": 2}, server.log_tail()
+        yield server
+
+
+def _no_build_left_behind(index_dir: Path) -> None:
+    """The index holds what was published, and nothing of the build that was stopped."""
+    assert [p.name for p in (index_dir / "builds").iterdir() if p.name.startswith(".")] == []
+    [corpus] = layout.read_manifest(index_dir).corpora
+    assert WMS_27 in corpus.files and DEBATES_26 not in corpus.files
+
+
+def test_stopping_the_server_stops_its_build(building_server, tmp_path):
+    children = psutil.Process(building_server.proc.pid).children()
+    assert children
+    for child in children:  # a terminal's Ctrl-C reaches every process of the group
+        os.kill(child.pid, signal.SIGINT)
+    building_server.__exit__(None, None, None)  # SIGINT to the server, as a terminal sends it
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert not alive
+    assert building_server.exit_code != "killed"  # it ended of itself, its build with it
+    _no_build_left_behind(tmp_path / "index")
+
+
+def test_a_build_whose_server_died_stops(building_server, tmp_path):
+    children = psutil.Process(building_server.proc.pid).children()
+    building_server.proc.kill()  # no chance to stop its build
+    building_server.proc.wait()
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert not alive
+    _no_build_left_behind(tmp_path / "index")

@@ -58,10 +58,10 @@ def build_in_stages(inputs: Sequence[CorpusInput], index_dir: Path, embedder: Em
                     params: ChunkingParams | None = None, *, cache_dir: Path | None = None,
                     on_progress: Callable[[int, int], None] | None = None) -> BuildReport:
     """Update the index at `index_dir` to hold `inputs`, as `build_index` does, publishing it
-    after each stage. `on_progress(done, total)` is told how many of the inputs' files the
-    published index holds, before the first stage that parses files and after each but the
-    last; an index that needs no file parsed is updated at once, and told nothing. Returns
-    the last stage's report; StageFailed names the files of a stage that failed."""
+    after each stage. `on_progress(done, total)` is told before each stage how many of the
+    inputs' files the published index holds; an index that needs no file parsed is updated
+    at once, and told nothing. Returns the last stage's report; StageFailed names the files
+    of a stage that failed."""
     params = params or ChunkingParams()
     pending = files_to_parse(inputs, index_dir, embedder, params)
     add = pending is not None  # else the first stage starts the index over
