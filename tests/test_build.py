@@ -228,7 +228,7 @@ def test_malformed_file_is_reported_and_the_rest_indexes(uk_data, tmp_path, embe
 
 def test_a_build_in_stages_starts_with_the_smallest_file_then_groups_as_large_as_all_before(
         tmp_path):
-    from indexer.pipeline.stages import stages
+    from indexer.pipeline.staged import stages
     from search_api.settings import default_corpus
 
     [corpus] = resolve_inputs([default_corpus()], tmp_path / "cache", progress=False)

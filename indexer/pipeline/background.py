@@ -112,7 +112,7 @@ class BackgroundBuild:
 def _build(paths: list[Path], index_dir: Path, spec: EmbedderSpec, cache_dir: Path,
            params: ChunkingParams | None, reports: Connection) -> None:
     """The child process: build, reporting progress, and exit 1 with the reason if it fails."""
-    from indexer.pipeline.stages import build_in_stages
+    from indexer.pipeline.staged import build_in_stages
     from indexer.sources import resolve_inputs
 
     # This process owns itself: its signals and its log lines (to the server's terminal).
