@@ -60,16 +60,20 @@ def time_calls(
     call: Callable[[str], object], queries: Sequence[str], *, desc: str, max_seconds: float
 ) -> dict:
     """Call `call(q)` for each query in turn, stopping after `max_seconds`; summarize."""
-    latencies = []
+    latencies, stages = [], []
     started = time.perf_counter()
     for query in tqdm(queries, desc=desc, unit="query", leave=False):
         if time.perf_counter() - started > max_seconds:
             break
         t = time.perf_counter()
-        call(query)
+        result = call(query)
         latencies.append(time.perf_counter() - t)
+        if hasattr(result, "stages_ms"):  # a search's: where its time went (stages.py)
+            stages.append(result.stages_ms)
     summary = summarize(latencies, time.perf_counter() - started)
     summary["stopped_early"] = len(latencies) < len(queries)
+    if stages:
+        summary["stages_ms"] = stage_percentiles(stages)
     return summary
 
 

@@ -124,6 +124,16 @@ _BROWSING_ROWS = {"facets": "search + facets (all five)", "newest": "search, new
 LATENCY_HEADERS = ("", "queries", "p50 ms", "p95 ms", "p99 ms", "mean ms", "queries/s")
 
 
+def stages_table(title: str, rows: dict[str, dict]) -> str:
+    """Each search's stages (search_api/engine/stages.py), p50 / p95 ms."""
+    from search_api.engine.stages import STAGES
+
+    return table(f"{title}: p50 / p95 ms a stage (stages run at once may overlap)",
+                 ["", *STAGES],
+                 [[name, *(f"{st[s]['p50']:.1f} / {st[s]['p95']:.1f}" if s in st else "-"
+                           for s in STAGES)] for name, st in rows.items()])
+
+
 def render(results: dict) -> str:
     m = results["machine"]
     sections = [
@@ -194,6 +204,12 @@ def render(results: dict) -> str:
         ]))
     sections[-1] += ("\n* diagnostic: torch.set_num_threads(1) in this process; the library "
                      "leaves torch's default")
+    searches = {f"search ({ip['config']['mode']}, the default)": ip["search"],
+                **{f"search, {mode} only": s for mode, s in ip["modes"].items()},
+                "search + party/house filter": ip["search_filtered"]}
+    timed = {name: s["stages_ms"] for name, s in searches.items() if "stages_ms" in s}
+    if timed:
+        sections.append(stages_table("Where the in-process searches' time goes", timed))
     http = results["http"]
     if "error" in http:  # the warning below says why
         return "\n\n".join([*sections, *_warnings(results)])

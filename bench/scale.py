@@ -42,7 +42,7 @@ import numpy as np
 from bench import DEFAULT_CORPUS, RESULTS, ROOT
 from bench.latency import stage_percentiles, summarize
 from bench.queries import build_query_set
-from bench.report import table, write_json
+from bench.report import stages_table, table, write_json
 from bench.server import Server
 from search_api.engine.browsing import FACETS, Browsing
 from search_api.engine.stages import parse_server_timing
@@ -368,6 +368,13 @@ def render(sizes: list[dict]) -> str:
             [[f"{s['chunks']:,}", *(f"{s[where][v]['p50']:.0f} / {s[where][v]['p95']:.0f} / "
                                     f"{s[where][v]['p99']:.0f}" for v in VARIANTS)]
              for s in sizes]))
+    largest = sizes[-1]
+    for where, how in (("inprocess_ms", "in-process"),
+                       ("http_ms", "over HTTP (the Server-Timing header)")):
+        parts.append(stages_table(
+            f"{largest['chunks']:,} chunks, {how}",
+            {v: largest[where][v]["stages_ms"] for v in VARIANTS
+             if "stages_ms" in largest[where][v]}))
     parts.append("Every facet (party, house, kind, parliament, date) against a plain hybrid "
                  "search, p95: " + "; ".join(
                      f"{s['chunks']:,} chunks {s[w]['facets']['p95'] / s[w]['hybrid']['p95']:.2f}x "
