@@ -9,7 +9,7 @@
   every core), which the library does not use: a query runs on one of the THROUGHPUT
   compilation's streams (one core), and issue 25 measured no gain from the other.
   The queries are bench.queries' set of `--index` (100: hand-written, then written questions'
-  first sentences), or the hand-written ones ten times without an index.
+  first sentences), those of `--queries FILE`, or else the hand-written ones ten times.
 - builds: a cold build of the default corpus (empty vector cache) with each backend, one
   after the other in this run.
 - quality: each evaluation set (bench.quality's) built with each backend, no vector cache,
@@ -22,6 +22,7 @@ Results go to bench-results/backends.json, tables beside it.
 from __future__ import annotations
 
 import argparse
+import random
 import tempfile
 import time
 from pathlib import Path
@@ -83,9 +84,9 @@ def throughput(texts: list[str], rounds: int, cache_dir: Path) -> dict:
     return results
 
 
-def query_latency(queries: list[str], cache_dir: Path) -> dict:
+def query_latency(queries: list[str], cache_dir: Path, rounds: int = 1) -> dict:
     """Milliseconds to embed one query, as a server does (torch on one thread, OpenVINO on
-    one stream), and with OpenVINO's LATENCY compilation, alternating query by query."""
+    one stream), and with OpenVINO's LATENCY compilation, in a new order for each query."""
     import torch
 
     torch.set_num_threads(1)  # the server's setting (DEBATE_SEARCH_TORCH_THREADS)
@@ -96,13 +97,21 @@ def query_latency(queries: list[str], cache_dir: Path) -> dict:
     for query in queries[:20]:  # warm-up
         for one in embed.values():
             one([query])
-    for query in queries:
-        for backend, one in embed.items():
-            started = time.perf_counter()
-            one([query])
-            timings[backend].append((time.perf_counter() - started) * 1000)
+    shuffle = random.Random(0).shuffle
+    for _ in range(rounds):
+        for query in queries:
+            order = list(embed.items())
+            shuffle(order)  # no backend always runs just after another
+            for backend, one in order:
+                started = time.perf_counter()
+                one([query])
+                timings[backend].append((time.perf_counter() - started) * 1000)
+    served = np.array(timings["openvino"])
     return {b: {"queries": len(t), "p50_ms": float(np.percentile(t, 50)),
-                "p95_ms": float(np.percentile(t, 95))} for b, t in timings.items()}
+                "p95_ms": float(np.percentile(t, 95)), "min_ms": float(np.min(t)),
+                # the same query's time over OpenVINO's as served: robust to the load
+                "median_ratio_to_openvino": float(np.median(np.array(t) / served))}
+            for b, t in timings.items()}
 
 
 LATENCY = "openvino, LATENCY compilation (not used)"
@@ -204,8 +213,10 @@ def render(results: dict) -> str:
     if "queries" in results:
         q = results["queries"]
         parts.append(table("Embedding one query (as the server does)",
-                           ["backend", "queries", "p50 ms", "p95 ms"],
-                           [[b, r["queries"], r["p50_ms"], r["p95_ms"]] for b, r in q.items()]))
+                           ["backend", "queries", "p50 ms", "p95 ms", "min ms",
+                            "median x openvino's"],
+                           [[b, r["queries"], r["p50_ms"], r["p95_ms"], r["min_ms"],
+                             f"{r['median_ratio_to_openvino']:.2f}"] for b, r in q.items()]))
     if "builds" in results:
         b = results["builds"]
         parts.append(table(f"Cold build of the default corpus (OpenVINO {b['speedup']:.2f}x)",
@@ -231,11 +242,14 @@ def main() -> None:
                         default=["throughput", "queries", "builds", "quality"],
                         choices=["throughput", "queries", "builds", "quality"])
     parser.add_argument("--texts", type=int, default=1024, help="chunk texts timed [1024]")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds [3]")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds of the throughput and queries sections [3]")
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
     parser.add_argument("--index", type=Path,
                         help="an index whose bench query set (100 queries) the queries "
                              "section embeds [the hand-written queries, ten times]")
+    parser.add_argument("--queries", type=Path,
+                        help="the queries section embeds these (one a line) instead")
     parser.add_argument("--out", type=Path, default=RESULTS / "backends.json")
     args = parser.parse_args()
     results: dict = {"machine": machine_info(), "texts": args.texts}
@@ -250,9 +264,10 @@ def main() -> None:
         if "queries" in args.sections:
             from bench.queries import HAND_WRITTEN, build_query_set
 
-            queries = (build_query_set(args.index, 100) if args.index
+            queries = (args.queries.read_text().splitlines() if args.queries
+                       else build_query_set(args.index, 100) if args.index
                        else list(HAND_WRITTEN) * 10)
-            results["queries"] = query_latency(queries, cache_dir)
+            results["queries"] = query_latency(queries, cache_dir, args.rounds)
             write_json(args.out, results)
         if "builds" in args.sections:
             results["builds"] = cold_builds(cache_dir)
