@@ -4,7 +4,12 @@
   build embeds them (batches of 256), torch and OpenVINO interleaved over rounds so that both
   see the same load; then OpenVINO on Ray workers of a local cluster of one and of two nodes
   (one CPU each), with the per-worker rate a user multiplies by their cluster.
-- queries: milliseconds to embed one query, as a server does, the backends alternating.
+- queries: milliseconds to embed one query, as a server does, the backends alternating query
+  by query; beside them, OpenVINO's LATENCY compilation of the same model (one stream over
+  every core), which the library does not use: a query runs on one of the THROUGHPUT
+  compilation's streams (one core), and issue 25 measured no gain from the other.
+  The queries are bench.queries' set of `--index` (100: hand-written, then written questions'
+  first sentences), those of `--queries FILE`, or else the hand-written ones ten times.
 - builds: a cold build of the default corpus (empty vector cache) with each backend, one
   after the other in this run.
 - quality: each evaluation set (bench.quality's) built with each backend, no vector cache,
@@ -17,6 +22,7 @@ Results go to bench-results/backends.json, tables beside it.
 from __future__ import annotations
 
 import argparse
+import random
 import tempfile
 import time
 from pathlib import Path
@@ -78,24 +84,59 @@ def throughput(texts: list[str], rounds: int, cache_dir: Path) -> dict:
     return results
 
 
-def query_latency(queries: list[str], cache_dir: Path) -> dict:
+def query_latency(queries: list[str], cache_dir: Path, rounds: int = 1) -> dict:
     """Milliseconds to embed one query, as a server does (torch on one thread, OpenVINO on
-    one stream), the backends alternating query by query."""
+    one stream), and with OpenVINO's LATENCY compilation, in a new order for each query."""
     import torch
 
     torch.set_num_threads(1)  # the server's setting (DEBATE_SEARCH_TORCH_THREADS)
     embedders = {b: EmbedderSpec(backend=b, cache_dir=cache_dir).open() for b in BACKENDS}
-    timings: dict[str, list[float]] = {b: [] for b in BACKENDS}
+    embed = {b: e.embed for b, e in embedders.items()}
+    embed[LATENCY] = _latency_compiled(embedders["openvino"])
+    timings: dict[str, list[float]] = {b: [] for b in embed}
     for query in queries[:20]:  # warm-up
-        for embedder in embedders.values():
-            embedder.embed([query])
-    for query in queries:
-        for backend, embedder in embedders.items():
-            started = time.perf_counter()
-            embedder.embed([query])
-            timings[backend].append((time.perf_counter() - started) * 1000)
+        for one in embed.values():
+            one([query])
+    shuffle = random.Random(0).shuffle
+    for _ in range(rounds):
+        for query in queries:
+            order = list(embed.items())
+            shuffle(order)  # no backend always runs just after another
+            for backend, one in order:
+                started = time.perf_counter()
+                one([query])
+                timings[backend].append((time.perf_counter() - started) * 1000)
+    served = np.array(timings["openvino"])
     return {b: {"queries": len(t), "p50_ms": float(np.percentile(t, 50)),
-                "p95_ms": float(np.percentile(t, 95))} for b, t in timings.items()}
+                "p95_ms": float(np.percentile(t, 95)), "min_ms": float(np.min(t)),
+                # the same query's time over OpenVINO's as served: robust to the load
+                "median_ratio_to_openvino": float(np.median(np.array(t) / served))}
+            for b, t in timings.items()}
+
+
+LATENCY = "openvino, LATENCY compilation (not used)"
+
+
+def _latency_compiled(embedder):
+    """embed() of one batch on OpenVINO's LATENCY compilation of the embedder's converted
+    model: every core on one request."""
+    import openvino as ov
+
+    from indexer.embedding.openvino_backend import _mean_pooled
+
+    embedder.embed(["converted and cached"])
+    compiled = ov.Core().compile_model(embedder.converted_path(), "CPU",
+                                       {"PERFORMANCE_HINT": "LATENCY"})
+    names = {name for port in compiled.inputs for name in port.get_names()}
+    request = compiled.create_infer_request()
+
+    def embed(texts: list[str]) -> np.ndarray:
+        encoded = embedder.tokenizer(texts, padding=True, truncation=True,
+                                     max_length=embedder.max_tokens, return_tensors="np")
+        request.infer({name: encoded[name] for name in encoded if name in names})
+        return _mean_pooled(request.get_output_tensor(0).data, encoded["attention_mask"])
+
+    return embed
 
 
 def ray_throughput(texts: list[str], nodes: int, cache_dir: Path) -> dict:
@@ -172,9 +213,10 @@ def render(results: dict) -> str:
     if "queries" in results:
         q = results["queries"]
         parts.append(table("Embedding one query (as the server does)",
-                           ["backend", "queries", "p50 ms", "p95 ms"],
-                           [[b, q[b]["queries"], q[b]["p50_ms"], q[b]["p95_ms"]]
-                            for b in BACKENDS]))
+                           ["backend", "queries", "p50 ms", "p95 ms", "min ms",
+                            "median x openvino's"],
+                           [[b, r["queries"], r["p50_ms"], r["p95_ms"], r["min_ms"],
+                             f"{r['median_ratio_to_openvino']:.2f}"] for b, r in q.items()]))
     if "builds" in results:
         b = results["builds"]
         parts.append(table(f"Cold build of the default corpus (OpenVINO {b['speedup']:.2f}x)",
@@ -200,8 +242,14 @@ def main() -> None:
                         default=["throughput", "queries", "builds", "quality"],
                         choices=["throughput", "queries", "builds", "quality"])
     parser.add_argument("--texts", type=int, default=1024, help="chunk texts timed [1024]")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds [3]")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds of the throughput and queries sections [3]")
     parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
+    parser.add_argument("--index", type=Path,
+                        help="an index whose bench query set (100 queries) the queries "
+                             "section embeds [the hand-written queries, ten times]")
+    parser.add_argument("--queries", type=Path,
+                        help="the queries section embeds these (one a line) instead")
     parser.add_argument("--out", type=Path, default=RESULTS / "backends.json")
     args = parser.parse_args()
     results: dict = {"machine": machine_info(), "texts": args.texts}
@@ -214,9 +262,12 @@ def main() -> None:
             results["ray"] = [ray_throughput(texts, nodes, cache_dir) for nodes in (1, 2)]
             write_json(args.out, results)
         if "queries" in args.sections:
-            from bench.queries import HAND_WRITTEN
+            from bench.queries import HAND_WRITTEN, build_query_set
 
-            results["queries"] = query_latency(list(HAND_WRITTEN) * 10, cache_dir)
+            queries = (args.queries.read_text().splitlines() if args.queries
+                       else build_query_set(args.index, 100) if args.index
+                       else list(HAND_WRITTEN) * 10)
+            results["queries"] = query_latency(queries, cache_dir, args.rounds)
             write_json(args.out, results)
         if "builds" in args.sections:
             results["builds"] = cold_builds(cache_dir)

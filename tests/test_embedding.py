@@ -35,8 +35,16 @@ def test_openvino_vectors_equal_torchs_on_real_texts(embedder, torch_embedder, c
     assert ours.shape == theirs.shape == (len(chunk_texts), 384)
     assert np.allclose(np.linalg.norm(ours, axis=1), 1, atol=1e-5)
     assert (ours * theirs).sum(axis=1).min() > 0.9999
-    # one text alone (a query) runs the single-request path: the same vector
-    assert np.allclose(embedder.embed(chunk_texts[:1]), ours[:1], atol=1e-5)
+
+
+def test_a_text_alone_gets_the_vector_it_gets_in_a_batch(embedder, chunk_texts):
+    # a query is embedded alone, unpadded; a build embeds length-sorted batches, padded
+    texts = chunk_texts[::4]  # every length, more than one batch
+    alone = np.concatenate([embedder.embed([text]) for text in texts])
+    together = embedder.embed(texts)
+    assert len(texts) > openvino_backend.BATCH
+    assert np.allclose(np.linalg.norm(alone, axis=1), 1, atol=1e-5)
+    assert (alone * together).sum(axis=1).min() > 0.9999  # cosine: other shapes, other sums
 
 
 def test_both_backends_count_and_place_the_same_word_pieces(embedder, torch_embedder):

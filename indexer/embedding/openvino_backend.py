@@ -5,7 +5,9 @@ ONNX step) once, offline, and kept under `<cache>/openvino/` keyed by the model'
 and OpenVINO's version; pooling (mean over the attention mask) and L2 normalisation are done
 here as sentence-transformers does them. Weights stay float32: the vectors equal torch's to
 cosine 0.99999 (docs/embedding.md, "Quality with each backend"), which is why the backend is
-not part of the model's fingerprint.
+not part of the model's fingerprint. OpenVINO's inference precision is left at its default:
+bfloat16 on a CPU with AVX512_BF16 or AMX, 1.7x float32's speed with vectors equal to
+float32's to cosine 0.99996 or more; float32 elsewhere (docs/embedding.md, issue 25).
 
 Many texts are embedded in batches run asynchronously, one infer request for each of the
 streams OpenVINO's THROUGHPUT hint makes (a core or so each, all busy); one text, as a query,
@@ -31,7 +33,7 @@ import numpy as np
 from indexer.embedding.folder import ModelFolder, count_pieces, piece_offsets
 from indexer.errors import EmbedderError
 
-BATCH = 16  # texts an inference; measured best of 8/16/32/64 on real chunks (bench.embedding)
+BATCH = 16  # texts an inference: 8 and 16 alike, 32 slower on real chunks (bench.embedding)
 MODEL_FILE = "model.xml"
 
 
