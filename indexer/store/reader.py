@@ -291,7 +291,7 @@ class IndexReader:
                        nprobe: int = NPROBE) -> retrieval.NearestChunks:
         """The chunks nearest `vector` that hold the best chunks of the `n` contributions
         nearest it (as nearest_contributions takes its arguments), with their vectors."""
-        return retrieval.nearest_contributions(self.segments, self.chunk_owner, vector, n,
+        return retrieval.chunks_for_contributions(self.segments, self.chunk_owner, vector, n,
                                                among, nprobe)
 
     def keyword_matches(self, query: str, n: int, among: np.ndarray | None = None,

@@ -54,7 +54,7 @@ class NearestChunks:
                              self.owners[order])
 
 
-def nearest_contributions(segments: Sequence[Segment], chunk_owner: np.ndarray,
+def chunks_for_contributions(segments: Sequence[Segment], chunk_owner: np.ndarray,
                           vector: np.ndarray, n: int, among: np.ndarray | None,
                           nprobe: int) -> NearestChunks:
     """The chunks nearest `vector`, enough of them to hold the best chunks of the `n`
@@ -95,22 +95,21 @@ def nearest_chunks(segments: Sequence[Segment], vector: np.ndarray, n: int,
                 np.zeros((0, dimension), dtype=np.float32))
     parts = [(found, similarity, np.full(len(found), is_exact), np.full(len(found), i))
              for i, (found, similarity, is_exact) in searched.items()]
-    local, scores, exact, owners = (np.concatenate(column) for column in zip(*parts,
-                                                                              strict=True))
-    chunks = local + np.array([segments[i].first_chunk for i in range(len(segments))]
-                              )[owners]
+    local, scores, exact, segment_of = (np.concatenate(column) for column in zip(*parts,
+                                                                                  strict=True))
+    chunks = local + np.array([s.first_chunk for s in segments])[segment_of]
     pool = np.lexsort((chunks, -scores))[:wanted]
-    local, chunks, scores, exact, owners = (a[pool] for a in (local, chunks, scores, exact,
-                                                              owners))
+    local, chunks, scores, exact, segment_of = (a[pool] for a in (local, chunks, scores, exact,
+                                                                  segment_of))
     vectors = np.empty((len(pool), dimension), dtype=np.float32)
     read = ~exact  # approximate scores: their exact vectors are read to re-score them
-    for i in np.unique(owners[read]).tolist():
-        rows = np.flatnonzero((owners == i) & read)
+    for i in np.unique(segment_of[read]).tolist():
+        rows = np.flatnonzero((segment_of == i) & read)
         vectors[rows] = segments[i].vectors.exact.rows(local[rows])
     scores[read] = vectors[read] @ np.asarray(vector, dtype=np.float32).reshape(-1)
     best = np.lexsort((chunks, -scores))[:n]
-    for i in np.unique(owners[best][exact[best]]).tolist():  # the exactly scored kept
-        rows = best[(owners[best] == i) & exact[best]]
+    for i in np.unique(segment_of[best][exact[best]]).tolist():  # the exactly scored kept
+        rows = best[(segment_of[best] == i) & exact[best]]
         vectors[rows] = segments[i].vectors.stored(local[rows])
     return chunks[best], scores[best], vectors[best]
 
