@@ -32,7 +32,7 @@ from scipy import stats
 
 from bench import DEFAULT_CORPUS, RESULTS
 from bench.quality import SETS, WORK, _evalset
-from bench.report import CpuWatch, machine_info, table, write_json
+from bench.report import CpuWatch, machine_info, table, write_json, write_results
 from indexer.embedding import EmbedderSpec
 from indexer.pipeline.build import build_index
 from indexer.pipeline.workers import FilePreparer
@@ -275,11 +275,7 @@ def main() -> None:
         if "quality" in args.sections:
             results["quality"] = quality(args.sets, cache_dir)
     results["machine"]["other_processes_cpu_share"] = watch.share
-    text = render(results)
-    print(text)
-    write_json(args.out, results)
-    args.out.with_suffix(".txt").write_text(text + "\n")
-    print(f"Written to {args.out}")
+    write_results(args.out, results, render(results))
 
 
 if __name__ == "__main__":

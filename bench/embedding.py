@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import DEFAULT_CORPUS, RESULTS, ROOT
-from bench.report import CpuWatch, machine_info, table, write_json
+from bench.report import CpuWatch, machine_info, table, write_json, write_results
 from indexer.embedding import EmbedderSpec
 from indexer.embedding.openvino_backend import BATCH, INPUT_NAMES, _mean_pooled
 from indexer.pipeline.workers import FilePreparer
@@ -263,11 +263,7 @@ def main() -> None:
         compared = [v for v in variants if v.label == "as served" or "int8" in v.label]
         results["cosine"] = cosines(reference, compared, held_out)
     results["machine"]["other_processes_cpu_share"] = watch.share
-    text = render(results)
-    print(text)
-    write_json(args.out, results)
-    args.out.with_suffix(".txt").write_text(text + "\n")
-    print(f"Written to {args.out}")
+    write_results(args.out, results, render(results))
 
 
 if __name__ == "__main__":

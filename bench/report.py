@@ -250,3 +250,11 @@ def write_json(path: Path, data: dict) -> None:
     """Write benchmark results as JSON, making the folder if needed."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def write_results(path: Path, data: dict, text: str) -> None:
+    """The results as JSON at `path` and their tables, `text`, beside it (.txt), printed."""
+    print(text)
+    write_json(path, data)
+    path.with_suffix(".txt").write_text(text + "\n")
+    print(f"Written to {path} (tables: {path.with_suffix('.txt')})")
