@@ -100,6 +100,15 @@ def first_run(start_server, embedder, session_cache, tmp_path_factory) -> Run:
                            root / "server.log")
 
 
+def test_the_build_is_done_only_once_the_whole_index_is_served(first_run):
+    # A page reloads its search when /health says the build is done: the whole index must be
+    # what answers it, not the stage before the last, still served for a moment.
+    final = layout.read_manifest(first_run.index_dir).build_id
+    done = [body for status, body in (look.health for look in first_run.looks)
+            if status == 200 and body["building"] is None]
+    assert done and all(body["build_id"] == final for body in done)
+
+
 def test_the_first_stage_is_served_and_then_each_next(first_run):
     served = [look.health[1]["contributions"] for look in first_run.looks
               if look.health[0] == 200]

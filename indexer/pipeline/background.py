@@ -83,14 +83,16 @@ class BackgroundBuild:
         with self._lock:  # waitpid from two threads at once could miss the child's end
             return self._process.is_alive()
 
-    def progress(self) -> BuildProgress | None:
+    def progress(self, served: bool = True) -> BuildProgress | None:
         """How far the build has got while it runs (None until it knows what it builds, and
         throughout if it has nothing to build); why it stopped if it failed; None once it
-        has finished."""
+        has finished and, `served` says, its last publication is the build being served
+        (until then, the files it published: a page that reloads its search once the build
+        is done must find the whole index)."""
         with self._lock:
             exitcode = self._process.exitcode  # before reading: all it said is in the pipe
             self._read_reports()
-            if exitcode is None:
+            if exitcode is None or (exitcode == 0 and not served):
                 return BuildProgress(self._done, self._total) if self._reported else None
             if exitcode == 0:
                 return None

@@ -62,6 +62,17 @@ class LiveIndex:
             raise error or IndexNotFound(f"no index at {self.index_dir} yet")
         return index
 
+    def serves_newest(self) -> bool:
+        """Whether the build served is the one published last (or the last would not open:
+        it never will be served)."""
+        try:
+            current = resolve_build(self.index_dir).name
+        except DebateSearchError:
+            return True
+        with self._lock:
+            serving = self._index.build_id if self._index else None
+            return current in (serving, self._refused)
+
     def _look_for_a_newer_build(self) -> None:
         try:
             current = resolve_build(self.index_dir).name

@@ -33,8 +33,10 @@ def get_index(request: Request) -> SearchIndex:
 
 
 def get_build_progress(request: Request) -> BuildProgress | None:
-    build = request.app.state.build
-    return build.progress() if build is not None else None
+    build, live = request.app.state.build, request.app.state.live
+    if build is None:
+        return None
+    return build.progress(served=live is None or live.serves_newest())
 
 
 IndexDep = Annotated[SearchIndex, Depends(get_index)]
