@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from indexer.store.records import SearchFilters
-from search_api.answering.answers import ANSWER_RETRIEVAL
+from search_api.answering.answers import DECISION_RETRIEVAL
 from search_api.engine.checks import query_text
 from search_api.engine.search_index import SearchIndex
 
@@ -52,7 +52,7 @@ def written_question_probes(index: SearchIndex, limit: int) -> list[Probe]:
 
 def top_score(index: SearchIndex, probe: Probe, k: int = 5) -> float:
     """The best retrieval score of `probe`, ignoring its excluded ids and copies of its text."""
-    for hit in index.search(probe.text, k=k, config=ANSWER_RETRIEVAL, understand=False).hits:
+    for hit in index.search(probe.text, k=k, config=DECISION_RETRIEVAL, understand=False).hits:
         if (hit.contribution.id not in probe.exclude
                 and query_text(hit.contribution.text) != probe.text):
             return hit.score

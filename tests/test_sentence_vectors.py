@@ -13,7 +13,7 @@ import numpy as np
 
 from indexer.store.records import SearchFilters
 from indexer.store.vector_cache import VectorCache, text_hash
-from search_api.answering.answers import Answer, answer_question
+from search_api.answering.answers import Answer, answer_question, sentence_in_context
 from search_api.engine.search_index import SearchIndex
 from search_api.engine.sentence_vectors import SentenceVectorCounts, SentenceVectors
 
@@ -29,6 +29,12 @@ QUESTIONS = (
 def _quotes(answer: Answer) -> list[tuple[str, int, int]]:
     assert answer.answerable
     return [(c.contribution.id, q.start, q.end) for c in answer.contributions for q in c.quotes]
+
+
+def _embedded_quotes(index: SearchIndex, quotes: list[tuple[str, str]]) -> list[str]:
+    """The texts (contribution id, quote) were embedded as: each after its context line."""
+    records = index.records_by_id(cid for cid, _ in quotes)
+    return [sentence_in_context(records[cid], text) for cid, text in quotes]
 
 
 def _cache(cache_dir: Path, embedder) -> VectorCache:
@@ -49,7 +55,8 @@ def test_the_first_answer_embeds_its_candidates_once_for_the_machine(tiny_index_
     assert counts == SentenceVectorCounts(embedded=counts.embedded, embed_calls=1)
     assert counts.embedded > len(_quotes(first))
     assert _cached_count(tmp_path, embedder) == counts.embedded
-    quoted = [q.text for c in first.contributions for q in c.quotes]
+    quoted = _embedded_quotes(index, [(c.contribution.id, q.text) for c in first.contributions
+                                      for q in c.quotes])
     assert len(_cache(tmp_path, embedder).get([text_hash(t) for t in quoted])) == len(quoted)
 
     # The same question again embeds nothing: every vector is in memory.
@@ -95,7 +102,9 @@ def test_quote_scores_are_the_questions_similarity_to_the_quote(tiny_index_dir, 
         for question in QUESTIONS:
             answer = answer_question(index, question)
             quotes = [q for c in answer.contributions for q in c.quotes]
-            vectors = embedder.embed([question, *(q.text for q in quotes)])
+            embedded = [sentence_in_context(c.contribution, q.text)
+                        for c in answer.contributions for q in c.quotes]
+            vectors = embedder.embed([question, *embedded])
             # To what batching allows: a text embedded among others (padded to the longest)
             # differs from one embedded alone in the fifth decimal.
             for quote, expected in zip(quotes, (vectors[1:] @ vectors[0]).tolist(),
@@ -128,13 +137,14 @@ def test_request_threads_share_one_cache(tiny_index, tiny_index_dir, embedder, t
     assert 0 < _cached_count(tmp_path, embedder) <= index.sentence_vectors.counts().embedded
 
 
-def test_the_server_keeps_sentence_vectors_in_the_machines_cache(tiny_client, session_cache,
-                                                                  embedder):
+def test_the_server_keeps_sentence_vectors_in_the_machines_cache(tiny_client, tiny_index,
+                                                                  session_cache, embedder):
     # The app opens its index with the settings' cache folder (DEBATE_SEARCH_CACHE_DIR).
     question = "What is the passenger certificate of the ferry Canna?"
     response = tiny_client.get("/answer", params={"q": question})
     assert response.status_code == 200, response.text
-    quoted = [q["text"] for s in response.json()["speakers"] for c in s["contributions"]
-              for q in c["quotes"]]
+    quoted = _embedded_quotes(tiny_index, [(c["citation"]["contribution_id"], q["text"])
+                                           for s in response.json()["speakers"]
+                                           for c in s["contributions"] for q in c["quotes"]])
     assert quoted
     assert len(_cache(session_cache, embedder).get([text_hash(t) for t in quoted])) == len(quoted)

@@ -1,27 +1,44 @@
-"""Quoted, attributed answers: verbatim sentences of the best contributions, by speaker.
+"""Quoted, attributed answers: the verbatim sentences that answer, by speaker.
 
-An answer never paraphrases. It retrieves the contributions nearest the question (dense
-retrieval, so the scores are cosine similarities with a calibrated meaning), adds the
-answers given to a question it found and the question an answer replies to, scores the
-sentences of those contributions worth quoting against the question (a retrieved one's in
-its best chunk, a linked one's all: `candidate_sentences`), and quotes the best ones
-exactly, each with its character offsets in the contribution. Sentence vectors are the
+An answer never paraphrases. It ranks the contributions for the question as /search does
+(hybrid: meaning and words, the question taken whole), adds the answers given to a
+question it found and the question an answer replies to, and then chooses the sentences
+worth quoting across all of them, not a fixed number from each:
+
+- every sentence of those contributions is a candidate, except those too short to say much
+  alone and courtesies or procedure ("I thank my hon. Friend ...", "I beg to move",
+  "Order.");
+- a sentence is scored by its similarity to the question, embedded after its
+  contribution's context line (debate title, speaker, office, party: as chunks are), so
+  that "I am sorry for the mistakes" in the Defence Secretary's Nimrod statement answers
+  "did the Defence Secretary apologise";
+- plus its contribution's standing in the ranking (the fused score, whose keyword half is
+  the evidence of the question's own words), plus a little where the question asks how
+  many, how much or when and the sentence holds a number; minus where it is itself a
+  question or comes from one, since the reply is what answers;
+- the best sentence is quoted, and the next only if it scores within `QUOTE_FLOOR` of it;
+  a sentence already quoted word for word from another contribution is not quoted again.
+
+Each weight was measured on judged questions (`python -m bench.quotes`; docs/quality.md).
+Quotes keep their exact character offsets in the contribution. Sentence vectors are the
 index's model's, embedded once a machine, when an answer first needs them, in one call for
 all of an answer's (engine/sentence_vectors.py). Quotes are grouped by speaker, so where
 several members spoke their positions stand side by side.
 
 When the best contribution is not close enough (`ANSWERABLE_THRESHOLD`, measured by
-bench/calibration.py), the answer says that nothing in the index
-answers the question, and quotes nothing.
+bench/calibration.py: the plain cosine similarity of the best chunk, a dense search of its
+own), the answer says that nothing in the index answers the question, and quotes nothing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from indexer.contribution import Speaker
 from indexer.store.records import ContributionRecord, SearchFilters
+from indexer.text.chunking import context_line_of
 from search_api.engine.citations import citation_line, describe_speaker, speaker_key
 from search_api.engine.ranking import RetrievalConfig
 from search_api.engine.search_index import SearchHit, SearchIndex, SearchResults
@@ -36,18 +53,35 @@ from search_api.engine.search_index import SearchHit, SearchIndex, SearchResults
 # excluded). The earlier 0.45, fitted against SciFact claims (far from any debate), answered
 # 21 of the 31 unanswerable questions.
 ANSWERABLE_THRESHOLD = 0.56
-SEARCH_K = 10
-MAX_CONTRIBUTIONS = 4  # retrieved contributions quoted, before linked questions/answers
-RELATIVE_MARGIN = 0.1  # quote retrieved contributions within this of the best score only
+SEARCH_K = 10  # contributions ranked, each with its linked questions and answers
 MAX_LINKED = 2  # answers (or questions) added per retrieved question (or answer)
-QUOTES_PER_CONTRIBUTION = 2
+MAX_QUOTES = 2  # fewer, better quotes: the judged questions' precision fell with a third
+QUOTE_FLOOR = 0.2  # a further quote scores within this of the best one
+RANK_WEIGHT = 0.5  # x (the contribution's fused score - the best contribution's)
+NUMBER_BONUS = 0.1  # a sentence with a number, where the question asks how many/much/when
+QUESTION_PENALTY = 0.2  # a sentence that asks, and again one from a contribution that asks
 MAX_ANSWER_CHARS = 1500  # all quotes together
 MIN_QUOTE_CHARS = 40  # shorter sentences ("My Lords,", "How is it monitored?") say little alone
 
 MATCH, ANSWER, QUESTION = "match", "answer", "question"
-# Dense retrieval of the question as asked: its scores are the cosine similarities the
-# threshold was calibrated on.
-ANSWER_RETRIEVAL = RetrievalConfig(mode="dense", strip_framing=False)
+# Contributions to quote from: ranked as /search ranks them, the question taken whole (its
+# framing, "did the minister say", helps tell a reply from other speeches).
+ANSWER_RETRIEVAL = RetrievalConfig(strip_framing=False)
+# The answerable decision: dense retrieval of the question as asked, whose scores are the
+# cosine similarities the threshold was calibrated on.
+DECISION_RETRIEVAL = RetrievalConfig(mode="dense", strip_framing=False)
+# Sentences that only thank, greet or move: never quoted (they open many replies).
+_COURTESY = re.compile(
+    r"^\s*(?:(?:I|We) (?:thank|am (?:very |most |extremely )?grateful|welcome|congratulate|"
+    r"beg to move|pay tribute)|(?:May|Let|Can) I (?:thank|congratulate|also thank|"
+    r"begin by thanking)|Order[.!]|Thank you|I should (?:like to )?(?:thank|congratulate)|"
+    r"I (?:would|wish to|want to) (?:like to )?(?:thank|congratulate|pay tribute))",
+    re.IGNORECASE)
+_ASKS_NUMBER = re.compile(r"\bhow (?:much|many|long|often)\b|"
+                          r"\bwhat (?:proportion|percentage|share|number)\b|\bwhen\b",
+                          re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+_WORDS = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -57,7 +91,7 @@ class Quote:
     text: str
     start: int
     end: int
-    score: float  # cosine similarity to the question
+    score: float  # cosine similarity to the question, the sentence embedded in its context
 
 
 @dataclass
@@ -102,8 +136,7 @@ def answer_question(
     filters: SearchFilters | None = None,
     *,
     threshold: float = ANSWERABLE_THRESHOLD,
-    max_contributions: int = MAX_CONTRIBUTIONS,
-    quotes_per_contribution: int = QUOTES_PER_CONTRIBUTION,
+    max_quotes: int = MAX_QUOTES,
     max_chars: int = MAX_ANSWER_CHARS,
 ) -> Answer:
     """Verbatim, attributed sentences answering `question` from a SearchIndex, by speaker."""
@@ -113,10 +146,8 @@ def answer_question(
         answer.message = _no_answer_message(top, threshold, bool(results.filters))
         return answer
     answer.answerable = True
-    floor = max(threshold, top - RELATIVE_MARGIN)
-    chosen = [h for h in results.hits if h.score >= floor][:max_contributions]
-    found = _with_linked(index, chosen)
-    passages = _quote(index, results.query, found, quotes_per_contribution, max_chars)
+    candidates = _with_linked(results.hits)
+    passages = _quote(index, results.query, candidates, max_quotes, max_chars)
     _link(index, passages)
     for marker, passage in enumerate(passages, start=1):
         passage.marker = marker
@@ -124,22 +155,25 @@ def answer_question(
     return answer
 
 
-def retrieve(index: SearchIndex, question: str, filters: SearchFilters | None,
-             k: int) -> tuple[SearchResults, float | None]:
-    """(results, top score): dense search results, and the decision's score.
+def retrieve(index: SearchIndex, question: str, filters: SearchFilters | None, k: int,
+             config: RetrievalConfig = ANSWER_RETRIEVAL) -> tuple[SearchResults, float | None]:
+    """(results, top score): the contributions to quote from, and the decision's score.
 
-    The results are ranked as /search ranks by meaning, reading the query (a member or party
-    it names filters; asking what the Government said favours office-holders). The score
-    the answerable decision compares with the threshold is the plain cosine similarity of
-    the best chunk under the same filters, without that favour, as calibrated.
+    The results are ranked by `config` (answers: as /search ranks them), reading the query
+    (a member or party it names filters; asking what the Government said favours
+    office-holders). The score the answerable decision compares with the threshold is the
+    plain cosine similarity of the best chunk under the same filters, without that favour,
+    as calibrated (DECISION_RETRIEVAL): the results' own best score where they are that
+    search, else a search of its own.
     """
-    results = index.search(question, k=k, filters=filters, config=ANSWER_RETRIEVAL)
+    results = index.search(question, k=k, filters=filters, config=config)
     if not results.hits:
         return results, None
-    if not (results.understood and results.understood.government):
+    if config == DECISION_RETRIEVAL and not (results.understood
+                                             and results.understood.government):
         return results, results.hits[0].score
     plain = index.search(results.query, k=1, filters=SearchFilters(**results.filters),
-                         config=ANSWER_RETRIEVAL, understand=False)
+                         config=DECISION_RETRIEVAL, understand=False)
     return results, plain.hits[0].score if plain.hits else None
 
 
@@ -152,68 +186,107 @@ def _no_answer_message(top: float | None, threshold: float, filtered: bool) -> s
             "nearest passages.")
 
 
-def _with_linked(index: SearchIndex, retrieved: Sequence[SearchHit]):
+@dataclass(frozen=True)
+class _Candidate:
+    passage: QuotedContribution
+    rank_score: float  # the fused score of the hit that brought it (its own, if retrieved)
+    asks: bool  # it is a question: a retrieved one that got answers, or a linked one
+
+
+def _with_linked(retrieved: Sequence[SearchHit]) -> list[_Candidate]:
     """Retrieved contributions, each followed by the answers it got or the question it answers."""
-    passages: list[tuple[QuotedContribution, tuple[int, int] | None]] = []
+    found: list[_Candidate] = []
     seen: set[str] = set()
     for hit in retrieved:
         record = hit.contribution
         if record.id in seen:
             continue
         seen.add(record.id)
-        passages.append((QuotedContribution(record, MATCH, hit.score),
-                         _chunk_span(index, record, hit.snippet.chunk)))
+        found.append(_Candidate(QuotedContribution(record, MATCH, hit.score), hit.score,
+                                asks=bool(hit.links.answers)))
         linked = ([(r, ANSWER) for r in hit.links.answers[:MAX_LINKED]]
                   + [(r, QUESTION) for r in hit.links.answers_to[:MAX_LINKED]])
         for other, role in linked:
             if other.id not in seen:
                 seen.add(other.id)
-                passages.append((QuotedContribution(other, role, None), None))
-    return passages
+                found.append(_Candidate(QuotedContribution(other, role, None), hit.score,
+                                        asks=role == QUESTION))
+    return found
 
 
-def _chunk_span(index: SearchIndex, record: ContributionRecord, ordinal: int
-                ) -> tuple[int, int] | None:
-    chunk = index.chunk_span(record.id, ordinal)
-    return (chunk.start, chunk.end) if chunk else None
+def quotable(text: str) -> bool:
+    """Whether a sentence may be quoted alone: long enough to say something, and not a
+    courtesy or procedure."""
+    return len(text) >= MIN_QUOTE_CHARS and not _COURTESY.match(text)
 
 
-def candidate_sentences(spans: Sequence[tuple[int, int]], region: tuple[int, int] | None = None
-                        ) -> list[int]:
-    """Which sentences (positions in `spans`) are worth scoring: those in `region` if given
-    (a retrieved contribution is read in its best chunk), and not too short to say much."""
-    chosen = list(range(len(spans)))
-    if region is not None:
-        chosen = [i for i in chosen if spans[i][1] > region[0] and spans[i][0] < region[1]
-                  ] or chosen
-    return [i for i in chosen if spans[i][1] - spans[i][0] >= MIN_QUOTE_CHARS] or chosen
+def sentence_in_context(record: ContributionRecord, sentence: str) -> str:
+    """The text a sentence is embedded as: its contribution's context line, then itself."""
+    s = record.speaker
+    return f"{context_line_of(record.debate.title, s.name, s.office, s.party)}\n{sentence}"
 
 
-def _quote(index: SearchIndex, question: str, passages, per_contribution: int,
+@dataclass(frozen=True)
+class _Scored:
+    candidate: _Candidate
+    quote: Quote
+    score: float  # the quote's similarity, with its contribution's evidence
+
+
+def _quote(index: SearchIndex, question: str, candidates: list[_Candidate], max_quotes: int,
            max_chars: int) -> list[QuotedContribution]:
-    """The passages with quotes: their best sentences, within `max_chars` in all."""
-    spans = index.sentence_spans(p.contribution.id for p, _ in passages)
-    candidates = []  # each passage's sentences worth scoring, (start, end)
-    for p, region in passages:
-        own = spans.get(p.contribution.id, [])
-        candidates.append([own[i] for i in candidate_sentences(own, region)])
-    texts = [p.contribution.text[s:e] for (p, _), own in zip(passages, candidates, strict=True)
-             for s, e in own]
-    scores = iter((index.sentence_vectors.of(texts)
-                   @ index.query_vector(question).reshape(-1)).tolist())
-    ranked: list[list[Quote]] = []
-    for (p, _), own in zip(passages, candidates, strict=True):
-        quotes = [Quote(p.contribution.text[s:e], s, e, round(next(scores), 6))
-                  for s, e in own]
-        ranked.append(sorted(quotes, key=lambda q: -q.score)[:per_contribution])
+    """The candidates that have quotes: the best sentences of all, within `max_chars`."""
+    spans = index.sentence_spans(c.passage.contribution.id for c in candidates)
+    found: list[tuple[_Candidate, int, int]] = []
+    for c in candidates:
+        text = c.passage.contribution.text
+        found += [(c, s, e) for s, e in spans.get(c.passage.contribution.id, [])
+                  if quotable(text[s:e])]
+    if not found:
+        return []
+    vectors = index.sentence_vectors.of([sentence_in_context(c.passage.contribution,
+                                                             c.passage.contribution.text[s:e])
+                                         for c, s, e in found])
+    similarities = (vectors @ index.query_vector(question).reshape(-1)).tolist()
+    best_rank = max(c.rank_score for c in candidates)
+    asks_number = bool(_ASKS_NUMBER.search(question))
+    scored = []
+    for (c, s, e), similarity in zip(found, similarities, strict=True):
+        quote = Quote(c.passage.contribution.text[s:e], s, e, round(similarity, 6))
+        scored.append(_Scored(c, quote, similarity + _evidence(c, quote.text, best_rank,
+                                                               asks_number)))
+    _choose(scored, max_quotes, max_chars)
+    for c in candidates:
+        c.passage.quotes.sort(key=lambda q: q.start)  # reading order
+    return [c.passage for c in candidates if c.passage.quotes]
+
+
+def _evidence(candidate: _Candidate, sentence: str, best_rank: float,
+              asks_number: bool) -> float:
+    """What a sentence's similarity to the question gains or loses from where it stands."""
+    score = RANK_WEIGHT * (candidate.rank_score - best_rank)
+    if asks_number and _DIGIT.search(sentence):
+        score += NUMBER_BONUS
+    score -= QUESTION_PENALTY * (sentence.rstrip().endswith("?") + candidate.asks)
+    return score
+
+
+def _choose(scored: list[_Scored], max_quotes: int, max_chars: int) -> None:
+    """Quote the best sentence, and up to `max_quotes` in all within QUOTE_FLOOR of it and
+    `max_chars`; a sentence already quoted word for word is not quoted again."""
+    ranked = sorted(scored, key=lambda x: -x.score)  # stable: ties keep ranking order
+    floor = ranked[0].score - QUOTE_FLOOR
+    quoted: set[str] = set()
     used = 0
-    for (p, _), best in zip(passages, ranked, strict=True):
-        for quote in best:
-            if used + len(quote.text) <= max_chars or used == 0:
-                p.quotes.append(quote)
-                used += len(quote.text)
-        p.quotes.sort(key=lambda q: q.start)  # reading order
-    return [p for p, _ in passages if p.quotes]
+    for x in ranked:
+        if x.score < floor or len(quoted) >= max_quotes:
+            break
+        words = " ".join(_WORDS.findall(x.quote.text.lower()))
+        if words in quoted or (used and used + len(x.quote.text) > max_chars):
+            continue
+        quoted.add(words)
+        used += len(x.quote.text)
+        x.candidate.passage.quotes.append(x.quote)
 
 
 def _link(index: SearchIndex, passages: list[QuotedContribution]) -> None:

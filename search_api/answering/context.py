@@ -32,7 +32,7 @@ from typing import NamedTuple
 from indexer.store.records import ContributionRecord, SearchFilters
 from indexer.text.sentences import sentence_spans
 from indexer.text.tokens import ENCODINGS, get_encoding
-from search_api.answering.answers import ANSWERABLE_THRESHOLD, retrieve
+from search_api.answering.answers import ANSWERABLE_THRESHOLD, DECISION_RETRIEVAL, retrieve
 from search_api.engine.checks import MAX_K
 from search_api.engine.citations import citation_line, describe_speaker
 from search_api.engine.search_index import SearchHit, SearchIndex
@@ -114,7 +114,7 @@ def pack_context(
         return len(enc.encode_ordinary(text))
 
     k = min(MAX_K, max(10, max_tokens // 100))
-    results, top = retrieve(index, question, filters, k)
+    results, top = retrieve(index, question, filters, k, DECISION_RETRIEVAL)
     answerable = top is not None and top >= threshold
     header = _header(results.query, top, threshold, answerable)
     minimum = count(header) + count(NO_PASSAGES)
