@@ -16,6 +16,7 @@ from indexer.store.reader import IndexReader
 from indexer.store.records import SearchFilters
 from indexer.text.sentences import sentence_spans
 from search_api.engine.checks import MAX_QUERY_CHARS
+from search_api.engine.fusion import normalised, weighted_fusion
 from search_api.engine.ranking import RetrievalConfig, searched_text, with_feedback
 from search_api.engine.snippets import SNIPPET_CHARS
 from search_api.errors import InvalidRequest, UnknownContribution
@@ -453,6 +454,46 @@ def test_a_search_times_the_stages_it_runs(tiny_index, mode, stages):
     assert all(ms >= 0 for ms in results.stages_ms.values())
     again = tiny_index.search(f"bus services in rural areas ({mode})", k=3, mode=mode)
     assert "embed" not in again.stages_ms  # its vector kept from the search before
+
+
+# Fusion -------------------------------------------------------------------------------
+
+
+def test_an_unstretched_list_keeps_its_own_units():
+    similarities = {"a": 0.62, "b": 0.52, "c": 0.50}
+    assert normalised(similarities) == pytest.approx({"a": 1.0, "b": 0.02 / 0.12, "c": 0.0})
+    assert normalised(similarities, stretch=False) == pytest.approx(
+        {"a": 0.12, "b": 0.02, "c": 0.0})
+    assert normalised({}, stretch=False) == {}
+    # Dense candidates close together in meaning leave the order to the keyword list...
+    keyword = {"b": 9.0, "c": 3.0, "a": 1.0}
+    fused = weighted_fusion([similarities, keyword], [0.8, 0.2], stretched=[False, True])
+    assert [key for key, _ in fused] == ["b", "a", "c"]
+    assert dict(fused) == pytest.approx({"a": 0.8 * 0.12, "b": 0.8 * 0.02 + 0.2,
+                                         "c": 0.2 * 0.25})
+    # ...where min-max would stretch their small difference to the whole of [0, 1].
+    stretched = weighted_fusion([similarities, keyword], [0.8, 0.2])
+    assert [key for key, _ in stretched] == ["a", "b", "c"]
+
+
+def test_cosine_dense_scores_fuse_the_two_halves_in_their_units(tiny_index):
+    """Hybrid with cosine dense scores is the dense and keyword rankings fused, the dense
+    one shifted, not stretched (feedback off, so the dense half is dense mode's)."""
+    config = RetrievalConfig(dense_scores="cosine", dense_weight=0.8, feedback_docs=0)
+    dense = dict(tiny_index.rank(ELECTRIC, 100, config=RetrievalConfig(mode="dense")))
+    keyword = dict(tiny_index.rank(ELECTRIC, 100, config=RetrievalConfig(mode="keyword")))
+    expected = weighted_fusion([dense, keyword], [0.8, 0.2], stretched=[False, True])[:10]
+    ranked = tiny_index.rank(ELECTRIC, 10, config=config)
+    assert [doc for doc, _ in ranked] == [doc for doc, _ in expected]
+    assert [score for _, score in ranked] == pytest.approx([score for _, score in expected])
+    assert ranked != tiny_index.rank(ELECTRIC, 10, config=RetrievalConfig(feedback_docs=0))
+
+
+def test_unknown_dense_scores_are_refused():
+    with pytest.raises(InvalidRequest) as raised:
+        RetrievalConfig(dense_scores="raw")
+    assert raised.value.field == "dense_scores"
+    assert "known: minmax, cosine" in str(raised.value)
 
 
 # Query expansion ------------------------------------------------------------------------

@@ -69,6 +69,7 @@ class _Beside:
 
 _BESIDE = _Beside(os.cpu_count() or 1)
 FUSIONS = ("weighted", "rrf")
+DENSE_SCORES = ("minmax", "cosine")
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,11 @@ class RetrievalConfig:
     mode: str = "hybrid"  # hybrid | dense | keyword
     fusion: str = "weighted"  # weighted | rrf (hybrid only)
     dense_weight: float = 0.7  # weighted fusion: dense share, keyword gets the rest
+    # Weighted fusion: the dense candidates' scores min-max normalised like the keyword
+    # ones, or kept as cosine similarities above the lowest candidate's ("cosine"), so a
+    # query whose candidates lie close together in meaning leaves more to its keyword
+    # matches (fusion.py).
+    dense_scores: str = "minmax"
     rrf_k: int = 60
     candidates: int = 100  # per retriever before fusion (at least offset + k)
     rescore_sentences: bool = False  # re-score the top `rescore_depth` by their best sentence
@@ -106,6 +112,9 @@ class RetrievalConfig:
         if self.fusion not in FUSIONS:
             raise InvalidRequest("fusion",
                                  f"unknown fusion {self.fusion!r}; known: {', '.join(FUSIONS)}")
+        if self.dense_scores not in DENSE_SCORES:
+            raise InvalidRequest("dense_scores", f"unknown dense scores {self.dense_scores!r}; "
+                                 f"known: {', '.join(DENSE_SCORES)}")
 
 
 @dataclass(frozen=True)
@@ -253,5 +262,6 @@ def fused(dense: list[Candidate], keyword: list[Candidate], config: RetrievalCon
     if config.fusion == "rrf":
         scores = reciprocal_rank_fusion(lists, k=config.rrf_k)
     else:
-        scores = weighted_fusion(lists, [config.dense_weight, 1 - config.dense_weight])
+        scores = weighted_fusion(lists, [config.dense_weight, 1 - config.dense_weight],
+                                 stretched=[config.dense_scores == "minmax", True])
     return [Candidate(number, score, chunk_of.get(number)) for number, score in scores]
