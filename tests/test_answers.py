@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from data_paths import SCIFACT
+from data_paths import CORPORA, SCIFACT
 from lxml import etree
 
 from bench import calibration
-from bench.quotes import load_questions
+from bench.quotes import QUESTION_SETS, load_questions
 from indexer.contribution import Kind
+from indexer.sources import CorpusParser, resolve_inputs
 from indexer.store.records import SearchFilters
 from indexer.text.qa_links import link_questions
 from indexer.text.sentences import sentence_spans
@@ -393,3 +394,58 @@ def test_speaker_groups_follow_record_order_of_citations(tiny_index):
     assert all(len(ids) == 1 for ids in by_marker.values())  # one marker per contribution
     citations = response.text.split("\n\n", 1)[1].splitlines()
     assert [line.split("]")[0] for line in citations] == [f"[{m}" for m in sorted(by_marker)]
+
+
+def test_sentences_that_only_thank_or_move_are_never_quoted():
+    assert not answers.quotable("I thank my hon. Friend for his question and for his work.")
+    assert not answers.quotable("I am grateful to my hon. Friend for his comments.")
+    assert not answers.quotable("I beg to move, That the Bill be now read a Second time.")
+    assert not answers.quotable("Order.")
+    assert not answers.quotable("How is it monitored?")  # too short to say much alone
+    # An address is not a courtesy: the sentence goes on to answer.
+    assert answers.quotable("My Lords, DfID funding has helped more than 7 million people "
+                            "gain access to clean water.")
+
+
+def test_answers_quote_few_sentences_each_once(tiny_index):
+    answered = 0
+    for question in _questions(tiny_index, TINY_HAND_WRITTEN, 10):
+        answer = answers.answer_question(tiny_index, question)
+        quotes = [q.text for c in answer.contributions for q in c.quotes]
+        if answer.answerable:
+            answered += 1
+            assert 1 <= len(quotes) <= answers.MAX_QUOTES, question
+            assert all(answers.quotable(text) for text in quotes)
+            words = [" ".join(text.lower().split()) for text in quotes]
+            assert len(set(words)) == len(words)  # a sentence said twice is quoted once
+    assert answered >= 27
+
+
+def test_the_reply_is_quoted_before_the_question_it_answers(tiny_index):
+    # The Lords' written question matches the question's words best; its reply is quoted.
+    answer = answers.answer_question(
+        tiny_index, "Should the police in Northern Ireland recruit from the Republic?")
+    [first] = [c for c in answer.contributions if c.marker == 1]
+    assert first.role == answers.ANSWER
+    assert first.contribution.speaker.name == "Baroness Kinnock of Holyhead"
+
+
+def test_every_judged_sentence_is_a_sentence_of_its_contribution(tmp_path):
+    """Both judged sets name contributions of their corpus and spans the index stores as
+    sentences (the quotes the benchmark compares with them), parsed from the records."""
+    for question_set in QUESTION_SETS.values():
+        corpus = question_set.corpus or CORPORA / "uk-twfy-parlparse-2009-10.toml"
+        questions = load_questions(question_set.questions)
+        judged = {cid for q in questions for cid in q.contributions}
+        [inputs] = resolve_inputs([corpus], tmp_path, progress=False)
+        parser = CorpusParser(inputs)
+        texts = {}
+        for path in inputs.files:
+            found, _ = parser.parse(path)
+            texts |= {c.id: c.text for c in found if c.id in judged}
+        assert set(texts) == judged, question_set.name
+        for q in questions:
+            for cid, start, end in q.sentences:
+                assert (start, end) in sentence_spans(texts[cid]), (q.id, cid)
+        assert sum(q.answerable for q in questions) >= 36
+        assert sum(not q.answerable for q in questions) >= 18
