@@ -5,9 +5,9 @@ An answer never paraphrases. It ranks the contributions for the question as /sea
 question it found and the question an answer replies to, and then chooses the sentences
 worth quoting across all of them, not a fixed number from each:
 
-- every sentence of those contributions is a candidate, except those too short to say much
-  alone and courtesies or procedure ("I thank my hon. Friend ...", "I beg to move",
-  "Order.");
+- every sentence of those contributions (those within `RANK_MARGIN` of the best) is a
+  candidate, except those too short to say much alone and courtesies or procedure ("I
+  thank my hon. Friend ...", "I beg to move", "Order.");
 - a sentence is scored by its similarity to the question, embedded after its
   contribution's context line (debate title, speaker, office, party: as chunks are), so
   that "I am sorry for the mistakes" in the Defence Secretary's Nimrod statement answers
@@ -54,6 +54,9 @@ from search_api.engine.search_index import SearchHit, SearchIndex, SearchResults
 # 21 of the 31 unanswerable questions.
 ANSWERABLE_THRESHOLD = 0.56
 SEARCH_K = 10  # contributions ranked, each with its linked questions and answers
+# Contributions further below the best fused score are not read for quotes: none of their
+# sentences was ever chosen on the judged questions, and they are half the sentences to embed.
+RANK_MARGIN = 0.2
 MAX_LINKED = 2  # answers (or questions) added per retrieved question (or answer)
 MAX_QUOTES = 2  # fewer, better quotes: the judged questions' precision fell with a third
 QUOTE_FLOOR = 0.2  # a further quote scores within this of the best one
@@ -146,7 +149,8 @@ def answer_question(
         answer.message = _no_answer_message(top, threshold, bool(results.filters))
         return answer
     answer.answerable = True
-    candidates = _with_linked(results.hits)
+    best = results.hits[0].score
+    candidates = _with_linked([h for h in results.hits if h.score >= best - RANK_MARGIN])
     passages = _quote(index, results.query, candidates, max_quotes, max_chars)
     _link(index, passages)
     for marker, passage in enumerate(passages, start=1):

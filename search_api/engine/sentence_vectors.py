@@ -35,7 +35,7 @@ from indexer.errors import VectorCacheError
 from indexer.store.vector_cache import VectorCache, text_hash
 
 log = logging.getLogger(__name__)
-MEMORY_VECTORS = 10_000  # 15 MiB at 384 dimensions; an answer scores about 10 sentences
+MEMORY_VECTORS = 10_000  # 15 MiB at 384 dimensions; an answer scores about 60 sentences
 
 
 @dataclass(frozen=True)
