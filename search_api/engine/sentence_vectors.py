@@ -3,7 +3,7 @@
 A build stores sentences as spans only: embedding every sentence of a corpus cost four texts
 a chunk (41,699 sentence texts beside 10,483 chunk texts on the default corpus's first
 build), for the few sentences answers ever score. An answer asks here, in one call, for the
-vectors of the sentences it may quote (answering/answers.py, `candidate_sentences`): those
+vectors of the sentences it may quote (answering/answers.py, `_quote`): those
 in memory are taken from there, the rest read from the machine's vector cache
 (indexer/store/vector_cache.py, one SQLite file per model, shared with builds and with every
 server of the machine), and those not there either are embedded together, in one call of
