@@ -67,6 +67,8 @@ MAX_ANSWER_CHARS = 1500  # all quotes together
 MIN_QUOTE_CHARS = 40  # shorter sentences ("My Lords,", "How is it monitored?") say little alone
 
 MATCH, ANSWER, QUESTION = "match", "answer", "question"
+NOTHING_QUOTABLE = ("The passages nearest this question only thank, greet or move: there is "
+                    "nothing to quote. Try other words, or /search for the nearest passages.")
 # Contributions to quote from: ranked as /search ranks them, the question taken whole (its
 # framing, "did the minister say", helps tell a reply from other speeches).
 ANSWER_RETRIEVAL = RetrievalConfig(strip_framing=False)
@@ -152,6 +154,10 @@ def answer_question(
     best = results.hits[0].score
     candidates = _with_linked([h for h in results.hits if h.score >= best - RANK_MARGIN])
     passages = _quote(index, results.query, candidates, max_quotes, max_chars)
+    if not passages:  # what was found only thanks, greets or moves
+        answer.answerable = False
+        answer.message = NOTHING_QUOTABLE
+        return answer
     _link(index, passages)
     for marker, passage in enumerate(passages, start=1):
         passage.marker = marker
@@ -241,23 +247,22 @@ def _quote(index: SearchIndex, question: str, candidates: list[_Candidate], max_
            max_chars: int) -> list[QuotedContribution]:
     """The candidates that have quotes: the best sentences of all, within `max_chars`."""
     spans = index.sentence_spans(c.passage.contribution.id for c in candidates)
-    found: list[tuple[_Candidate, int, int]] = []
-    for c in candidates:
-        text = c.passage.contribution.text
-        found += [(c, s, e) for s, e in spans.get(c.passage.contribution.id, [])
-                  if quotable(text[s:e])]
+    every = [(c, Quote(c.passage.contribution.text[s:e], s, e, 0.0)) for c in candidates
+             for s, e in spans.get(c.passage.contribution.id, [])]
+    # Short sentences only where nothing longer is there to quote; courtesies never.
+    found = ([(c, q) for c, q in every if quotable(q.text)]
+             or [(c, q) for c, q in every if not _COURTESY.match(q.text)])
     if not found:
         return []
-    vectors = index.sentence_vectors.of([sentence_in_context(c.passage.contribution,
-                                                             c.passage.contribution.text[s:e])
-                                         for c, s, e in found])
+    vectors = index.sentence_vectors.of([sentence_in_context(c.passage.contribution, q.text)
+                                         for c, q in found])
     similarities = (vectors @ index.query_vector(question).reshape(-1)).tolist()
     best_rank = max(c.rank_score for c in candidates)
     asks_number = bool(_ASKS_NUMBER.search(question))
     scored = []
-    for (c, s, e), similarity in zip(found, similarities, strict=True):
-        quote = Quote(c.passage.contribution.text[s:e], s, e, round(similarity, 6))
-        scored.append(_Scored(c, quote, similarity + _evidence(c, quote.text, best_rank,
+    for (c, q), similarity in zip(found, similarities, strict=True):
+        quote = Quote(q.text, q.start, q.end, round(similarity, 6))
+        scored.append(_Scored(c, quote, similarity + _evidence(c, q.text, best_rank,
                                                                asks_number)))
     _choose(scored, max_quotes, max_chars)
     for c in candidates:
