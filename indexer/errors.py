@@ -31,3 +31,7 @@ class VectorCacheError(DebateSearchError):
 
 class IndexDamaged(IndexFormatError):
     """A build whose files differ from those its manifest records, or whose parts disagree."""
+
+
+class SyncError(DebateSearchError):
+    """A folder cannot be synced at all: its listing cannot be read, or its target is busy."""

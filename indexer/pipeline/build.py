@@ -89,6 +89,7 @@ def build_index(
     exact_below: int = EXACT_BELOW,
     workers: Workers | None = None,
     merge_policy: MergePolicy = MERGE_POLICY,
+    mirrored: Sequence[Path] = (),
 ) -> BuildReport:
     """Build or update the index at `index_dir` so that it holds `inputs`.
 
@@ -101,7 +102,9 @@ def build_index(
     (shared by every index of the machine; none if None) or the previous build. From
     `exact_below` chunks up, a segment's vector index is approximate. `workers` parse, chunk
     and embed (default: this process; distributed.RayWorkers: a Ray cluster's).
-    `merge_policy` says which segments an update merges, and how large one may grow.
+    `merge_policy` says which segments an update merges, and how large one may grow. With
+    `add`, the index holds each `mirrored` folder as `inputs` find it: a file under one that
+    they no longer name (deleted, or superseded by a re-scrape) leaves the index (`sync`).
     """
     params = params or ChunkingParams()
     index_dir = Path(index_dir)
@@ -119,8 +122,8 @@ def build_index(
         if add and previous is None:
             _check_nothing_to_lose(index_dir, force)
         corpora = _corpora(inputs, fingerprint, previous if add else None)
-        plan = plan_update(previous, wanted_files(inputs, corpora, previous if add else None),
-                           merge_policy)
+        plan = plan_update(previous, wanted_files(inputs, corpora, previous if add else None,
+                                                  mirrored), merge_policy)
         # Without `add`, an update that changes no file still records what the index now
         # holds (the inputs' fingerprint): after builds in stages or with `add`, which record
         # none, the next build of the same inputs is then up to date at once.

@@ -136,9 +136,12 @@ def lookups_digest(corpus: CorpusInput, hashes: dict[str, str]) -> str:
 
 
 def wanted_files(inputs: Sequence[CorpusInput], corpora: Sequence[CorpusEntry],
-                 previous: Previous | None = None) -> list[WantedFile]:
+                 previous: Previous | None = None, mirrored: Sequence[Path] = ()
+                 ) -> list[WantedFile]:
     """The files the index is to hold, in order: with `previous` (an `add`), first those of
-    the current build that `inputs` do not name, then those of `inputs`."""
+    the current build that `inputs` do not name, then those of `inputs`. A file of the
+    current build under one of the `mirrored` folders (of an input's corpus) that `inputs`
+    do not name is not kept: the index holds such a folder as it is now."""
     entries = {entry.name: entry for entry in corpora}
     given = []
     for corpus in inputs:
@@ -150,9 +153,29 @@ def wanted_files(inputs: Sequence[CorpusInput], corpora: Sequence[CorpusEntry],
     if previous is None:
         return given
     named = {w.file.key for w in given}
+    folders = _folders_within(inputs, mirrored)
     kept = [WantedFile(f) for files in previous.files.values() for _, f in files
-            if f.key not in named]
+            if f.key not in named and not _within(f, folders)]
     return kept + given
+
+
+def _folders_within(inputs: Sequence[CorpusInput], folders: Sequence[Path]
+                    ) -> set[tuple[str, str]]:
+    """(corpus, folder relative to its root) of each folder inside an input's tree."""
+    inside = set()
+    for corpus in inputs:
+        for folder in folders:
+            try:
+                rel = Path(folder).resolve().relative_to(corpus.root.resolve()).as_posix()
+            except ValueError:
+                continue
+            inside.add((corpus.name, "" if rel == "." else rel + "/"))
+    return inside
+
+
+def _within(file: SourceFile, folders: set[tuple[str, str]]) -> bool:
+    return any(file.corpus == corpus and file.path.startswith(prefix)
+               for corpus, prefix in folders)
 
 
 def plan_update(previous: Previous | None, wanted: Sequence[WantedFile],

@@ -372,10 +372,16 @@ def _clean(text: str | None) -> str:
 
 def _version_key(path: Path) -> tuple[Path, str]:
     """Files of one day share a folder and a name without the trailing version letter."""
-    stem = path.stem
+    return path.parent, day_and_version(path.name)[0]
+
+
+def day_and_version(name: str) -> tuple[str, str]:
+    """A file name's day and version letter: debates2009-10-26b.xml gives
+    ("debates2009-10-26", "b"); a name without a letter, ("name", "")."""
+    stem = Path(name).stem
     if len(stem) > 1 and stem[-1].isalpha() and stem[-2].isdigit():
-        stem = stem[:-1]
-    return path.parent, stem
+        return stem[:-1], stem[-1]
+    return stem, ""
 
 
 def _latest(versions: list[Path]) -> Path:

@@ -17,6 +17,16 @@ def xml_events(path: Path, **options) -> etree.iterparse:
     return etree.iterparse(str(path), **(defaults | options))
 
 
+NOT_WELL_FORMED = "not well-formed XML"
+UNREADABLE = "cannot read file"
+
+
+def is_read_error(message: str) -> bool:
+    """Whether an issue's message is one `reporting_read_errors` makes: the file broke off or
+    could not be read, rather than one record in it being unusable."""
+    return message.startswith((NOT_WELL_FORMED, UNREADABLE))
+
+
 @contextmanager
 def reporting_read_errors(issue: Callable[[int | None, str], None]) -> Iterator[None]:
     """Report XML that is not well-formed (with its line), or a file that cannot be read, as
@@ -24,6 +34,6 @@ def reporting_read_errors(issue: Callable[[int | None, str], None]) -> Iterator[
     try:
         yield
     except etree.XMLSyntaxError as err:
-        issue(err.lineno or None, f"not well-formed XML: {err.msg}")
+        issue(err.lineno or None, f"{NOT_WELL_FORMED}: {err.msg}")
     except OSError as err:
-        issue(None, f"cannot read file: {err}")
+        issue(None, f"{UNREADABLE}: {err}")

@@ -158,6 +158,42 @@ def index(ctx, paths, out, model_path, backend, device, ray_address, context, qu
     click.echo(json.dumps(report.as_json(), indent=2) if as_json else report.summary())
 
 
+@main.command(name="sync")
+@_index_option
+@click.argument("url")
+@click.option("--into", "into", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder to keep the files in, inside a TheyWorkForYou tree (a members/ "
+                   "folder at or above it), e.g. twfy/debates.")
+@click.option("--from", "since", type=click.DateTime(["%Y-%m-%d"]),
+              help="Only days from this date on (YYYY-MM-DD) [default: every day listed].")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the sync's report as JSON (and no progress bars).")
+@click.pass_context
+def sync_command(ctx, url, into, since, quiet, as_json):
+    """Fetch a TheyWorkForYou scrape folder's new and re-scraped days into a folder, then
+    update the index with them (as index --add does).
+
+    URL is the folder's listing, e.g.
+    https://www.theyworkforyou.com/pwdata/scrapedxml/debates/. A later version of a day
+    (...26b.xml) replaces the earlier (...26a.xml) in the folder and the index. A download cut
+    off, or a file that does not parse, is refused and replaces nothing; the rest is synced,
+    and the exit status is 1.
+    """
+    from indexer.sync import sync
+
+    settings = _settings(ctx)
+    progress = not (quiet or as_json)
+    report = sync(url, into, settings.index_dir, settings.embedder_spec().open(),
+                  cache_dir=settings.cache_dir, since=since.date().isoformat() if since else None,
+                  progress=progress)
+    click.echo(json.dumps(report.as_json(), indent=2) if as_json else report.summary())
+    for refusal in report.refused:
+        click.echo(f"refused {refusal}", err=True)
+    if report.refused:
+        ctx.exit(1)
+
+
 def _filter_options(command):
     """SearchFilters' fields (the filters of /search), as options collected in **filters."""
     for name, help_text in reversed(descriptions(SearchFilters).items()):
