@@ -244,3 +244,9 @@ def test_a_sitting_added_tops_the_feed_of_a_running_server(uk_data, embedder, se
         assert parsed.feed.updated == parsed.entries[0].updated
         old_ids = {e.id for e in _feed(before).entries}
         assert old_ids <= {e.id for e in parsed.entries}
+
+
+def test_a_query_with_characters_xml_cannot_hold_is_still_a_feed(tiny_client):
+    # Found by schemathesis: control characters in q reached the feed's title.
+    parsed = _feed(tiny_client.get("/feeds/search.atom", params={"q": "carbon\x07 emissions\x10"}))
+    assert "carbon emissions" in parsed.feed.title

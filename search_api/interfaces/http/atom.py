@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from feedgen.feed import FeedGenerator
@@ -10,14 +11,16 @@ from lxml import etree
 from search_api.operations.feeds import Feed
 
 ATOM_TYPE = "application/atom+xml"
+# What XML 1.0 cannot hold (control characters, lone surrogates): a query may carry them.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def atom_document(feed: Feed, base_url: str, self_url: str) -> bytes:
     """`feed` as Atom; `base_url` (the request's, ending in /) makes every link absolute,
     `self_url` is the feed's own address."""
     writer = FeedGenerator()
-    writer.id(feed.id)
-    writer.title(feed.title)
+    writer.id(_xml(feed.id))
+    writer.title(_xml(feed.title))
     writer.updated(feed.updated)
     writer.author({"name": "debate-search"})  # for entries whose speaker is not recorded
     writer.link(href=self_url, rel="self", type=ATOM_TYPE)
@@ -28,11 +31,11 @@ def atom_document(feed: Feed, base_url: str, self_url: str) -> bytes:
         record = item.contribution
         entry = writer.add_entry(order="append")  # feedgen puts new entries first otherwise
         entry.id(item.id)
-        entry.title(item.title)
+        entry.title(_xml(item.title))
         entry.published(item.published)
         entry.updated(item.updated)
         if record.speaker.name:
-            entry.author({"name": record.speaker.name})
+            entry.author({"name": _xml(record.speaker.name)})
         # The page showing the contribution (static/app.js reads ?id=), then the record.
         own = [{"href": f"{base_url}?{urlencode({'id': record.id})}", "rel": "alternate",
                 "type": "text/html"}]
@@ -42,8 +45,12 @@ def atom_document(feed: Feed, base_url: str, self_url: str) -> bytes:
         for link in own:
             entry.link(**link)
         links.append(own)
-        entry.summary(item.summary)
+        entry.summary(_xml(item.summary))
     return _with_link_attributes(writer.atom_str(pretty=True), links)
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("", text)
 
 
 def _with_link_attributes(document: bytes, links: list[list[dict[str, str]]]) -> bytes:
