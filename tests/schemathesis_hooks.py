@@ -4,6 +4,7 @@
 - A speaker filter must match someone in the index: a generated name becomes a real one
   (DEBATE_SEARCH_FUZZ_SPEAKER).
 - date_from must not be after date_to: a reversed pair of real dates is put in order.
+- since must be a date or a build of the index: anything else generated becomes a date.
 - /context's budget must hold the framing of its question: a valid budget is raised to the
   most that framing can take (tiktoken never makes more tokens than UTF-8 bytes).
 
@@ -47,6 +48,9 @@ def _known(params):
     start, end = _date(params.get("date_from")), _date(params.get("date_to"))
     if start and end and start > end:
         params["date_from"], params["date_to"] = params["date_to"], params["date_from"]
+    since = params.get("since")
+    if isinstance(since, str) and since.strip() and not _date(since.strip()):
+        params["since"] = "2009-10-27"
     return params
 
 

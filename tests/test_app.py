@@ -41,7 +41,7 @@ TASERS = "police use of Tasers"
 HANSON = "uk.org.publicwhip/person/10259"
 HANSON_SPEECH = "uk.org.publicwhip/debate/2009-10-26b.3.3"
 SEARCH_FIELDS = ("q, k, offset, speaker, party, house, kind, date_from, date_to, debate, "
-                 "parliament, corpus, mode, understand, sort, group, per_group, facets")
+                 "parliament, corpus, since, mode, understand, sort, group, per_group, facets")
 
 
 def _error(response) -> dict:

@@ -668,3 +668,31 @@ def test_landmarks_labels_and_keyboard(page):
     controls = expand.get_attribute("aria-controls")
     expect(page.locator(f"#{controls} .full-text")).to_be_visible()
     assert re.fullmatch(r"card-\d+-full", controls)
+
+
+def test_follow_this_search_is_the_feed_of_the_search_shown(page, server_url):
+    from playwright.sync_api import expect
+
+    search(page, "police use of Tasers")
+    link = page.locator("#follow-link")
+    expect(link).to_be_visible()
+    alternate = page.locator('head link[rel="alternate"][type="application/atom+xml"]')
+    expect(alternate).to_have_count(1)
+    assert link.get_attribute("type") == "application/atom+xml"
+    assert link.get_attribute("href") == alternate.get_attribute("href") == \
+        "/feeds/search.atom?q=police+use+of+Tasers"
+    # A filter set changes the feed with the search; the feed is the server's Atom.
+    page.select_option("#house", "House of Commons")
+    wait_for_url_state(page, house="House of Commons")
+    settled(page)
+    href = link.get_attribute("href")
+    assert href == alternate.get_attribute("href") == \
+        "/feeds/search.atom?q=police+use+of+Tasers&house=House+of+Commons"
+    feed = httpx.get(f"{server_url}{href}", timeout=60)
+    assert feed.status_code == 200
+    assert feed.headers["content-type"].startswith("application/atom+xml")
+    # Without a query there is nothing to follow.
+    page.goto("/")
+    settled(page)
+    expect(link).to_be_hidden()
+    expect(alternate).to_have_count(0)

@@ -32,6 +32,7 @@ from indexer.store.manifest import (
     CorpusEntry,
     Manifest,
     ModelEntry,
+    with_history,
     write_manifest_file,
 )
 from indexer.store.merging import MERGE_POLICY, MergePolicy
@@ -119,6 +120,8 @@ def build_index(
             return report
         settings = build_settings(embedder, params, exact_below)
         previous = None if force else previous_build(index_dir, settings)
+        # Whatever its settings, the current build says when each file entered the index.
+        prior = previous.manifest if previous else _current_manifest(index_dir)
         if add and previous is None:
             _check_nothing_to_lose(index_dir, force)
         corpora = _corpora(inputs, fingerprint, previous if add else None)
@@ -139,14 +142,14 @@ def build_index(
             # Kept segments' files keep the checksums they were written with, so that the
             # check below finds one damaged since, rather than publishing it again.
             files = file_digests(folder, previous.manifest.files if previous else None)
-            write_manifest_file(folder, Manifest.of_segments(
+            write_manifest_file(folder, with_history(Manifest.of_segments(
                 segments, build_id=build_id, created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 input_fingerprint=None if add else fingerprint["digest"], settings=settings,
                 model=_model_entry(embedder), chunking=asdict(params), exact_below=exact_below,
                 corpora=corpora, files=files,
                 corpus_issues=tuple((i.file, i.line, i.message)
                                     for c in inputs for i in c.issues),
-                built_with={"python": platform.python_version()}))
+                built_with={"python": platform.python_version()}), prior))
             verify_build(folder, name=f"the new build of {index_dir} (not published)")
             report.seconds["check"] = time.perf_counter() - t
 
@@ -168,6 +171,13 @@ def files_to_parse(inputs: Sequence[CorpusInput], index_dir: Path, embedder: Emb
     fingerprint = input_fingerprint(inputs, embedder, params, exact_below)
     plan = plan_update(previous, wanted_files(inputs, _corpora(inputs, fingerprint, None)))
     return [(unit.corpus, unit.path) for unit in plan.units if isinstance(unit, ParsedFile)]
+
+
+def _current_manifest(index_dir: Path) -> Manifest | None:
+    try:
+        return read_manifest(index_dir)
+    except (IndexNotFound, IndexFormatError):
+        return None
 
 
 def _check_nothing_to_lose(index_dir: Path, force: bool) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -71,11 +71,18 @@ class Facets:
     """The filtered (and grouped) fields of every contribution of a build, and whether each
     speaker held an office (for favouring office-holders)."""
 
-    def __init__(self, columns: dict[str, Column], has_office: np.ndarray):
-        """`columns`: a Column of each of COLUMNS; `has_office`: one bool a contribution."""
+    def __init__(self, columns: dict[str, Column], has_office: np.ndarray,
+                 entered: np.ndarray | None = None,
+                 first_build_since: Callable[[str], int] | None = None):
+        """`columns`: a Column of each of COLUMNS; `has_office`: one bool a contribution;
+        `entered`: the position among the folder's builds of the one each contribution
+        entered the index in, and `first_build_since` the first position a `since` filter
+        keeps (Manifest.entered_in, first_build_since)."""
         self.columns = columns
         self.has_office = has_office
         self.size = len(has_office)
+        self.entered = np.zeros(self.size, dtype=np.int32) if entered is None else entered
+        self.first_build_since = first_build_since or (lambda since: 0)
 
     def passing(self, filters: SearchFilters) -> np.ndarray | None:
         """Which contributions pass `filters` (taken as they are), or None when nothing is
@@ -88,6 +95,8 @@ class Facets:
             masks.append(self.columns["date"].between(filters.date_from, filters.date_to))
         if filters.debate:
             masks.append(self.columns["debate_title"].containing(filters.debate))
+        if filters.since:
+            masks.append(self.entered >= self.first_build_since(filters.since))
         return np.logical_and.reduce(masks) if masks else None
 
     def speaker(self, value: str) -> np.ndarray:

@@ -9,7 +9,7 @@ these classes. The JSON on disk keeps the same names, so the format is unchanged
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,16 @@ class CorpusEntry:
     parser_version: int
     lookups: str  # the SHA-256 of its lookup data (members, parties): updates.corpus_config
     files: dict[str, str]
+    # Path -> the build in which the file, as it is now, entered the index (with_history).
+    entered: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BuildEntry:
+    """A build published in an index folder: its id and when it was made."""
+
+    id: str
+    created_at: str  # ISO 8601 with the offset, to the second
 
 
 @dataclass(frozen=True)
@@ -87,6 +97,9 @@ class Manifest:
     built_with: dict[str, str] = field(default_factory=dict)
     # Path relative to the build -> digest; None: built before checksums were recorded.
     files: dict[str, FileDigest] | None = None
+    # Every build published in the folder up to this one, oldest first (with_history): how
+    # `since` orders builds. Segments cannot tell: small ones are merged by every update.
+    history: tuple[BuildEntry, ...] = ()
 
     @classmethod
     def of_segments(cls, segments: tuple[SegmentEntry, ...], **fields: Any) -> Manifest:
@@ -102,6 +115,34 @@ class Manifest:
 
     def corpus(self, name: str) -> CorpusEntry | None:
         return next((c for c in self.corpora if c.name == name), None)
+
+    @property
+    def builds(self) -> tuple[BuildEntry, ...]:
+        """Every build published in the folder up to this one, oldest first (this one alone
+        for a build made before they were recorded)."""
+        return self.history or (BuildEntry(self.build_id, self.created_at),)
+
+    def entered_in(self, corpus: str, path: str | None) -> int:
+        """The position in `builds` of the build in which this file entered the index: the
+        first for a file entered before that was recorded."""
+        entry = self.corpus(corpus)
+        build = entry.entered.get(path or "") if entry else None
+        positions = {b.id: i for i, b in enumerate(self.builds)}
+        return positions.get(build or "", 0)
+
+    def first_build_since(self, since: str) -> int:
+        """The position in `builds` of the first build whose files count as entered since
+        `since`: a date (YYYY-MM-DD: builds made on or after that day) or a build id (builds
+        after it); len(builds) when none. IndexFormatError for a build it does not know
+        (engine/checks.py checks the value first)."""
+        builds = self.builds
+        ids = [b.id for b in builds]
+        if since in ids:
+            return ids.index(since) + 1
+        if len(since) == 10 and since[4] == "-":  # a date: ISO dates and times sort as text
+            return next((i for i, b in enumerate(builds) if b.created_at[:10] >= since),
+                        len(builds))
+        raise IndexFormatError(f"no build {since!r} in the history of {self.build_id}")
 
     def to_json(self) -> dict[str, Any]:
         """The manifest as manifest.json holds it."""
@@ -121,6 +162,7 @@ class Manifest:
             "built_with": self.built_with,
             **({} if self.files is None else
                {"files": {path: asdict(d) for path, d in self.files.items()}}),
+            "history": [asdict(b) for b in self.history],
         }
 
     @classmethod
@@ -147,11 +189,31 @@ class Manifest:
                 counts=Counts(**data["counts"]),
                 built_with=dict(data.get("built_with", {})),
                 files=None if files is None else {p: FileDigest(**d) for p, d in files.items()},
+                history=tuple(BuildEntry(**b) for b in data.get("history", ())),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise IndexFormatError(f"the manifest of the index in {where} is not one this "
                                    f"version writes ({type(exc).__name__}: {exc}); rebuild it "
                                    "with `debate-search index --force`") from exc
+
+
+def with_history(manifest: Manifest, prior: Manifest | None) -> Manifest:
+    """`manifest`, a new build's, with the builds published before it (`prior`'s, the
+    folder's current build, if any) and, for each of its files, the build it entered the
+    index in: `prior`'s record for a file unchanged since (same SHA-256), else this one."""
+    builds = (prior.builds if prior else ()) + (
+        BuildEntry(manifest.build_id, manifest.created_at),)
+    before = {c.name: c for c in prior.corpora} if prior else {}
+    corpora = []
+    for corpus in manifest.corpora:
+        old = before.get(corpus.name)
+        entered = {}
+        for path, sha256 in corpus.files.items():
+            kept = old is not None and old.files.get(path) == sha256
+            entered[path] = (prior.builds[prior.entered_in(corpus.name, path)].id
+                             if kept and prior else manifest.build_id)
+        corpora.append(replace(corpus, entered=entered))
+    return replace(manifest, corpora=tuple(corpora), history=builds)
 
 
 def read_manifest_file(build: Path) -> Manifest:

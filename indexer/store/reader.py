@@ -100,11 +100,28 @@ class IndexReader:
         self.facets = Facets(
             {name: Column(self._column(name)) for name in COLUMNS},
             np.fromiter(self._column("office IS NOT NULL AND speaker_chair IS NOT 1"),
-                        dtype=bool))
+                        dtype=bool),
+            self._entered(), self.manifest.first_build_since)
         self.contribution_count = self.facets.size
         self.chunk_count = chunks
         self._contribution_starts = np.array([s.first_contribution for s in self.segments])
         self._chunk_starts = np.array([s.first_chunk for s in self.segments])
+
+    def _entered(self) -> np.ndarray:
+        """For each contribution, the position among the folder's builds of the build its
+        file entered the index in (Manifest.entered_in), read through the files table."""
+        positions: dict[tuple[str, str], int] = {}
+
+        def position(corpus: str, path: str) -> int:
+            if (corpus, path) not in positions:
+                positions[corpus, path] = self.manifest.entered_in(corpus, path)
+            return positions[corpus, path]
+
+        return np.fromiter(
+            (position(*row) for segment in self.segments for row in self._db(segment).execute(
+                "SELECT files.corpus, files.path FROM contributions JOIN files "
+                "ON files.number = contributions.file_number ORDER BY contributions.rowid")),
+            dtype=np.int32)
 
     def _column(self, expression: str) -> Iterator:
         """An SQL expression over `contributions`, one value each, segment after segment."""

@@ -119,6 +119,9 @@ class SearchFilters:
     """e.g. "UK Parliament"."""
     corpus: str | None = None
     """A corpus name, as /stats lists them."""
+    since: str | None = None
+    """Only what entered the index since then: a date, YYYY-MM-DD (entered on or after it),
+    or a build id as /health reports it (entered in a later build)."""
 
     def __post_init__(self):
         # A blank value (an empty form field) means no filter, not "matches everything".

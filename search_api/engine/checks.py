@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from indexer.contribution import Kind
+from indexer.store.manifest import BuildEntry
 from indexer.store.records import IndexValues, SearchFilters
 from search_api.errors import InvalidRequest
 
@@ -22,9 +23,13 @@ MAX_OFFSET = 10_000
 KINDS = tuple(k.value for k in Kind)
 
 
-def check_filters(filters: SearchFilters, values: IndexValues) -> SearchFilters:
-    """`filters` in the index's own spelling; InvalidRequest names a value it lacks."""
+def check_filters(filters: SearchFilters, values: IndexValues,
+                  builds: Sequence[BuildEntry] = ()) -> SearchFilters:
+    """`filters` in the index's own spelling; InvalidRequest names a value it lacks.
+    `builds`: those of the index's folder, which `since` may name."""
     changes: dict[str, str | None] = {}
+    if filters.since:
+        changes["since"] = _known_since(filters.since, builds)
     if filters.party:
         changes["party"] = _known_party(filters.party, values)
     for name, options in (("house", values.houses), ("kind", KINDS),
@@ -85,6 +90,20 @@ def _pick(name: str, value: str, known: Sequence[str]) -> str:
         if option.lower() == value.strip().lower():
             return option
     raise InvalidRequest(name, f"unknown {name} {value!r}; known: {', '.join(known)}")
+
+
+def _known_since(value: str, builds: Sequence[BuildEntry]) -> str:
+    """A build id of the folder's, or a date."""
+    value = value.strip()
+    if value in {b.id for b in builds}:
+        return value
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        recent = ", ".join(b.id for b in builds[-5:])
+        raise InvalidRequest(
+            "since", f"since {value!r} is neither a date (YYYY-MM-DD) nor a build of this "
+                     f"index; its latest builds: {recent}") from None
 
 
 def _parse_date(name: str, value: str | None) -> str | None:

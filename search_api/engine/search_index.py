@@ -205,7 +205,7 @@ class SearchIndex:
         if filters.speaker and not self._store.has_speaker(filters.speaker):
             raise InvalidRequest("speaker", f"no speaker matches {filters.speaker!r}; look "
                                             "names up with /speakers?q=...")
-        allowed = self._store.passing(check_filters(filters, self.values))
+        allowed = self._store.passing(check_filters(filters, self.values, self.manifest.builds))
         total = self._store.contribution_count if allowed is None else int(allowed.sum())
         browsing = browsing or Browsing()
         results = SearchResults(query, k, offset, total, filters.active(), config.mode,
@@ -294,10 +294,26 @@ class SearchIndex:
         may be given (embedding queries in batches is much faster)."""
         if not query.strip():
             raise InvalidRequest("q", "the query is empty")
-        allowed = self._store.passing(check_filters(filters or SearchFilters(), self.values))
+        allowed = self._store.passing(check_filters(filters or SearchFilters(), self.values,
+                                                   self.manifest.builds))
         ranked = self._ranker.rank(query, n, allowed, config or self.config, vector)[:n]
         ids = self._store.ids([c.number for c in ranked])
         return [(ids[c.number], c.score) for c in ranked]
+
+    def latest(self, filters: SearchFilters, n: int) -> list[ContributionRecord]:
+        """The `n` latest contributions that pass `filters`, latest sitting first (a day's in
+        the record's order): what a speaker's feed lists."""
+        if filters.speaker and not self._store.has_speaker(filters.speaker):
+            raise InvalidRequest("speaker", f"no speaker matches {filters.speaker!r}; look "
+                                            "names up with /speakers?q=...")
+        allowed = self._store.passing(check_filters(filters, self.values, self.manifest.builds))
+        numbers = (np.arange(1, self.contribution_count + 1) if allowed is None
+                   else np.flatnonzero(allowed) + 1)
+        # Date codes sort as the dates do: the latest day first, then the record's order.
+        order = np.lexsort((numbers, -self._store.field_codes("date", numbers)))[:n]
+        chosen = numbers[order].tolist()
+        records = self._store.contributions(chosen)
+        return [records[number] for number in chosen]
 
     def contribution(self, contribution_id: str) -> ContributionRecord:
         record = self._store.contribution(contribution_id)

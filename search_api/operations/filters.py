@@ -38,11 +38,12 @@ class FilteredRequest(BaseModel):
     debate: str | None = Field(None, description=_DESCRIBED["debate"])
     parliament: str | None = Field(None, description=_DESCRIBED["parliament"])
     corpus: str | None = Field(None, description=_DESCRIBED["corpus"])
+    since: str | None = Field(None, description=_DESCRIBED["since"])
 
     def filters(self) -> SearchFilters:
         """The filters as the library takes them."""
         return SearchFilters(
             speaker=self.speaker, party=self.party, house=self.house, kind=self.kind,
             date_from=self.date_from, date_to=self.date_to, debate=self.debate,
-            parliament=self.parliament, corpus=self.corpus,
+            parliament=self.parliament, corpus=self.corpus, since=self.since,
         )

@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from search_api.interfaces.http.errors import encoded_error
 
-SHED_PATHS = frozenset({"/search", "/answer", "/context"})
+SHED_PATHS = frozenset({"/search", "/answer", "/context", "/feeds/search.atom"})
 REPORT_EVERY_S = 10
 REFUSAL_PAUSE_S = 0.02  # well inside the 50 ms a refusal may take (issue 25)
 log = logging.getLogger("uvicorn.error")  # the server's own log, beside its access log

@@ -181,6 +181,35 @@ function commit({ typing = false, force = false } = {}) {
   navigate(state, { replace: typing && Boolean(shown.q), force });
 }
 
+// The Atom feed of the search shown: its query, mode and filters, as /feeds/search.atom takes
+// them. Offered as a link and, in the head, as the page's alternate, where browsers and feed
+// readers look for a feed; both follow the search as it changes.
+function feedUrl(state) {
+  const params = new URLSearchParams({ q: state.q });
+  for (const name of FILTERS) if (state[name]) params.set(name, state[name]);
+  if (state.mode && state.mode !== "hybrid") params.set("mode", state.mode);
+  return `/feeds/search.atom?${params}`;
+}
+
+function showFeed(state) {
+  const following = Boolean(state.q) && !state.id;
+  let alternate = document.querySelector('link[rel="alternate"][type="application/atom+xml"]');
+  $("follow").hidden = !following;
+  if (!following) {
+    if (alternate) alternate.remove();
+    $("follow-link").removeAttribute("href");
+    return;
+  }
+  if (!alternate) {
+    alternate = el("link", { rel: "alternate", type: "application/atom+xml" });
+    document.head.append(alternate);
+  }
+  const url = feedUrl(state);
+  alternate.href = url;
+  alternate.title = `“${state.q}” in debate-search`;
+  $("follow-link").href = url;
+}
+
 // The server ---------------------------------------------------------------------------------
 
 class ApiError extends Error {
@@ -245,6 +274,7 @@ async function render(state, focus) {
     $(id).hidden = true;
   }
   $("view-help").hidden = !(state.sort || state.group);
+  showFeed(state);
   try {
     if (state.id) {
       showCounts(null, state);
