@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from indexer.embedding import Embedder
 from indexer.store.records import SearchFilters
 from search_api.engine.browsing import Browsing
 from search_api.engine.checks import validate_query
@@ -82,15 +83,22 @@ def _vectors(index: SearchIndex, searches: Sequence[SearchSpec],
             continue
         texts.append(None if searching.mode == "keyword" else searched_text(query, searching))
     distinct = list(dict.fromkeys(t for t in texts if t is not None))
-    by_length: dict[int, list[str]] = defaultdict(list)
-    for text in distinct:
-        by_length[index.embedder.count_pieces(text)].append(text)
-    rows: dict[str, np.ndarray] = {}
-    for same_length in by_length.values():
-        for text, row in zip(same_length, index.embedder.embed(same_length), strict=True):
-            rows[text] = row.reshape(1, -1)
-            rows[text].setflags(write=False)
-    return [None if text is None else rows[text] for text in texts]
+    rows = dict(zip(distinct, embed_queries(index.embedder, distinct), strict=True))
+    for row in rows.values():
+        row.setflags(write=False)
+    return [None if text is None else rows[text].reshape(1, -1) for text in texts]
+
+
+def embed_queries(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """The texts' vectors, each exactly the one embedding it alone gives: one model call for
+    the texts of each length in word pieces, so that none is padded to another's length."""
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    by_length: dict[int, list[int]] = defaultdict(list)
+    for row, text in enumerate(texts):
+        by_length[embedder.count_pieces(text)].append(row)
+    for rows in by_length.values():
+        vectors[rows] = embedder.embed([texts[row] for row in rows])
+    return vectors
 
 
 def _search(index: SearchIndex, spec: SearchSpec, config: RetrievalConfig | None,

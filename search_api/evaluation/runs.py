@@ -19,6 +19,7 @@ from ir_measures import AP, RR, R, nDCG
 from scipy import stats
 from tqdm import tqdm
 
+from search_api.engine.batch import embed_queries
 from search_api.engine.ranking import RetrievalConfig, searched_text
 from search_api.engine.search_index import SearchIndex
 from search_api.errors import EvaluationError, InvalidRequest
@@ -83,7 +84,8 @@ def run_queries(index: SearchIndex, evalset: EvalSet, config: RetrievalConfig,
     """The top `depth` documents of every query under `config` (not the query's own id,
     one more being fetched in its place, where the set follows BEIR's protocol)."""
     ids, texts = list(evalset.queries), list(evalset.queries.values())
-    vectors = (index.embedder.embed([searched_text(t, config) for t in texts])
+    # Embedded together, each exactly as one search embeds it (engine/batch.py).
+    vectors = (embed_queries(index.embedder, [searched_text(t, config) for t in texts])
                if config.mode != "keyword" else [None] * len(ids))
     skip_own = evalset.ignore_identical_ids
     run: Run = {}
