@@ -1,8 +1,13 @@
-"""Query latency in-process: SearchIndex.search on the built index, no HTTP in the way."""
+"""Query latency in-process: SearchIndex.search on the built index, no HTTP in the way; and
+searching many queries at once (engine/batch.py, `search --queries`) against one by one.
+
+`python -m bench.latency --batch [--index DIR] [--queries N]` times the batch path alone."""
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,6 +16,7 @@ import numpy as np
 from tqdm import tqdm
 
 from bench.queries import FILTERED
+from search_api.engine.batch import SearchSpec, search_many
 from search_api.engine.browsing import FACETS, Browsing
 from search_api.engine.ranking import MODES
 from search_api.engine.search_index import SearchIndex
@@ -89,6 +95,7 @@ def run_in_process(index_dir: Path, queries: Sequence[str], *, max_seconds: floa
     for query in queries[:WARMUP]:
         index.search(query)
     results = {
+        "batch": time_batch(index, queries),
         "vectors": index.chunk_count,
         "open_seconds": open_s,
         "first_query_seconds": first_query_s,
@@ -141,3 +148,57 @@ def _embed_one_thread(index: SearchIndex, queries: Sequence[str], max_seconds: f
                           desc="Embed, 1 torch thread", max_seconds=max_seconds)
     finally:
         torch.set_num_threads(threads)
+
+
+def time_batch(index: SearchIndex, queries: Sequence[str]) -> dict:
+    """Queries per second searching `queries` one by one (SearchIndex.search) and all at once
+    (search_many: embedded in batches, searched on a thread per core), the same default
+    search each way; the index is warmed up first."""
+    specs = [SearchSpec(q) for q in queries]
+    started = time.perf_counter()
+    for query in tqdm(queries, desc="One by one", unit="query", leave=False):
+        index.search(query)
+    single_s = time.perf_counter() - started
+    started = time.perf_counter()
+    for _ in tqdm(search_many(index, specs), total=len(specs), desc="In batches", unit="query",
+                  leave=False):
+        pass
+    batch_s = time.perf_counter() - started
+    return {"count": len(queries), "workers": os.cpu_count() or 1,
+            "one_by_one_s": single_s, "one_by_one_per_s": len(queries) / single_s,
+            "batch_s": batch_s, "batch_per_s": len(queries) / batch_s,
+            "speedup": single_s / batch_s}
+
+
+def batch_rows(batch: dict) -> list[list]:
+    """The rows of the batch table (report.py renders them)."""
+    return [["one by one (SearchIndex.search)", batch["count"], batch["one_by_one_s"],
+             f"{batch['one_by_one_per_s']:,.1f}"],
+            [f"in batches (search_many, {batch['workers']} threads)", batch["count"],
+             batch["batch_s"], f"{batch['batch_per_s']:,.1f} ({batch['speedup']:.1f}x)"]]
+
+
+def main() -> None:
+    from bench.queries import build_query_set
+    from bench.report import table
+
+    parser = argparse.ArgumentParser(prog="python -m bench.latency", description=__doc__)
+    parser.add_argument("--batch", action="store_true", required=True,
+                        help="time the batch path against one search at a time")
+    parser.add_argument("--index", type=Path, default=Settings().index_dir)
+    parser.add_argument("--queries", type=int, default=1000)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    index = SearchIndex(args.index, spec=Settings().embedder_spec())
+    queries = build_query_set(args.index, args.queries)
+    for query in queries[:WARMUP]:
+        index.search(query)
+    batch = time_batch(index, queries)
+    print(table(BATCH_TITLE, BATCH_HEADERS, batch_rows(batch), align="lrrl"))
+
+
+BATCH_TITLE = "Many queries at once (search --queries: engine/batch.py), in-process"
+BATCH_HEADERS = ("", "queries", "seconds", "queries/s")
+
+if __name__ == "__main__":
+    main()

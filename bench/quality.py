@@ -100,8 +100,8 @@ def run(sets: list[str], configs: dict[str, RetrievalConfig], latency_queries: i
             other, _ = _index(name, other_embedder, other_params, suffix=suffix)
             pipelines |= {f"{label} {suffix}": (other, config) for label, config in configs.items()}
         scored = runs.compare_pipelines(evalset, pipelines)
-        latency = {r.name: _latency(pipelines[r.name][0], evalset, r.config, latency_queries)
-                   for r in scored}
+        latency = {r.name: _latency(index, evalset, config, latency_queries)
+                   for r in scored for index, config in [pipelines[r.name]]}
         print(runs.format_table(evalset, scored, extra=lambda r, t=latency: _fmt(t[r.name]),
                                      extra_title="latency in-process"))
         runs.write_outputs(RESULTS / "eval", evalset, scored)

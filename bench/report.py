@@ -204,6 +204,10 @@ def render(results: dict) -> str:
         ]))
     sections[-1] += ("\n* diagnostic: torch.set_num_threads(1) in this process; the library "
                      "leaves torch's default")
+    if batch := ip.get("batch"):
+        from bench.latency import BATCH_HEADERS, BATCH_TITLE, batch_rows
+
+        sections.append(table(BATCH_TITLE, BATCH_HEADERS, batch_rows(batch), align="lrrl"))
     searches = {f"search ({ip['config']['mode']}, the default)": ip["search"],
                 **{f"search, {mode} only": s for mode, s in ip["modes"].items()},
                 "search + party/house filter": ip["search_filtered"]}

@@ -2,7 +2,7 @@
 (SCHEMATHESIS_HOOKS=schemathesis_hooks; tests/test_schema_fuzzing.py).
 
 - A speaker filter must match someone in the index: a generated name becomes a real one
-  (DEBATE_SEARCH_FUZZ_SPEAKER).
+  (DEBATE_SEARCH_FUZZ_SPEAKER); in each search of a /search/batch body too.
 - date_from must not be after date_to: a reversed pair of real dates is put in order.
 - since must be a date or a build of the index: anything else generated becomes a date.
 - /context's budget must hold the framing of its question: a valid budget is raised to the
@@ -30,6 +30,10 @@ def map_case(ctx, case):
         return case
     _known(case.query)
     _known(case.body)
+    if case.operation.path == "/search/batch" and isinstance(case.body, dict):
+        searches = case.body.get("searches")
+        for search in searches if isinstance(searches, list) else ():
+            _known(search)  # each search of a batch is a /search body
     if case.operation.path == "/context" and isinstance(case.body, dict):
         budget, question = case.body.get("max_tokens"), case.body.get("q")
         whole = isinstance(budget, int | float) and not isinstance(budget, bool)

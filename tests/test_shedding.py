@@ -208,6 +208,38 @@ def test_refusals_are_counted_in_the_log_once_in_a_while(caplog):
         "searches refused in the last 0 s: 1 (1 in hand, the most taken at once)"]
 
 
+def test_a_batch_of_n_weighs_n_searches_under_load_shedding():
+    async def run():
+        gate = _Gate()
+        shedding = LoadShedding(gate, limit=4, workers=2, refusal_pause_s=0)
+        transport = httpx.ASGITransport(app=shedding)
+        three = {"searches": [{"q": "x"}] * 3}
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            held = [asyncio.create_task(client.post("/search/batch", json=three))]
+            while shedding.in_flight < 3:
+                await asyncio.sleep(0)
+            refused = await client.post("/search/batch", json={"searches": [{"q": "x"}] * 2})
+            assert refused.status_code == 503
+            assert "a batch of 2 searches would pass the 4" in refused.json()["error"]["message"]
+            held.append(asyncio.create_task(client.get("/search")))  # the fourth: admitted
+            while shedding.in_flight < 4:
+                await asyncio.sleep(0)
+            assert (await client.get("/answer")).status_code == 503
+            for _ in range(10):  # the batch holds both workers: the single search waits
+                await asyncio.sleep(0)
+            assert gate.waiting == 1
+            gate.open.set()
+            assert [r.status_code for r in await asyncio.gather(*held)] == [200, 200]
+            assert shedding.in_flight == 0
+            # A batch larger than the limit is admitted when nothing else is in hand.
+            assert (await client.post("/search/batch", json={"searches": [{"q": "x"}] * 9})
+                    ).status_code == 200
+            # A body that is not a batch weighs one; the route gives its 400.
+            assert (await client.post("/search/batch", content=b"{not json")).status_code == 200
+
+    asyncio.run(run())
+
+
 def test_limits_below_one_are_refused():
     with pytest.raises(ValueError, match="at least 1"):
         LoadShedding(_Gate(), limit=0, workers=1)

@@ -174,6 +174,7 @@ class SearchIndex:
         self, query: str, k: int = 10, offset: int = 0, filters: SearchFilters | None = None,
         config: RetrievalConfig | None = None, mode: str | None = None,
         understand: bool = True, browsing: Browsing | None = None,
+        vector: np.ndarray | None = None,
     ) -> SearchResults:
         """The `k` contributions (after `offset`) that best answer `query`.
 
@@ -181,30 +182,54 @@ class SearchIndex:
         `understand`, a member or party named in the query filters the results (where the
         caller gave no such filter) and asking about the Government favours office-holders.
         `browsing` sorts the query's matches by date, groups them by debate (`k` and `offset`
-        then count debates) or counts them by facet (browsing.py).
+        then count debates) or counts them by facet (browsing.py). `vector`, where given, is
+        the vector of what retrieval searches for (`searched_text(query, ...)` under
+        `searching(config, mode)`), embedded beforehand with others (batch.py).
         """
         with recording() as times:
             results = self._search(query, k, offset, filters, config, mode, understand,
-                                   browsing)
+                                   browsing, vector)
         results.stages_ms = dict(times)
         return results
 
-    def _search(self, query: str, k: int, offset: int, filters: SearchFilters | None,
-                config: RetrievalConfig | None, mode: str | None, understand: bool,
-                browsing: Browsing | None) -> SearchResults:
+    def searching(self, config: RetrievalConfig | None = None, mode: str | None = None
+                  ) -> RetrievalConfig:
+        """The configuration a search ranks with: `config` (default: the index's) in `mode`
+        (blank: the configuration's own)."""
+        config = config or self.config
+        mode = (mode or "").strip().lower()
+        return dataclasses.replace(config, mode=mode) if mode else config
+
+    def check(self, query: str, k: int = 10, offset: int = 0,
+              filters: SearchFilters | None = None, config: RetrievalConfig | None = None,
+              mode: str | None = None, understand: bool = True) -> None:
+        """Raise the InvalidRequest `search` would raise for these arguments, without
+        searching (a batch is checked whole before any of it runs)."""
+        filters = self._checked(query, k, offset, filters, config, mode, understand)[1]
+        check_filters(filters, self.values, self.manifest.builds)
+
+    def _checked(self, query: str, k: int, offset: int, filters: SearchFilters | None,
+                 config: RetrievalConfig | None, mode: str | None, understand: bool,
+                 ) -> tuple[str, SearchFilters, RetrievalConfig, Understanding | None]:
+        """The query stripped, the filters with those it names, the configuration and how
+        the query was read; InvalidRequest for what a search cannot take."""
         query = validate_query(query)
         validate_page(k, offset)
         filters = filters or SearchFilters()
-        config = config or self.config
-        mode = (mode or "").strip().lower()  # blank: the configured mode
-        if mode:
-            config = dataclasses.replace(config, mode=mode)
+        config = self.searching(config, mode)
         understood = self.query_reader.read(query) if understand else None
         if understood:
             filters = _apply(understood, filters)
         if filters.speaker and not self._store.has_speaker(filters.speaker):
             raise InvalidRequest("speaker", f"no speaker matches {filters.speaker!r}; look "
                                             "names up with /speakers?q=...")
+        return query, filters, config, understood
+
+    def _search(self, query: str, k: int, offset: int, filters: SearchFilters | None,
+                config: RetrievalConfig | None, mode: str | None, understand: bool,
+                browsing: Browsing | None, vector: np.ndarray | None) -> SearchResults:
+        query, filters, config, understood = self._checked(query, k, offset, filters, config,
+                                                           mode, understand)
         allowed = self._store.passing(check_filters(filters, self.values, self.manifest.builds))
         total = self._store.contribution_count if allowed is None else int(allowed.sum())
         browsing = browsing or Browsing()
@@ -217,7 +242,7 @@ class SearchIndex:
                 self._browse(results, [], words)
             return results
         if not browsing.lists_matches:
-            ranked = self._ranked(query, offset + k, allowed, config, understood)
+            ranked = self._ranked(query, offset + k, allowed, config, understood, vector)
             results.hits = self._hits(ranked[offset : offset + k], words)
             if browsing.plain:
                 return results
@@ -226,16 +251,17 @@ class SearchIndex:
                 return results
         # The query's matches, whatever the filters and the page, then those that pass the
         # filters: what a facet counts is what choosing its value lists (browsing.py).
-        ranked = self._ranked(query, config.candidates, None, config, understood)
+        ranked = self._ranked(query, config.candidates, None, config, understood, vector)
         self._browse(results, [c for c in matches(ranked)
                                if allowed is None or allowed[c.number - 1]], words)
         return results
 
     def _ranked(self, query: str, wanted: int, allowed: np.ndarray | None,
-                config: RetrievalConfig, understood: Understanding | None) -> list[Candidate]:
+                config: RetrievalConfig, understood: Understanding | None,
+                vector: np.ndarray | None) -> list[Candidate]:
         """The ranker's candidates, office-holders favoured if the query asks the
         Government."""
-        ranked = self._ranker.rank(query, wanted, allowed, config)
+        ranked = self._ranker.rank(query, wanted, allowed, config, vector)
         if understood and understood.government and config.mode != "keyword":
             with stage("fuse"):
                 ranked = self._ranker.boost_office_holders(ranked)

@@ -19,6 +19,7 @@ from ir_measures import AP, RR, R, nDCG
 from scipy import stats
 from tqdm import tqdm
 
+from search_api.engine.batch import embed_queries
 from search_api.engine.ranking import RetrievalConfig, searched_text
 from search_api.engine.search_index import SearchIndex
 from search_api.errors import EvaluationError, InvalidRequest
@@ -83,7 +84,8 @@ def run_queries(index: SearchIndex, evalset: EvalSet, config: RetrievalConfig,
     """The top `depth` documents of every query under `config` (not the query's own id,
     one more being fetched in its place, where the set follows BEIR's protocol)."""
     ids, texts = list(evalset.queries), list(evalset.queries.values())
-    vectors = (index.embedder.embed([searched_text(t, config) for t in texts])
+    # Embedded together, each exactly as one search embeds it (engine/batch.py).
+    vectors = (embed_queries(index.embedder, [searched_text(t, config) for t in texts])
                if config.mode != "keyword" else [None] * len(ids))
     skip_own = evalset.ignore_identical_ids
     run: Run = {}
@@ -94,6 +96,41 @@ def run_queries(index: SearchIndex, evalset: EvalSet, config: RetrievalConfig,
         run[query_id] = dict([(doc, score) for doc, score in ranked
                               if not (skip_own and doc == query_id)][:depth])
     return run
+
+
+def load_run(path: Path) -> Run:
+    """A TREC run (`qid Q0 docid rank score tag` a line, trec_eval's format; ours, written by
+    `search --queries` or `eval --out`, or another system's). As trec_eval does, the score
+    orders a query's documents, not the rank. EvaluationError names a line that is not one."""
+    run: Run = {}
+    lines: dict[tuple[str, str], int] = {}
+    with open(path, encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            parts = line.split()
+            if not parts:
+                continue
+            where = f"{path}:{line_no}"
+            if len(parts) != 6:
+                raise EvaluationError(f"{where}: {len(parts)} columns, not a line of a TREC run "
+                                      "(qid Q0 docid rank score tag)")
+            query_id, _, doc_id, _, score, _ = parts
+            try:
+                value = float(score)
+            except ValueError:
+                raise EvaluationError(f"{where}: score {score!r} is not a number") from None
+            if (query_id, doc_id) in lines:
+                raise EvaluationError(f"{where}: {doc_id} again for query {query_id} (first on "
+                                      f"line {lines[query_id, doc_id]})")
+            lines[query_id, doc_id] = line_no
+            run.setdefault(query_id, {})[doc_id] = value
+    return run
+
+
+def trec_lines(query_id: str, ranked: Sequence[tuple[str, float]], tag: str,
+               first_rank: int = 1) -> list[str]:
+    """A query's documents, best first, as the lines of a TREC run."""
+    return [f"{query_id} Q0 {doc_id} {rank} {score:.6f} {tag}\n"
+            for rank, (doc_id, score) in enumerate(ranked, start=first_rank)]
 
 
 def score_run(run: Run, qrels: Qrels) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
@@ -112,7 +149,7 @@ def score_run(run: Run, qrels: Qrels) -> tuple[dict[str, float], dict[str, dict[
 @dataclass
 class ConfigResult:
     name: str
-    config: RetrievalConfig
+    config: RetrievalConfig | None  # None: a run read from a file
     means: dict[str, float]
     per_query: dict[str, dict[str, float]]
     run: Run
@@ -133,9 +170,29 @@ def compare_pipelines(evalset: EvalSet,
                       *, progress: bool = True) -> list[ConfigResult]:
     """`compare` where each config searches an index of its own (the same records embedded
     by another model, say); the first is the baseline."""
+    return _compared(evalset, [(name, config, run_queries(index, evalset, config,
+                                                          progress=progress))
+                               for name, (index, config) in pipelines.items()])
+
+
+def compare_runs(evalset: EvalSet, named_runs: Mapping[str, Run]) -> list[ConfigResult]:
+    """`compare` of runs already made (TREC run files: ours, or another system's), scored as
+    our own are: a document with the query's own id dropped where the set says so (BEIR's
+    protocol), each query's best RUN_DEPTH kept (a deeper run would gain MAP and R@100 from
+    depth alone); the first is the baseline."""
+    skip_own = evalset.ignore_identical_ids
+    return _compared(evalset, [(name, None, {
+        query_id: dict(sorted(((doc, score) for doc, score in docs.items()
+                               if not (skip_own and doc == query_id)),
+                              key=lambda item: -item[1])[:RUN_DEPTH])
+        for query_id, docs in run.items()}) for name, run in named_runs.items()])
+
+
+def _compared(evalset: EvalSet, runs: Sequence[tuple[str, RetrievalConfig | None, Run]]
+              ) -> list[ConfigResult]:
+    """The runs scored, each tested against the first."""
     results = []
-    for name, (index, config) in pipelines.items():
-        run = run_queries(index, evalset, config, progress=progress)
+    for name, config, run in runs:
         means, per_query = score_run(run, evalset.qrels)
         results.append(ConfigResult(name, config, means, per_query, run))
     baseline = results[0]
@@ -154,7 +211,7 @@ def tune(index: SearchIndex, dev: EvalSet, candidates: Mapping[str, RetrievalCon
     """The candidate with the best nDCG@10 on `dev`."""
     scored = compare(index, dev, candidates, progress=progress)
     best = max(scored, key=lambda r: r.means[PRIMARY])
-    return best.name, best.config
+    return best.name, candidates[best.name]
 
 
 def format_table(evalset: EvalSet, results: Sequence[ConfigResult],
@@ -185,11 +242,11 @@ def write_outputs(folder: Path, evalset: EvalSet, results: Sequence[ConfigResult
         with open(folder / f"{slug}.{r.name}.run", "w") as handle:
             for query_id, docs in r.run.items():
                 ranked = sorted(docs.items(), key=lambda item: -item[1])
-                for rank, (doc_id, score) in enumerate(ranked, start=1):
-                    handle.write(f"{query_id} Q0 {doc_id} {rank} {score:.6f} {r.name}\n")
+                handle.writelines(trec_lines(query_id, ranked, r.name))
         (folder / f"{slug}.{r.name}.per-query.json").write_text(json.dumps(r.per_query, indent=1))
     summary = [{"config": r.name, "ignore_identical_ids": evalset.ignore_identical_ids,
-                "settings": dataclasses.asdict(r.config), "metrics": r.means,
+                "settings": dataclasses.asdict(r.config) if r.config else None,
+                "metrics": r.means,
                 "p_value": r.p_value, "improved": r.improved, "worsened": r.worsened}
                for r in results]
     (folder / f"{slug}.metrics.json").write_text(json.dumps(summary, indent=2))

@@ -63,21 +63,93 @@ def _bucket(query_id: str) -> int:
 
 
 def load_queries(path: Path) -> dict[str, str]:
-    """BEIR queries.jsonl ({"_id", "text"} per line) or a two-column TSV (id, text)."""
-    queries = {}
+    """Queries by id, in the file's order, from BEIR's queries.jsonl ({"_id", "text"} a line),
+    a two-column TSV (id, text) or TREC topics (`<top> <num> Number: 301 <title> ... </top>`,
+    the title being the query, as Pyserini's `--topics` reads them). EvaluationError names the
+    line that is not a query: an empty line, a query without text, an id given twice."""
     with open(path, encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                if path.suffix == ".jsonl":
-                    item = json.loads(line)
-                    queries[str(item["_id"])] = item["text"]
-                else:
-                    query_id, text = line.rstrip("\n").split("\t", 1)
-                    queries[query_id] = text
-            except (ValueError, KeyError) as exc:
-                raise EvaluationError(f"{path}:{line_no}: not a query: {exc}") from exc
+        lines = handle.read().splitlines()
+    first = next((line.strip() for line in lines if line.strip()), "")
+    if first.lower().startswith("<top>"):
+        return _trec_topics(path, lines)
+    jsonl = path.suffix == ".jsonl" or first.startswith("{")
+    expected = 'a JSON object with "_id" and "text"' if jsonl else "id<TAB>text"
+    queries: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for line_no, line in enumerate(lines, start=1):
+        where = f"{path}:{line_no}"
+        if not line.strip():
+            raise EvaluationError(f"{where}: an empty line; each line is one query "
+                                  f"({expected})")
+        try:
+            if jsonl:
+                item = json.loads(line)
+                query_id, text = str(item["_id"]), item["text"]
+                if not isinstance(text, str):
+                    raise ValueError(f"text is {type(text).__name__}, not a string")
+            else:
+                query_id, text = line.split("\t", 1)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EvaluationError(f"{where}: not a query ({expected}): {exc}") from exc
+        _add_query(queries, seen, query_id.strip(), text, where, line_no)
+    return queries
+
+
+def _add_query(queries: dict[str, str], seen: dict[str, int], query_id: str, text: str,
+               where: str, line_no: int) -> None:
+    if not query_id:
+        raise EvaluationError(f"{where}: a query without an id")
+    if query_id in seen:
+        raise EvaluationError(f"{where}: query id {query_id!r} again (first on line "
+                              f"{seen[query_id]})")
+    if not text.strip():
+        raise EvaluationError(f"{where}: query {query_id!r} has no text")
+    queries[query_id], seen[query_id] = text.strip(), line_no
+
+
+def _trec_topics(path: Path, lines: list[str]) -> dict[str, str]:
+    """TREC topics: each `<top>` ... `</top>` one query, its `<num>` the id and its `<title>`
+    (which may run over several lines, up to the next tag) the text. Not XML (the tags are
+    not closed), so read line by line, as trec_eval's tools and Pyserini do."""
+    queries: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    opened: int | None = None  # the line of the open topic's <top>
+    number = title = None
+    field = None  # the tag whose text a line without one continues
+    for line_no, line in enumerate(lines, start=1):
+        where, text = f"{path}:{line_no}", line.strip()
+        tag, _, rest = text.partition(">") if text.startswith("<") else ("", "", text)
+        tag = tag.lower() + ">" if tag else ""
+        if tag == "<top>":
+            if opened is not None:
+                raise EvaluationError(f"{where}: <top> inside the topic opened on line {opened}"
+                                      "; close it with </top> first")
+            opened, number, title, field = line_no, None, None, None
+            continue
+        if opened is None:
+            if text:
+                raise EvaluationError(f"{where}: {text[:40]!r} outside a <top> ... </top> topic")
+            continue
+        if tag == "</top>":
+            if number is None or not (title or "").strip():
+                missing = "<num>" if number is None else "<title>"
+                raise EvaluationError(f"{where}: the topic opened on line {opened} has no "
+                                      f"{missing}")
+            _add_query(queries, seen, number, title or "", f"{path}:{opened}", opened)
+            opened = None
+        elif tag == "<num>":
+            number = rest.strip().removeprefix("Number:").strip()
+            if not number:
+                raise EvaluationError(f"{where}: <num> without a topic number")
+            field = None
+        elif tag == "<title>":
+            title, field = rest.strip().removeprefix("Topic:").strip(), "title"
+        elif tag:
+            field = None  # <desc>, <narr> and others: not the query
+        elif field == "title" and text:
+            title = f"{title} {text}".strip()
+    if opened is not None:
+        raise EvaluationError(f"{path}:{opened}: the topic opened here has no </top>")
     return queries
 
 

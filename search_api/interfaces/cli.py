@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -31,7 +32,7 @@ from search_api.operations.context import (
     ContextRequest,
     context,
 )
-from search_api.operations.search import SearchRequest, search
+from search_api.operations.search import SearchRequest, search, search_each
 from search_api.settings import Settings
 
 if TYPE_CHECKING:
@@ -206,9 +207,49 @@ def _filter_options(command):
 _OPTION_NAMES = {"date_from": "--from", "date_to": "--to"}
 
 
+def _batch_options(command):
+    """search's batch mode: `--queries FILE` searches each of its queries, the way Pyserini's
+    `search --topics --output` does, and writes a TREC run or JSON lines."""
+
+    @functools.wraps(command)
+    def search_or_batch(queries_path, output_format, out, tag, config_spec, **options):
+        if queries_path is None:
+            given = [flag for flag, value in (("--format", output_format), ("--out", out),
+                                              ("--tag", tag), ("--config", config_spec)) if value]
+            if given:
+                raise click.UsageError(f"{', '.join(given)}: only with --queries FILE")
+            if options["query"] is None:
+                raise click.UsageError("give a QUERY, or --queries FILE")
+            return command(**options)
+        if options["query"] is not None:
+            raise click.UsageError("give a QUERY or --queries FILE, not both")
+        return _search_queries(click.get_current_context(), queries_path, output_format, out,
+                               tag, config_spec, **options)
+
+    for option in reversed((
+        click.option("--queries", "queries_path", type=click.Path(path_type=Path, exists=True,
+                                                                  dir_okay=False),
+                     help="Search each query of this file instead of QUERY: id<TAB>text lines, "
+                          "BEIR JSONL ({\"_id\", \"text\"}) or TREC topics (<top>, the title)."),
+        click.option("--format", "output_format", type=click.Choice(["trec", "jsonl"]),
+                     help="With --queries: a TREC run (qid Q0 docid rank score tag; the "
+                          "default) or a JSON line per query ({\"query_id\", ...the API's "
+                          "/search response}; also --json)."),
+        click.option("--out", type=click.Path(path_type=Path, dir_okay=False),
+                     help="With --queries: write here [default: stdout]."),
+        click.option("--tag", help="With --queries: the TREC run's tag [default: the "
+                                   "--config name, else the mode]."),
+        click.option("--config", "config_spec",
+                     help="With --queries: a named pipeline, as eval --config takes it "
+                          "(dense, keyword, hybrid, rrf, or name:key=value,...)."),
+    )):
+        search_or_batch = option(search_or_batch)
+    return search_or_batch
+
+
 @main.command(name="search")
 @_index_option
-@click.argument("query")
+@click.argument("query", required=False)
 @click.option("-k", "k", default=10, show_default=True, help=f"Number of results (1-{MAX_K}).")
 @click.option("--offset", default=0, show_default=True, help="Results to skip.")
 @_filter_options
@@ -228,10 +269,11 @@ _OPTION_NAMES = {"date_from": "--from", "date_to": "--to"}
               help=f"Count the matches by these fields, comma-separated: "
                    f"{', '.join(browsing.FACETS)}.")
 @click.option("--json", "as_json", is_flag=True, help="Print the API's JSON response.")
+@_batch_options
 @click.pass_context
 def search_command(ctx, query, k, offset, mode, literal, sort, group, per_group, facets,
                    as_json, **filters):
-    """Search the index for QUERY."""
+    """Search the index for QUERY, or for each query of a file (--queries)."""
     request = SearchRequest(q=query, k=k, offset=offset, mode=mode, understand=not literal,
                             sort=sort, group=group, per_group=per_group,
                             facets=[facets] if facets else None, **filters)
@@ -254,6 +296,44 @@ def search_command(ctx, query, k, offset, mode, literal, sort, group, per_group,
         click.echo(textwrap.fill(f"{name}{unit}: " + ", ".join(
             f"{c.value or '(none)'} {c.count}" for c in counts), width=88,
             subsequent_indent="   "))
+
+
+def _search_queries(ctx: click.Context, queries_path: Path, output_format: str | None,
+                    out: Path | None, tag: str | None, config_spec: str | None, *, query,
+                    k, offset, mode, literal, sort, group, per_group, facets, as_json,
+                    **filters) -> None:
+    """`search --queries`: every query searched as `search` searches one, in batches."""
+    from tqdm import tqdm
+
+    from search_api.evaluation import runs, sets
+
+    output_format = output_format or ("jsonl" if as_json else "trec")
+    if output_format == "trec" and (sort or group or facets):
+        raise click.UsageError("a TREC run lists contributions best first: --sort, --group "
+                               "and --facets go with --format jsonl")
+    queries = sets.load_queries(queries_path)
+    name, config = runs.parse_config(config_spec) if config_spec else (None, None)
+    index = _open_index(ctx)
+    tag = tag or name or index.searching(config, mode).mode
+    requests = [SearchRequest(q=text, k=k, offset=offset, mode=mode, understand=not literal,
+                              sort=sort, group=group, per_group=per_group,
+                              facets=[facets] if facets else None, **filters)
+                for text in queries.values()]
+    ids = list(queries)
+    responses = search_each(index, requests, lambda i: f"query {ids[i]!r}", config,
+                            workers=_settings(ctx).search_workers)
+    with (open(out, "w", encoding="utf-8") if out else contextlib.nullcontext(sys.stdout)
+          ) as handle:
+        for query_id, response in tqdm(zip(ids, responses, strict=True), total=len(ids),
+                                       unit="query", desc="Searching", disable=None):
+            if output_format == "jsonl":
+                handle.write(json.dumps({"query_id": query_id,
+                                         **response.model_dump(mode="json")}) + "\n")
+            else:
+                handle.writelines(runs.trec_lines(
+                    query_id, [(r.id, r.score) for r in response.results], tag, offset + 1))
+    if out:
+        click.echo(f"{len(ids)} queries searched; {output_format} written to {out}", err=True)
 
 
 def _print_results(results, start: int = 1, indent: str = "") -> None:
@@ -283,14 +363,32 @@ def _print_results(results, start: int = 1, indent: str = "") -> None:
 @click.option("--keep-identical-ids", is_flag=True,
               help="Count a retrieved document whose id is the query's own (BEIR's protocol, "
                    "the default, drops it).")
+@click.option("--run", "run_paths", multiple=True,
+              type=click.Path(path_type=Path, exists=True, dir_okay=False),
+              help="Score this TREC run (ours or another system's) against --qrels instead of "
+                   "searching; repeat to compare, the first is the baseline.")
 @click.option("--out", type=click.Path(path_type=Path),
               help="Write TREC runs, per-query and metrics JSON here.")
 @click.pass_context
 def evaluate(ctx, set_name, beir_dir, queries_path, qrels_path, configs, split,
-             keep_identical_ids, out):
+             keep_identical_ids, run_paths, out):
     """Measure retrieval: nDCG@10, MRR@10, Recall@10/100 and MAP, side by side."""
     from search_api.evaluation import runs, sets
 
+    if run_paths:
+        if not qrels_path or set_name or beir_dir or queries_path or configs:
+            raise click.UsageError("--run takes --qrels, and no --set, --beir, --queries or "
+                                   "--config: the run has been searched already")
+        evalset = sets.EvalSet(qrels_path.stem, {}, sets.load_qrels(qrels_path))
+        evalset.ignore_identical_ids = not keep_identical_ids
+        if split != "all":
+            evalset = evalset.split(split)
+        named: dict[str, runs.Run] = {}
+        for path in run_paths:
+            name = path.stem if path.stem not in named else f"{path.stem}#{len(named) + 1}"
+            named[name] = runs.load_run(path)
+        _report(evalset, runs.compare_runs(evalset, named), out)
+        return
     index = _open_index(ctx)
     if set_name:
         evalset = sets.NAMED_SETS[set_name](index)
@@ -303,9 +401,15 @@ def evaluate(ctx, set_name, beir_dir, queries_path, qrels_path, configs, split,
     evalset.ignore_identical_ids = not keep_identical_ids
     if split != "all":
         evalset = evalset.split(split)
-    named = dict(runs.parse_config(spec)
-                 for spec in (configs or ("dense", "keyword", "rrf", "hybrid")))
-    results = runs.compare(index, evalset, named)
+    pipelines = dict(runs.parse_config(spec)
+                     for spec in (configs or ("dense", "keyword", "rrf", "hybrid")))
+    _report(evalset, runs.compare(index, evalset, pipelines), out)
+
+
+def _report(evalset, results, out: Path | None) -> None:
+    """eval's table, and its files in `out`."""
+    from search_api.evaluation import runs
+
     click.echo(runs.format_table(evalset, results))
     if out:
         runs.write_outputs(out, evalset, results)

@@ -3,10 +3,12 @@ date, or by debate, with facets), each with its question/answer links."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from search_api.engine.batch import SearchSpec, search_many
 from search_api.engine.browsing import (
     FACETS,
     GROUPS,
@@ -19,9 +21,10 @@ from search_api.engine.browsing import (
     FacetCount,
 )
 from search_api.engine.checks import MAX_K, MAX_OFFSET
-from search_api.engine.ranking import MODES
+from search_api.engine.ranking import MODES, RetrievalConfig
 from search_api.engine.search_index import SearchHit, SearchIndex, SearchResults
 from search_api.engine.understanding import Understanding
+from search_api.errors import InvalidRequest
 from search_api.operations.contributions import ANSWERS, ANSWERS_TO, ContributionSummary, links
 from search_api.operations.fields import QueryText, TrueOrFalse, WholeNumber, constrained, some_of
 from search_api.operations.filters import FilteredRequest
@@ -158,3 +161,57 @@ def search(index: SearchIndex, request: SearchRequest) -> SearchResponse:
                            filters=request.filters(), mode=request.mode,
                            understand=request.understand, browsing=browsing)
     return search_response(results)
+
+
+MAX_SEARCHES = 100
+
+
+class SearchBatchRequest(BaseModel):
+    """POST /search/batch body: several searches, each a POST /search body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    searches: list[SearchRequest] = Field(
+        description=f"1-{MAX_SEARCHES} searches, each with its own q, k and filters, answered "
+                    "in the same order.",
+        json_schema_extra=constrained(minItems=1, maxItems=MAX_SEARCHES))
+
+
+class SearchBatchResponse(BaseModel):
+    results: list[SearchResponse] = Field(
+        description="Each search's /search response, in the order of `searches`.")
+
+
+def search_batch(index: SearchIndex, request: SearchBatchRequest,
+                 workers: int | None = None) -> SearchBatchResponse:
+    """Each search's /search response, in order; a search that cannot be answered refuses
+    the whole batch, named by its position (`searches[3].k`)."""
+    if not 1 <= len(request.searches) <= MAX_SEARCHES:
+        raise InvalidRequest("searches", f"send 1 to {MAX_SEARCHES} searches, not "
+                                         f"{len(request.searches)}")
+    return SearchBatchResponse(results=list(search_each(
+        index, request.searches, lambda i: f"searches[{i}]", workers=workers)))
+
+
+def search_each(index: SearchIndex, requests: Sequence[SearchRequest],
+                name: Callable[[int], str], config: RetrievalConfig | None = None,
+                *, workers: int | None = None) -> Iterator[SearchResponse]:
+    """/search's response to each request, in order, the queries embedded in batches and
+    searched on every core (engine/batch.py), under `config` (default: the index's). Every
+    request is checked before any is searched: InvalidRequest names the first bad one by
+    `name(position)` (its field: `name(position).field`)."""
+    specs = []
+    for position, request in enumerate(requests):
+        try:
+            spec = SearchSpec(request.q, request.k, request.offset, request.filters(),
+                              request.mode, request.understand,
+                              Browsing(request.sort, request.group, request.facets or (),
+                                       request.per_group))
+            index.check(spec.query, spec.k, spec.offset, spec.filters, config, spec.mode,
+                        spec.understand)
+        except InvalidRequest as exc:
+            where = name(position)
+            raise InvalidRequest(f"{where}.{exc.field}", f"{where}: {exc}") from exc
+        specs.append(spec)
+    for results in search_many(index, specs, config, workers=workers):
+        yield search_response(results)

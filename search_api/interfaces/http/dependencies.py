@@ -1,5 +1,5 @@
 """What routes are given: the index the app serves now (or the error that keeps one from
-loading), and how far the build beside it has got."""
+loading), how far the build beside it has got, and the app's settings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from indexer.errors import IndexNotFound
 from indexer.pipeline.background import BuildProgress
 from search_api.engine.search_index import SearchIndex
 from search_api.errors import IndexBuilding
+from search_api.settings import Settings
 
 
 def loaded_index(app: FastAPI) -> SearchIndex:
@@ -39,5 +40,11 @@ def get_build_progress(request: Request) -> BuildProgress | None:
     return build.progress(served=live is None or live.serves_newest())
 
 
+def get_app_settings(request: Request) -> Settings:
+    """The settings the app was made with."""
+    return request.app.state.settings
+
+
 IndexDep = Annotated[SearchIndex, Depends(get_index)]
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 BuildDep = Annotated[BuildProgress | None, Depends(get_build_progress)]

@@ -72,7 +72,7 @@ def add_error_handlers(app: FastAPI) -> None:
             detail = first.get("ctx", {}).get("error", first["msg"])
             return error_response(400, "invalid_json",
                                   f"the request body is not valid JSON: {detail}")
-        field = ".".join(str(p) for p in first["loc"] if p not in ("query", "body")) or None
+        field = _field_path(first["loc"])
         if first["type"] == "extra_forbidden":
             allowed = ", ".join(_parameter_names(request))
             message = f"unknown parameter {field!r}; allowed: {allowed}"
@@ -97,6 +97,17 @@ def add_error_handlers(app: FastAPI) -> None:
         # A bug, not bad input: say so without leaking a stack trace to the caller.
         return error_response(500, "internal_error",
                               "internal error; the server log has the details")
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str | None:
+    """Where in the request a value was refused, as a client writes it: `searches[3].k`."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part not in ("query", "body"):
+            path += f".{part}" if path else part
+    return path or None
 
 
 def _allowed_methods(request: Request) -> list[str]:

@@ -22,19 +22,29 @@ being refused, and the searches admitted starve (docs/benchmarks.md, "Impatient 
 A polite client loses nothing: it waits Retry-After anyway. Pure ASGI, not Starlette's
 BaseHTTPMiddleware: the count changes on the event loop only (no lock needed), and a refusal
 never waits for a worker thread.
+
+A batch (POST /search/batch) is n searches' work and counts as n (at most `limit`: a batch
+larger than the limit is admitted only when nothing else is in hand), and runs on as many of
+the `workers` places as it has searches. Its size is in its body, so a batch not refused by
+its path alone (all places taken) is read first: the body is parsed once more here, a few
+microseconds for 100 searches, and one that is not JSON counts as one search and gets its 400
+from the route. Elasticsearch's _msearch likewise runs each search of a batch in the search
+thread pool as a search of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from contextvars import ContextVar
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from search_api.interfaces.http.errors import encoded_error
 
-SHED_PATHS = frozenset({"/search", "/answer", "/context", "/feeds/search.atom"})
+BATCH_PATH = "/search/batch"  # counted as the searches it holds
+SHED_PATHS = frozenset({"/search", "/answer", "/context", "/feeds/search.atom", BATCH_PATH})
 REPORT_EVERY_S = 10
 REFUSAL_PAUSE_S = 0.02  # well inside the 50 ms a refusal may take (issue 25)
 log = logging.getLogger("uvicorn.error")  # the server's own log, beside its access log
@@ -55,8 +65,10 @@ class LoadShedding:
                              f"{limit} and {workers}")
         self.app, self.limit, self.retry_after_s = app, limit, retry_after_s
         self.report_every_s, self.refusal_pause_s = report_every_s, refusal_pause_s
-        self.in_flight = 0
+        self.in_flight = 0  # searches: a batch counts its own
+        self._workers = workers
         self._running = asyncio.Semaphore(workers)
+        self._claiming = asyncio.Lock()
         # A search is refused only with `limit` in hand, so the refusal never changes.
         self._refusal_body = encoded_error(
             503, "overloaded", f"the server has {limit} searches in hand, the most it takes "
@@ -68,27 +80,55 @@ class LoadShedding:
         self._report: asyncio.TimerHandle | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].rstrip("/") not in SHED_PATHS:
+        path = scope["path"].rstrip("/") if scope["type"] == "http" else None
+        if path not in SHED_PATHS:
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.limit:
-            self._count_refusal()
-            refusing = _refusing.set(True)
-            try:
-                if self.refusal_pause_s:
-                    await asyncio.sleep(self.refusal_pause_s)
-                await send({"type": "http.response.start", "status": 503,
-                            "headers": self._refusal_headers})
-                await send({"type": "http.response.body", "body": self._refusal_body})
-            finally:  # in-process clients run requests in their own task, one after another
-                _refusing.reset(refusing)
+            await self._refuse(send, self._refusal_body)
             return
-        self.in_flight += 1
+        weight = 1
+        if path == BATCH_PATH and scope["method"] == "POST":
+            body, receive = await _read_body(receive)
+            weight = min(_searches_in(body), self.limit)
+            if self.in_flight + weight > self.limit:
+                await self._refuse(send, encoded_error(
+                    503, "overloaded", f"a batch of {weight} searches would pass the "
+                                       f"{self.limit} the server takes at once "
+                                       f"({self.in_flight} in hand); retry in "
+                                       f"{self.retry_after_s} s"))
+                return
+        self.in_flight += weight
         try:
-            async with self._running:
+            if weight == 1:
+                async with self._running:
+                    await self.app(scope, receive, send)
+                return
+            places = min(weight, self._workers)
+            async with self._claiming:  # one batch claims at a time: no two wait on each other
+                for _ in range(places):
+                    await self._running.acquire()
+            try:
                 await self.app(scope, receive, send)
+            finally:
+                for _ in range(places):
+                    self._running.release()
         finally:
-            self.in_flight -= 1
+            self.in_flight -= weight
+
+    async def _refuse(self, send: Send, body: bytes) -> None:
+        self._count_refusal()
+        refusing = _refusing.set(True)
+        try:
+            if self.refusal_pause_s:
+                await asyncio.sleep(self.refusal_pause_s)
+            headers = self._refusal_headers
+            if body is not self._refusal_body:
+                headers = ((headers[0], (b"content-length", b"%d" % len(body)), headers[2]))
+            await send({"type": "http.response.start", "status": 503, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+        finally:  # in-process clients run requests in their own task, one after another
+            _refusing.reset(refusing)
 
     def _count_refusal(self) -> None:
         self.refused += 1
@@ -100,6 +140,37 @@ class LoadShedding:
         log.warning("searches refused in the last %g s: %d (%d in hand, the most taken at "
                     "once)", self.report_every_s, self.refused, self.limit)
         self.refused, self._report = 0, None
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """A request's whole body, and a `receive` that gives it to the app again."""
+    parts, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away: the app will see it
+            break
+        parts.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body, given = b"".join(parts), False
+
+    async def replay() -> Message:
+        nonlocal given
+        if given:
+            return await receive()
+        given = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return body, replay
+
+
+def _searches_in(body: bytes) -> int:
+    """How many searches a batch's body asks for (1 where it is not a batch: its 400 is the
+    route's to give)."""
+    try:
+        searches = json.loads(body).get("searches")
+    except (ValueError, AttributeError):
+        return 1
+    return max(len(searches), 1) if isinstance(searches, list) else 1
 
 
 class QuietRefusals(logging.Filter):
