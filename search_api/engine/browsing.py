@@ -30,7 +30,9 @@ from search_api.errors import InvalidRequest
 
 SORTS = ("relevance", "newest", "oldest")
 GROUPS = ("debate",)
-FACETS = ("party", "house", "kind", "parliament", "date")
+FACETS = ("party", "house", "kind", "parliament", "date", "speaker")
+# The speaker facet lists at most this many speakers, most matches first.
+TOP_SPEAKERS = 20
 # A candidate scoring under this share of the best is not a match. Measured on the default
 # index's hand-written queries (bench/queries.py): a sharp topic keeps just its debate ("police
 # use of Tasers": its 8 contributions; the 9th scores 0.25 of the best), a broad one a few
@@ -101,6 +103,28 @@ class FacetCount:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeakerCount:
+    """How many matching contributions one speaker made, with the best of them."""
+
+    __pydantic_config__ = DESCRIBED_BY_DOCSTRINGS
+
+    value: str | None
+    """What the speaker filter takes to list them: the person id, or the printed name where
+    the record has no person id (a name filter matches by substring, so it may list others
+    too); null for contributions that name no speaker."""
+    count: int
+    person_id: str | None
+    name: str | None
+    """The member's name from the members data, else the name as printed."""
+    party: str | None
+    """The party of their best-matching contribution."""
+    office: str | None
+    """The office they held at the time of their best-matching contribution."""
+    best: str
+    """Id of their best-matching contribution."""
+
+
+@dataclass(frozen=True, slots=True)
 class DebateSummary:
     """A debate as grouped results head it."""
 
@@ -158,11 +182,16 @@ def by_debate(found: Sequence[S], debates: np.ndarray, ordered: Sequence[S]) -> 
 
 
 def count_facets(store: IndexReader, numbers: np.ndarray, names: Sequence[str]
-                 ) -> tuple[dict[str, list[FacetCount]], str | None]:
-    """Each facet of `names` over these contributions: values by count (most first, then by
-    value, none last), dates in order; and the date facet's unit (day, month or year)."""
-    facets, unit = {}, None
+                 ) -> tuple[dict[str, list[FacetCount | SpeakerCount]], str | None]:
+    """Each facet of `names` over these contributions (best first): values by count (most
+    first, then by value, none last), dates in order, speakers as count_speakers lists
+    them; and the date facet's unit (day, month or year)."""
+    facets: dict[str, list[FacetCount | SpeakerCount]] = {}
+    unit = None
     for name in names:
+        if name == "speaker":
+            facets[name] = [*count_speakers(store, numbers)]
+            continue
         counted = store.value_counts(name, numbers)
         if name == "date":
             unit, counted = _by_period(counted)
@@ -170,6 +199,36 @@ def count_facets(store: IndexReader, numbers: np.ndarray, names: Sequence[str]
             counted.sort(key=lambda vc: (vc[0] is None, -vc[1], vc[0] or ""))
         facets[name] = [FacetCount(value, count) for value, count in counted]
     return facets, unit
+
+
+def count_speakers(store: IndexReader, numbers: np.ndarray, limit: int = TOP_SPEAKERS
+                   ) -> list[SpeakerCount]:
+    """The speakers of these contributions (by number, best first): the `limit` with most,
+    ties by their best contribution's rank, those without a name last; a person by person
+    id, else by printed name. Counted from the columns in memory; only the listed speakers'
+    best contributions are read (for their office and id)."""
+    if not len(numbers):
+        return []
+    person = store.field_codes("person_id", numbers)
+    printed = store.field_codes("speaker_name", numbers)
+    # One key a speaker: the person's code, else past every person code the printed name's;
+    # no name at all: the largest key, so it sorts last among equals.
+    people = int(person.max()) + 1
+    key = np.where(person >= 0, person, np.where(printed >= 0, people + printed,
+                                                 np.iinfo(np.int64).max))
+    keys, first, counts = np.unique(key, return_index=True, return_counts=True)
+    unnamed = keys == np.iinfo(np.int64).max
+    order = np.lexsort((first, unnamed, -counts))[:limit]  # last key sorts first
+    best = [int(numbers[first[i]]) for i in order.tolist()]
+    records = store.contributions(best)
+    listed = []
+    for i, number in zip(order.tolist(), best, strict=True):
+        record, s = records[number], records[number].speaker
+        listed.append(SpeakerCount(
+            value=None if unnamed[i] else s.person_id or s.name, count=int(counts[i]),
+            person_id=s.person_id, name=s.member_name or s.name, party=s.party,
+            office=s.office, best=record.id))
+    return listed
 
 
 def _by_period(days: list[tuple[str | None, int]]

@@ -29,6 +29,7 @@ from search_api.engine.browsing import (
     Browsing,
     DebateSummary,
     FacetCount,
+    SpeakerCount,
     by_debate,
     count_facets,
     in_order,
@@ -75,7 +76,7 @@ class SearchResults:
     groups: list[DebateGroup] | None = None  # grouped: this page's debates
     matches: int | None = None  # browsing: contributions that match the query
     total_groups: int | None = None  # grouped: debates that match
-    facets: dict[str, list[FacetCount]] | None = None
+    facets: dict[str, list[FacetCount | SpeakerCount]] | None = None
     facet_date_unit: str | None = None  # day, month or year, with a date facet
     stages_ms: dict[str, float] = field(default_factory=dict)  # where its time went: stages.py
 

@@ -294,7 +294,7 @@ def search_command(ctx, query, k, offset, mode, literal, sort, group, per_group,
     for name, counts in (response.facets or {}).items():
         unit = f" by {response.facet_date_unit}" if name == "date" else ""
         click.echo(textwrap.fill(f"{name}{unit}: " + ", ".join(
-            f"{c.value or '(none)'} {c.count}" for c in counts), width=88,
+            f"{getattr(c, 'name', c.value) or '(none)'} {c.count}" for c in counts), width=88,
             subsequent_indent="   "))
 
 

@@ -25,14 +25,15 @@ from search_api.engine.search_index import SearchIndex
 from search_api.operations.answers import AnswerRequest
 from search_api.operations.contributions import ContributionRequest
 from search_api.operations.search import SearchRequest
-from search_api.operations.speakers import SpeakersRequest
+from search_api.operations.speakers import FindSpeakersRequest, SpeakersRequest
 from search_api.operations.tools import TOOLS, ToolSpec
 
 INSTRUCTIONS = (
     "Search and quote parliamentary records with exact attribution. Quote only text the "
     "tools return, attribute it to the speaker the tool names, and cite the contribution id "
     "or source link. Use answer_question for a direct answer, search_debates to explore, "
-    "get_contribution for the full text, list_speakers to find a speaker's exact name."
+    "get_contribution for the full text, list_speakers to find a speaker's exact name, "
+    "find_speakers to see who spoke most about a topic."
 )
 
 
@@ -56,11 +57,16 @@ class ListSpeakersArguments(ArgModelBase, SpeakersRequest):
     model_config = ConfigDict(title="list_speakersArguments", extra="ignore")
 
 
+class FindSpeakersArguments(ArgModelBase, FindSpeakersRequest):
+    model_config = ConfigDict(title="find_speakersArguments", extra="ignore")
+
+
 ARGUMENTS: dict[str, type[ArgModelBase]] = {
     "search_debates": SearchDebatesArguments,
     "get_contribution": GetContributionArguments,
     "answer_question": AnswerQuestionArguments,
     "list_speakers": ListSpeakersArguments,
+    "find_speakers": FindSpeakersArguments,
 }
 
 

@@ -16,9 +16,11 @@ from search_api.engine.browsing import (
     MAX_PER_GROUP,
     PER_GROUP,
     SORTS,
+    TOP_SPEAKERS,
     Browsing,
     DebateSummary,
     FacetCount,
+    SpeakerCount,
 )
 from search_api.engine.checks import MAX_K, MAX_OFFSET
 from search_api.engine.ranking import MODES, RetrievalConfig
@@ -29,7 +31,7 @@ from search_api.operations.contributions import ANSWERS, ANSWERS_TO, Contributio
 from search_api.operations.fields import QueryText, TrueOrFalse, WholeNumber, constrained, some_of
 from search_api.operations.filters import FilteredRequest
 
-_MATCHES = (f"the contributions that match q (those scoring at least {MATCH_SHARE:g} of the "
+MATCHES = (f"the contributions that match q (those scoring at least {MATCH_SHARE:g} of the "
             f"best; docs/api.md, Browsing)")
 
 
@@ -54,16 +56,16 @@ class SearchRequest(FilteredRequest, SearchQuery):
                                                       "boosts (reported in `understood`); "
                                                       "false: take q as words only.")
     sort: str | None = Field(None, description=f"relevance (the default), newest or oldest: "
-                                               f"{_MATCHES}, latest or earliest sitting first.",
+                                               f"{MATCHES}, latest or earliest sitting first.",
                              json_schema_extra=constrained(enum=list(SORTS)))
-    group: str | None = Field(None, description=f"debate: {_MATCHES} by debate, in `groups`; "
+    group: str | None = Field(None, description=f"debate: {MATCHES} by debate, in `groups`; "
                                                 "k and offset then count debates.",
                               json_schema_extra=constrained(enum=list(GROUPS)))
     per_group: WholeNumber = Field(PER_GROUP, description=f"Contributions shown per debate "
                                                           f"when grouped, 1-{MAX_PER_GROUP}.",
                                    json_schema_extra=constrained(minimum=1,
                                                                  maximum=MAX_PER_GROUP))
-    facets: list[str] | None = Field(None, description=f"Count {_MATCHES} by these fields, in "
+    facets: list[str] | None = Field(None, description=f"Count {MATCHES} by these fields, in "
                                                        f"`facets`: any of {', '.join(FACETS)} "
                                                        "(in a query string: comma-separated or "
                                                        "repeated).",
@@ -102,8 +104,8 @@ class SearchResponse(BaseModel):
     k: int
     offset: int
     total: int = Field(description=f"Contributions that pass the filters (all are ranked); when "
-                                   f"sorted by date or grouped, {_MATCHES}, the only ones listed.")
-    matches: int | None = Field(description=f"How many are {_MATCHES}, when sorted by date, "
+                                   f"sorted by date or grouped, {MATCHES}, the only ones listed.")
+    matches: int | None = Field(description=f"How many are {MATCHES}, when sorted by date, "
                                             "grouped or faceted (facets add up to it); else null.")
     total_groups: int | None = Field(description="Debates that match, when grouped; else null.")
     count: int = Field(description="Results on this page (debates, when grouped).")
@@ -111,9 +113,11 @@ class SearchResponse(BaseModel):
     results: list[SearchResult] = Field(description="This page's results; empty when grouped.")
     groups: list[DebateGroupPublic] | None = Field(
         description="When grouped: this page's debates, best (or newest, or oldest) first.")
-    facets: dict[str, list[FacetCount]] | None = Field(
+    facets: dict[str, list[SpeakerCount | FacetCount]] | None = Field(
         description="The facets asked for: each value's count of matching contributions, "
-                    "most first (dates in order); null when none were asked for.")
+                    "most first (dates in order); speaker: the "
+                    f"{TOP_SPEAKERS} speakers with most, each with their best-matching "
+                    "contribution; null when none were asked for.")
     facet_date_unit: str | None = Field(
         description="What the date facet counts by: day (matches within 62 days), month "
                     "(within five years) or year; null without a date facet.")

@@ -17,7 +17,14 @@ from search_api.operations.contributions import (
     contribution,
 )
 from search_api.operations.search import SearchRequest, SearchResponse, search
-from search_api.operations.speakers import SpeakersRequest, SpeakersResponse, speakers
+from search_api.operations.speakers import (
+    FindSpeakersRequest,
+    FindSpeakersResponse,
+    SpeakersRequest,
+    SpeakersResponse,
+    find_speakers,
+    speakers,
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +44,8 @@ TOOLS = (
         "house, date, debate title, a verbatim snippet, its id and source link, and links "
         "between questions and their answers. Filter by speaker, party, house, kind, dates, "
         "debate title, parliament or corpus; sort the matches newest or oldest first, group "
-        "them by debate, or count them by party, house, kind, parliament or date (facets).",
+        "them by debate, or count them by party, house, kind, parliament, date or speaker "
+        "(facets).",
         SearchRequest, SearchResponse, search,
     ),
     ToolSpec(
@@ -60,6 +68,15 @@ TOOLS = (
         "with party, constituency, houses and how many contributions each made. Use it to find "
         "the exact name or person id for the speaker filter.",
         SpeakersRequest, SpeakersResponse, speakers,
+    ),
+    ToolSpec(
+        "find_speakers",
+        "Who spoke about a topic: the speakers of the contributions that match it closely, "
+        "most first, each with how many they made, party, office at the time, and the "
+        "citation of their best-matching contribution. Takes the same filters as "
+        "search_debates; pass a speaker's `value` as the speaker filter to read their "
+        "contributions on the topic.",
+        FindSpeakersRequest, FindSpeakersResponse, find_speakers,
     ),
 )
 
