@@ -2,7 +2,7 @@
 and over both transports over the small index (slow).
 
 stdio: `debate-search mcp --index DIR` as a subprocess; streamable HTTP: /mcp of a real
-`debate-search serve`. Each lists the tools, calls all four, and checks the attribution.
+`debate-search serve`. Each lists the tools, calls them all, and checks the attribution.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from search_api.interfaces.mcp import build_mcp_server
 from search_api.operations.answers import AnswerResponse
 from search_api.operations.contributions import ContributionPublic
 from search_api.operations.search import SearchResponse
-from search_api.operations.speakers import SpeakersResponse
+from search_api.operations.speakers import FindSpeakersResponse, SpeakersResponse
 from search_api.settings import Settings
 
-TOOLS = {"search_debates", "get_contribution", "answer_question", "list_speakers"}
+TOOLS = {"search_debates", "get_contribution", "answer_question", "list_speakers",
+         "find_speakers"}
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,32 @@ async def _exercise(client: Client, expected: Expected) -> None:
     assert listing.speakers[0].person_id == expected.person_id
     assert listing.speakers[0].party == expected.party
 
+    await _find_speakers(client, expected)
+
     wrong = await client.call_tool("search_debates", {"q": expected.query, "party": "Labor"})
     assert wrong.is_error and "Labour" in wrong.content[0].text
     missing = await client.call_tool("get_contribution", {"id": "no/such/id"})
     assert missing.is_error and "no/such/id" in missing.content[0].text
+
+
+async def _find_speakers(client: Client, expected: Expected) -> None:
+    """find_speakers: the answering minister among them, each speaker's count what the
+    search tool lists under their filter, each cited by their best match."""
+    called = await client.call_tool("find_speakers", {"q": expected.query,
+                                                      "house": expected.house})
+    assert not called.is_error, called.content
+    found = FindSpeakersResponse.model_validate(called.structured_content)
+    assert expected.person_id in {s.person_id for s in found.speakers}
+    assert found.count == len(found.speakers) and found.filters == {"house": expected.house}
+    for speaker in found.speakers:
+        assert speaker.citation.person_id == speaker.person_id == speaker.value
+        assert speaker.citation.speaker and speaker.citation.house == expected.house
+        listed = await client.call_tool("search_debates", {
+            "q": expected.query, "house": expected.house, "speaker": speaker.value,
+            "sort": "newest", "k": 100})
+        page = SearchResponse.model_validate(listed.structured_content)
+        assert page.matches == speaker.count == len(page.results)
+        assert speaker.citation.contribution_id in {r.id for r in page.results}
 
 
 def test_in_process(tiny_index):

@@ -31,6 +31,8 @@ EXAMPLES = {
          "house": "House of Lords"},
     ],
     "list_speakers": [{"q": "Adonis"}, {"q": "Baroness", "limit": 5}, {}],
+    "find_speakers": [{"q": "vehicles and transport"},
+                      {"q": EMISSIONS, "limit": 3, "house": "House of Lords"}],
 }
 INVALID = {
     "search_debates": [{}, {"q": "Tasers", "k": "ten"}, {"q": "Tasers", "colour": "red"},
@@ -39,6 +41,7 @@ INVALID = {
     "get_contribution": [{}, {"id": 3}, {"id": "x", "text": "y"}],
     "answer_question": [{"q": 5}, {"question": "Tasers?"}],
     "list_speakers": [{"limit": "all"}, {"name": "Hanson"}],
+    "find_speakers": [{}, {"q": "Tasers", "limit": "all"}, {"q": "Tasers", "k": 3}],
 }
 
 
@@ -128,6 +131,12 @@ def _check_attribution(name: str, data: dict) -> None:
                 assert cite["debate_title"] and cite["contribution_id"] and cite["source_url"]
     elif name == "list_speakers":
         assert all(s["name"] and s["key"] for s in data["speakers"])
+    elif name == "find_speakers":
+        assert data["speakers"] and data["count"] == len(data["speakers"])
+        for s in data["speakers"]:
+            cite = s["citation"]
+            assert s["count"] >= 1 and cite["person_id"] == s["person_id"] == s["value"]
+            assert cite["speaker"] and cite["contribution_id"] and cite["source_url"]
 
 
 def test_limits_are_checked_by_the_library(tiny_index):
@@ -139,6 +148,7 @@ def test_limits_are_checked_by_the_library(tiny_index):
         ("search_debates", {"q": "Tasers", "per_group": 11},
          "per_group must be between 1 and 10, not 11"),
         ("list_speakers", {"limit": 0}, "limit must be between 1 and 100, not 0"),
+        ("find_speakers", {"q": "Tasers", "limit": 21}, "limit must be between 1 and 20, not 21"),
         ("search_debates", {"q": "Tasers", "k": "ten"}, "k\n  Input should be a valid integer"),
     ]
 

@@ -9,6 +9,7 @@ from indexer.store.records import SpeakerSummary
 from search_api.engine.browsing import TOP_SPEAKERS, Browsing, SpeakerCount
 from search_api.engine.catalogue import MAX_SPEAKERS, list_speakers
 from search_api.engine.search_index import SearchIndex
+from search_api.errors import InvalidRequest
 from search_api.operations.answers import Citation, citation
 from search_api.operations.fields import QueryText, WholeNumber, constrained
 from search_api.operations.filters import FilteredRequest
@@ -73,6 +74,9 @@ class FindSpeakersResponse(BaseModel):
 def find_speakers(index: SearchIndex, request: FindSpeakersRequest) -> FindSpeakersResponse:
     """Who spoke most about `q`: /search's speaker facet, each speaker's best-matching
     contribution cited."""
+    if not 1 <= request.limit <= TOP_SPEAKERS:
+        raise InvalidRequest("limit", f"limit must be between 1 and {TOP_SPEAKERS}, not "
+                                      f"{request.limit}")
     results = index.search(request.q, k=1, filters=request.filters(),
                            browsing=Browsing(facets="speaker"))
     found = [c for c in (results.facets or {}).get("speaker", ())
