@@ -531,6 +531,41 @@ def test_the_timeline_counts_by_day_and_a_bar_filters_to_its_day(page, server_ur
     expect(timeline.locator("a.bar")).to_have_count(2)
 
 
+def test_who_spoke_most_lists_the_speaker_facet_and_a_name_filters_to_them(page, server_url):
+    from playwright.sync_api import expect
+
+    search(page, PRISONS)
+    counted = httpx.get(f"{server_url}/search", params={"q": PRISONS, "facets": "speaker"},
+                        timeout=60).json()
+    speakers = [s for s in counted["facets"]["speaker"] if s["value"]][:10]
+    assert len(speakers) > 2
+    box = page.locator("#top-speakers")
+    expect(box).to_be_visible()
+    expect(page.locator("#top-speakers-help")).to_contain_text(
+        f"Speakers of the {counted['matches']} contributions that match closely")
+    links = box.locator("li a")
+    expect(links).to_have_count(len(speakers))
+    assert links.all_inner_texts() == [s["name"] for s in speakers]
+    assert box.locator(".speaker-count").all_inner_texts() == [f"({s['count']})"
+                                                                for s in speakers]
+    shoot(page, "13-who-spoke-most.png", full_page=True)
+
+    chosen = speakers[1]
+    links.nth(1).click()
+    wait_for_url_state(page, q=PRISONS, speaker=chosen["value"])
+    settled(page)
+    expect(page.locator("#speaker")).to_have_value(chosen["value"])
+    expect(box).to_be_hidden()  # one speaker chosen: nothing to choose between
+    cards = page.locator("#results .card")
+    expect(cards.first).to_be_visible()
+    for text in cards.all_inner_texts():
+        assert chosen["name"].split()[-1] in text
+    theirs = httpx.get(f"{server_url}/search", params={
+        "q": PRISONS, "speaker": chosen["value"], "sort": "newest", "k": 100}, timeout=60).json()
+    assert theirs["matches"] == chosen["count"] == len(theirs["results"])
+    assert chosen["best"] in {r["id"] for r in theirs["results"]}
+
+
 # Hostile input and errors -------------------------------------------------------------------
 
 

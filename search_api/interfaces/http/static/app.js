@@ -16,7 +16,8 @@ const FILTER_NAMES = {
 };
 // Filters whose options show how many of the query's matches have each value (facets).
 const COUNTED = ["party", "house", "kind", "parliament"];
-const FACETS = [...COUNTED, "date"].join(",");
+const FACETS = [...COUNTED, "date", "speaker"].join(",");
+const TOP_SPEAKERS_SHOWN = 10; // of the speaker facet's (up to 20)
 const SORT_LABELS = { relevance: "best first", newest: "newest first", oldest: "oldest first" };
 const KIND_LABELS = {
   speech: "Debate speech", question: "Question", answer: "Answer", statement: "Statement",
@@ -270,7 +271,8 @@ async function render(state, focus) {
   $("filter-count").textContent = active ? `(${active} active)` : "";
   showError(indexProblem);
   $("results").removeAttribute("aria-busy");
-  for (const id of ["answer", "pager", "empty", "crumbs", "understood", "timeline"]) {
+  for (const id of ["answer", "pager", "empty", "crumbs", "understood", "timeline",
+    "top-speakers"]) {
     $(id).hidden = true;
   }
   $("view-help").hidden = !(state.sort || state.group);
@@ -312,6 +314,7 @@ async function runSearch(state, focus, signal) {
     showResults(data, state);
     showCounts(data.facets, state);
     showTimeline(data, state);
+    showTopSpeakers(data, state);
     if (focus) $("results-title").focus();
   } catch (err) {
     if (err.name !== "AbortError") {
@@ -469,6 +472,27 @@ function showError(content) {
 
 function setStatus(text) {
   $("status").textContent = text;
+}
+
+// Who spoke most: the speaker facet; a name filters to that speaker (by person id) -----------
+
+function showTopSpeakers(data, state) {
+  const listed = ((data.facets && data.facets.speaker) || [])
+    .filter((s) => s.value).slice(0, TOP_SPEAKERS_SHOWN);
+  if (!listed.length || state.speaker) return;
+  $("top-speakers-list").replaceChildren(...listed.map((s) => {
+    const said = `${number(s.count)} matching ${plural(s.count, "contribution")}`;
+    const about = [s.office, s.party].filter(Boolean).join("; ");
+    return el("li", {}, el("a", {
+      href: stateUrl({ ...without(state, "page"), speaker: s.value }), "data-internal": true,
+      "aria-label": `${s.name}: ${said}; show only theirs`,
+    }, s.name), " ", el("span", { class: "speaker-count" }, `(${number(s.count)})`),
+    about ? el("span", { class: "speaker-about" }, ` ${about}`) : "");
+  }));
+  $("top-speakers-help").textContent = `Speakers of the ${number(data.matches)} `
+    + "contributions that match closely, most first (office: at their best match). "
+    + "Choose a name to see only theirs.";
+  $("top-speakers").hidden = false;
 }
 
 // The timeline ----------------------------------------------------------------------------
