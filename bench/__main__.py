@@ -76,7 +76,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     results["answers"] = run_answers_benchmark(index_dir, http=True,
                                                max_seconds=args.max_seconds,
                                                log=workdir / "answers-server.log")
-    for name in ("sequential", "sequential_facets", "concurrent"):
+    for name in ("sequential", "sequential_facets", "sequential_facets_speaker", "concurrent"):
         if failures := results["http"].get(name, {}).get("failures"):
             results["warnings"].append(f"{failures} {name} HTTP queries failed or found nothing")
     for name, summary in [*results["in_process"].items(), *results["http"].items()]:

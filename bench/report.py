@@ -119,7 +119,8 @@ def _latency_row(name: str, s: dict) -> list[object]:
             s.get("mean_ms"), s.get("per_s")]
 
 
-_BROWSING_ROWS = {"facets": "search + facets (all five)", "newest": "search, newest",
+_BROWSING_ROWS = {"facets": "search + facets (all five)",
+                  "facets_speaker": "search + speaker facet", "newest": "search, newest",
                   "grouped": "search, grouped by debate"}
 LATENCY_HEADERS = ("", "queries", "p50 ms", "p95 ms", "p99 ms", "mean ms", "queries/s")
 
@@ -218,6 +219,7 @@ def render(results: dict) -> str:
     if "error" in http:  # the warning below says why
         return "\n\n".join([*sections, *_warnings(results)])
     conc, faceted = http["concurrent"], http.get("sequential_facets")
+    speakers = http.get("sequential_facets_speaker")
     sections.append(table(f"Query latency over HTTP (GET /search, k=10, {http.get('mode')} "
                           "mode, debate-search serve)",
                           (*LATENCY_HEADERS, "failures"), [
@@ -225,11 +227,17 @@ def render(results: dict) -> str:
          http["sequential"]["failures"]],
         *([[*_latency_row("1 client, sequential, every facet", faceted), faceted["failures"]]]
           if faceted else []),
+        *([[*_latency_row("1 client, sequential, speaker facet", speakers),
+            speakers["failures"]]] if speakers else []),
         [*_latency_row(f"{conc['clients']} concurrent clients", conc), conc["failures"]],
     ]))
     if faceted:
         sections[-1] += ("\nEvery facet (party, house, kind, parliament, date) costs "
                          f"{faceted['p95_ms'] / http['sequential']['p95_ms']:.2f}x "
+                         "a plain search's p95.")
+    if speakers:
+        sections[-1] += (f"\nThe speaker facet costs "
+                         f"{speakers['p95_ms'] / http['sequential']['p95_ms']:.2f}x "
                          "a plain search's p95.")
     mem = http["memory"]
     sections.append(table("Server (debate-search serve)", ("", "value"), [

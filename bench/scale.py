@@ -44,14 +44,14 @@ from bench.latency import stage_percentiles, summarize
 from bench.queries import build_query_set
 from bench.report import stages_table, table, write_json
 from bench.server import Server
-from search_api.engine.browsing import FACETS, Browsing
+from search_api.engine.browsing import FIELD_FACETS, Browsing
 from search_api.engine.stages import parse_server_timing
 
 SIZES = (10_000, 100_000, 1_000_000)
 NOISE = 0.02
 QUERIES = 100
 VARIANTS = ("hybrid", "dense", "keyword", "filter_30pct", "filter_0_1pct", "filter_party",
-            "facets")
+            "facets", "facets_speaker")
 
 
 def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
@@ -219,7 +219,8 @@ def latency_in_process(index, queries: list[str], filters: dict) -> dict:
                                                 filters=SearchFilters(**filters["0.1"])),
         "filter_party": lambda q: index.search(q, k=10,
                                                filters=SearchFilters(**filters["party"])),
-        "facets": lambda q: index.search(q, k=10, browsing=Browsing(facets=FACETS)),
+        "facets": lambda q: index.search(q, k=10, browsing=Browsing(facets=FIELD_FACETS)),
+        "facets_speaker": lambda q: index.search(q, k=10, browsing=Browsing(facets="speaker")),
     }
     results = {}
     for name, call in calls.items():
@@ -238,7 +239,8 @@ def latency_http(base_url: str, queries: list[str], filters: dict) -> dict:
     params = {"hybrid": {}, "dense": {"mode": "dense"}, "keyword": {"mode": "keyword"},
               "filter_30pct": filters["30"], "filter_0_1pct": filters["0.1"],
               "filter_party": filters["party"],
-              "facets": {"facets": ",".join(FACETS)}}
+              "facets": {"facets": ",".join(FIELD_FACETS)},
+              "facets_speaker": {"facets": "speaker"}}
     results = {}
     with httpx.Client(base_url=base_url, timeout=120) as client:
         for name, extra in params.items():
@@ -380,6 +382,11 @@ def render(sizes: list[dict]) -> str:
                      f"{s['chunks']:,} chunks {s[w]['facets']['p95'] / s[w]['hybrid']['p95']:.2f}x "
                      f"{'in-process' if w == 'inprocess_ms' else 'HTTP'}"
                      for s in sizes for w in ("inprocess_ms", "http_ms")))
+    parts.append("The speaker facet against a plain hybrid search, p95: " + "; ".join(
+        f"{s['chunks']:,} chunks "
+        f"{s[w]['facets_speaker']['p95'] / s[w]['hybrid']['p95']:.2f}x "
+        f"{'in-process' if w == 'inprocess_ms' else 'HTTP'}"
+        for s in sizes for w in ("inprocess_ms", "http_ms") if "facets_speaker" in s[w]))
     day = sizes[-1].get("add_day")
     if day:
         parts.append(

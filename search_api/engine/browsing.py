@@ -30,7 +30,8 @@ from search_api.errors import InvalidRequest
 
 SORTS = ("relevance", "newest", "oldest")
 GROUPS = ("debate",)
-FACETS = ("party", "house", "kind", "parliament", "date", "speaker")
+FIELD_FACETS = ("party", "house", "kind", "parliament", "date")  # one value a contribution
+FACETS = (*FIELD_FACETS, "speaker")
 # The speaker facet lists at most this many speakers, most matches first.
 TOP_SPEAKERS = 20
 # A candidate scoring under this share of the best is not a match. Measured on the default
