@@ -51,7 +51,7 @@ SIZES = (10_000, 100_000, 1_000_000)
 NOISE = 0.02
 QUERIES = 100
 VARIANTS = ("hybrid", "dense", "keyword", "filter_30pct", "filter_0_1pct", "filter_party",
-            "facets", "facets_speaker")
+            "facets", "facets_speaker", "debate")
 
 
 def synthesize(base: Path, chunks: int, out: Path, seed: int = 0) -> dict:
@@ -223,6 +223,7 @@ def latency_in_process(index, queries: list[str], filters: dict) -> dict:
         "facets_speaker": lambda q: index.search(q, k=10, browsing=Browsing(facets="speaker")),
     }
     results = {}
+    opened = _debates_of(lambda q: index.search(q, k=1).hits[0].contribution, queries)
     for name, call in calls.items():
         for query in queries[:5]:
             call(query)  # warm up
@@ -232,7 +233,30 @@ def latency_in_process(index, queries: list[str], filters: dict) -> dict:
             stages.append(call(query).stages_ms)
             times.append(time.perf_counter() - started)
         results[name] = {**_percentiles(times), "stages_ms": stage_percentiles(stages)}
+    results["debate"] = _timed(lambda q: index.debate(*opened[q]), queries)
     return results
+
+
+def _debates_of(top, queries: list[str]) -> dict[str, tuple[str, int, int, str]]:
+    """For each query, its best hit's debate opened at it (a debate page's arguments: id,
+    offset, limit, around)."""
+    found = {}
+    for query in queries:
+        record = top(query)
+        found[query] = (record.debate.id, 0, 50, record.id)
+    return found
+
+
+def _timed(call, queries: list[str]) -> dict:
+    """Percentiles of `call` over the queries, after five calls to warm up."""
+    for query in queries[:5]:
+        call(query)
+    times = []
+    for query in queries:
+        started = time.perf_counter()
+        call(query)
+        times.append(time.perf_counter() - started)
+    return _percentiles(times)
 
 
 def latency_http(base_url: str, queries: list[str], filters: dict) -> dict:
@@ -254,6 +278,15 @@ def latency_http(base_url: str, queries: list[str], filters: dict) -> dict:
                 response.raise_for_status()
                 stages.append(parse_server_timing(response.headers.get("server-timing", "")))
             results[name] = {**_percentiles(times), "stages_ms": stage_percentiles(stages)}
+        tops = {q: client.get("/search", params={"q": q, "k": 1}).json()["results"][0]
+                for q in queries}
+
+        def debate(query: str) -> None:
+            top = tops[query]
+            client.get(f"/debates/{top['debate']['id']}",
+                       params={"around": top["id"]}).raise_for_status()
+
+        results["debate"] = _timed(debate, queries)
     return results
 
 
@@ -356,6 +389,11 @@ def ensure_base(base: Path) -> Path:
         return base
 
 
+def _cell(ms: dict | None) -> str:
+    """p50 / p95 / p99 ms (a row measured before its variant was: a dash)."""
+    return f"{ms['p50']:.0f} / {ms['p95']:.0f} / {ms['p99']:.0f}" if ms else "–"
+
+
 def render(sizes: list[dict]) -> str:
     rows = [[f"{s['chunks']:,}", s["build_seconds"], s["build_peak_rss_mib"],
              s["disk_bytes_per_chunk"], s["server_rss_mib"], s["recall_at_10"]] for s in sizes]
@@ -364,11 +402,11 @@ def render(sizes: list[dict]) -> str:
                     "recall@10"], rows)]
     for where in ("inprocess_ms", "http_ms"):
         parts.append(table(
-            f"/search {'in-process' if where == 'inprocess_ms' else 'over HTTP'}, k=10: "
+            f"/search {'in-process' if where == 'inprocess_ms' else 'over HTTP'}, k=10 (debate: "
+            "/debates/{id} at the top hit): "
             "p50 / p95 / p99 ms",
             ["chunks", *VARIANTS],
-            [[f"{s['chunks']:,}", *(f"{s[where][v]['p50']:.0f} / {s[where][v]['p95']:.0f} / "
-                                    f"{s[where][v]['p99']:.0f}" for v in VARIANTS)]
+            [[f"{s['chunks']:,}", *(_cell(s[where].get(v)) for v in VARIANTS)]
              for s in sizes]))
     largest = sizes[-1]
     for where, how in (("inprocess_ms", "in-process"),
@@ -376,7 +414,7 @@ def render(sizes: list[dict]) -> str:
         parts.append(stages_table(
             f"{largest['chunks']:,} chunks, {how}",
             {v: largest[where][v]["stages_ms"] for v in VARIANTS
-             if "stages_ms" in largest[where][v]}))
+             if "stages_ms" in largest[where].get(v, {})}))
     parts.append("Every facet (party, house, kind, parliament, date) against a plain hybrid "
                  "search, p95: " + "; ".join(
                      f"{s['chunks']:,} chunks {s[w]['facets']['p95'] / s[w]['hybrid']['p95']:.2f}x "

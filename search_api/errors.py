@@ -22,6 +22,15 @@ class UnknownContribution(DebateSearchError):
         self.contribution_id = contribution_id
 
 
+class UnknownDebate(DebateSearchError):
+    """No debate with that id in the index (HTTP 404)."""
+
+    def __init__(self, debate_id: str):
+        super().__init__(f"no debate with id {debate_id!r} in this index (a debate's id is "
+                         "its contributions' debate.id)")
+        self.debate_id = debate_id
+
+
 class EvaluationError(DebateSearchError):
     """A query set, judgement file or evaluation configuration that cannot be used."""
 

@@ -13,17 +13,19 @@ from dataclasses import dataclass
 import pytest
 from fastapi.testclient import TestClient
 from mcp import Client, StdioServerParameters
+from mcp.shared.exceptions import MCPError
 
 from search_api.interfaces.http.app import create_app
 from search_api.interfaces.mcp import build_mcp_server
 from search_api.operations.answers import AnswerResponse
 from search_api.operations.contributions import ContributionPublic
+from search_api.operations.debates import DebateResponse
 from search_api.operations.search import SearchResponse
 from search_api.operations.speakers import FindSpeakersResponse, SpeakersResponse
 from search_api.settings import Settings
 
 TOOLS = {"search_debates", "get_contribution", "answer_question", "list_speakers",
-         "find_speakers"}
+         "find_speakers", "get_debate"}
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,38 @@ async def _exercise(client: Client, expected: Expected) -> None:
     assert wrong.is_error and "Labour" in wrong.content[0].text
     missing = await client.call_tool("get_contribution", {"id": "no/such/id"})
     assert missing.is_error and "no/such/id" in missing.content[0].text
+    await _exercise_debate(client, expected)
+
+
+async def _exercise_debate(client: Client, expected: Expected) -> None:
+    """get_debate and the debate:// and contribution:// resources: the answer's debate, from
+    a citation's debate_id, opened at the answer."""
+    found = await client.call_tool("search_debates", {"q": expected.query, "k": 1,
+                                                      "house": expected.house})
+    debate_id = SearchResponse.model_validate(found.structured_content).results[0].debate.id
+    opened = await client.call_tool("get_debate", {"id": debate_id, "around": expected.top_id,
+                                                   "limit": 1})
+    page = DebateResponse.model_validate(opened.structured_content)
+    assert page.debate.title == expected.debate and page.around == expected.top_id
+    assert [c.id for c in page.contributions] == [expected.top_id]
+    assert page.contributions[0].speaker.name == expected.name
+    before = await client.call_tool("get_debate", {"id": debate_id, "limit": page.offset})
+    assert expected.question_id in [c.id for c in DebateResponse.model_validate(
+        before.structured_content).contributions]
+
+    templates = {t.uri_template for t in (await client.list_resource_templates())
+                 .resource_templates}
+    assert templates == {"debate://{+id}", "contribution://{+id}"}
+    read = await client.read_resource(f"debate://{debate_id}")
+    whole = DebateResponse.model_validate_json(read.contents[0].text)
+    assert whole.debate == page.debate and whole.contributions[page.offset].id == expected.top_id
+    read = await client.read_resource(f"contribution://{expected.top_id}")
+    contribution = ContributionPublic.model_validate_json(read.contents[0].text)
+    assert contribution.speaker.name == expected.name and contribution.debate.id == debate_id
+    unknown = await client.call_tool("get_debate", {"id": "no/such/debate"})
+    assert unknown.is_error and "no/such/debate" in unknown.content[0].text
+    with pytest.raises(MCPError, match="no/such/debate"):
+        await client.read_resource("debate://no/such/debate")
 
 
 async def _find_speakers(client: Client, expected: Expected) -> None:

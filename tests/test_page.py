@@ -731,3 +731,34 @@ def test_follow_this_search_is_the_feed_of_the_search_shown(page, server_url):
     settled(page)
     expect(link).to_be_hidden()
     expect(alternate).to_have_count(0)
+
+
+def test_a_contributions_debate_opens_at_the_contribution(page, server_url):
+    """The debate title of a contribution opens the whole debate, in the record's order, with
+    that contribution marked and in view; its speaker's name opens it again."""
+    from playwright.sync_api import expect
+
+    opened = "uk.org.publicwhip/debate/2009-10-26b.3.3"  # Hanson on Tasers
+    page.goto(f"/?id={quote(opened)}")
+    settled(page)
+    record = api_json(server_url, f"/contributions/{opened}")
+    page.locator("#results .card a.debate-link").click()
+    wait_for_url_state(page, debate_id=record["debate"]["id"], at=opened, id=None)
+    settled(page)
+    debate = api_json(server_url, f"/debates/{record['debate']['id']}?around={quote(opened)}")
+    entries = page.locator("#results .debate-entry")
+    expect(entries).to_have_count(len(debate["contributions"]))
+    assert [e.get_attribute("data-id") for e in entries.all()] == [
+        c["id"] for c in debate["contributions"]]
+    expect(page.locator(".debate-view-title")).to_have_text(record["debate"]["title"])
+    current = page.locator("#results .debate-entry.current")
+    expect(current).to_have_count(1)
+    expect(current).to_have_attribute("data-id", opened)
+    expect(current).to_have_attribute("aria-current", "true")
+    expect(current).to_be_in_viewport()
+    expect(current).to_contain_text(record["speaker"]["name"])
+    shoot(page, "14-debate-view.png", full_page=True)
+    current.get_by_role("link", name=record["speaker"]["name"]).click()
+    wait_for_url_state(page, id=opened, debate_id=None)
+    settled(page)
+    expect(page.locator("#results .card")).to_have_attribute("data-id", opened)

@@ -25,6 +25,9 @@ EXAMPLES = {
          "facets": ["party", "date"]},
     ],
     "get_contribution": [{"id": "uk.org.publicwhip/wrans/2009-10-26a.112.8"}],
+    "get_debate": [{"id": "uk.org.publicwhip/wrans/2009-10-26a.112.6"},
+                   {"id": "uk.org.publicwhip/wrans/2009-10-26a.112.6", "limit": 1,
+                    "around": "uk.org.publicwhip/wrans/2009-10-26a.112.8"}],
     "answer_question": [
         {"q": "What are the average carbon dioxide emissions of new cars?"},
         {"q": "What did Labour members say about railways?", "party": "Labour",
@@ -39,6 +42,7 @@ INVALID = {
                        {"q": ["Tasers"]}, {"q": "Tasers", "facets": "party"},
                        {"q": "Tasers", "per_group": "two"}],
     "get_contribution": [{}, {"id": 3}, {"id": "x", "text": "y"}],
+    "get_debate": [{}, {"id": "x", "limit": "all"}, {"id": "x", "page": 2}],
     "answer_question": [{"q": 5}, {"question": "Tasers?"}],
     "list_speakers": [{"limit": "all"}, {"name": "Hanson"}],
     "find_speakers": [{}, {"q": "Tasers", "limit": "all"}, {"q": "Tasers", "k": 3}],
@@ -123,12 +127,16 @@ def _check_attribution(name: str, data: dict) -> None:
     elif name == "get_contribution":
         assert data["speaker"]["name"] == "Lord Adonis"
         assert data["speaker"]["office"] and data["speaker"]["party"] == "Labour"
+    elif name == "get_debate":
+        assert data["debate"]["title"] and data["debate"]["house"] == "House of Lords"
+        assert [c["speaker"]["name"] for c in data["contributions"]][-1] == "Lord Adonis"
     elif name == "answer_question":
         for position in data["speakers"]:
             for c in position["contributions"]:
                 cite = c["citation"]
                 assert cite["speaker"] and cite["house"] and cite["date"]
                 assert cite["debate_title"] and cite["contribution_id"] and cite["source_url"]
+                assert cite["debate_id"]
     elif name == "list_speakers":
         assert all(s["name"] and s["key"] for s in data["speakers"])
     elif name == "find_speakers":

@@ -197,6 +197,17 @@ class IndexReader:
             batch = self.contributions(numbers[start : start + _READ_BATCH])
             yield from (batch[n] for n in numbers[start : start + _READ_BATCH])
 
+    def debate_numbers(self, debate_id: str) -> list[int]:
+        """The contribution numbers of the debate with this id, in the record's order (their
+        positions in it); none: no such debate."""
+        found = []
+        for segment in self.segments:
+            found += [(position, rowid + segment.first_contribution - 1)
+                      for rowid, position in self._db(segment).execute(
+                          "SELECT rowid, position FROM contributions WHERE debate_id = ?",
+                          (debate_id,))]
+        return [number for _, number in sorted(found)]
+
     # Chunks ----------------------------------------------------------------------------
 
     def chunks_of(self, numbers: Sequence[int]) -> dict[int, list[ChunkSpan]]:

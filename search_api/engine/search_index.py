@@ -36,6 +36,7 @@ from search_api.engine.browsing import (
     matches,
 )
 from search_api.engine.checks import check_filters, validate_page, validate_query
+from search_api.engine.debates import DEBATE_PAGE, DebatePage, read_debate
 from search_api.engine.exchanges import Exchange, exchanges
 from search_api.engine.ranking import Candidate, Ranker, RetrievalConfig, searched_text
 from search_api.engine.sentence_vectors import SentenceVectors
@@ -355,6 +356,11 @@ class SearchIndex:
         following = self.contribution(record.next_id) if record.next_id else None
         return ContributionInContext(record, previous, following,
                                      self.exchanges([record.id])[record.id])
+
+    def debate(self, debate_id: str, offset: int = 0, limit: int = DEBATE_PAGE,
+               around: str | None = None) -> DebatePage:
+        """A page of a debate's contributions in the record's order (engine/debates.py)."""
+        return read_debate(self._store, debate_id, offset, limit, around)
 
     # What answering, evaluation and the catalogue read -------------------------------------
 

@@ -14,7 +14,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
-from mcp.server.mcpserver.exceptions import ToolError
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase, FuncMetadata
 from pydantic import BaseModel, ConfigDict
@@ -23,7 +23,8 @@ from starlette.types import Receive, Scope, Send
 from indexer.errors import DebateSearchError
 from search_api.engine.search_index import SearchIndex
 from search_api.operations.answers import AnswerRequest
-from search_api.operations.contributions import ContributionRequest
+from search_api.operations.contributions import ContributionRequest, contribution
+from search_api.operations.debates import MAX_DEBATE_PAGE, DebateRequest, debate
 from search_api.operations.search import SearchRequest
 from search_api.operations.speakers import FindSpeakersRequest, SpeakersRequest
 from search_api.operations.tools import TOOLS, ToolSpec
@@ -32,8 +33,10 @@ INSTRUCTIONS = (
     "Search and quote parliamentary records with exact attribution. Quote only text the "
     "tools return, attribute it to the speaker the tool names, and cite the contribution id "
     "or source link. Use answer_question for a direct answer, search_debates to explore, "
-    "get_contribution for the full text, list_speakers to find a speaker's exact name, "
-    "find_speakers to see who spoke most about a topic."
+    "get_contribution for the full text, get_debate for the whole debate around it, "
+    "list_speakers to find a speaker's exact name, find_speakers to see who spoke most about "
+    "a topic. Resources debate://{id} and contribution://{id} attach a debate or a "
+    "contribution."
 )
 
 
@@ -47,6 +50,10 @@ class SearchDebatesArguments(ArgModelBase, SearchRequest):
 
 class GetContributionArguments(ArgModelBase, ContributionRequest):
     model_config = ConfigDict(title="get_contributionArguments", extra="ignore")
+
+
+class GetDebateArguments(ArgModelBase, DebateRequest):
+    model_config = ConfigDict(title="get_debateArguments", extra="ignore")
 
 
 class AnswerQuestionArguments(ArgModelBase, AnswerRequest):
@@ -64,6 +71,7 @@ class FindSpeakersArguments(ArgModelBase, FindSpeakersRequest):
 ARGUMENTS: dict[str, type[ArgModelBase]] = {
     "search_debates": SearchDebatesArguments,
     "get_contribution": GetContributionArguments,
+    "get_debate": GetDebateArguments,
     "answer_question": AnswerQuestionArguments,
     "list_speakers": ListSpeakersArguments,
     "find_speakers": FindSpeakersArguments,
@@ -71,10 +79,38 @@ ARGUMENTS: dict[str, type[ArgModelBase]] = {
 
 
 def build_mcp_server(get_index: Callable[[], SearchIndex]) -> MCPServer:
-    """An MCP server whose tools answer from the SearchIndex `get_index()` returns."""
-    return MCPServer("debate-search", instructions=INSTRUCTIONS, version="0.1.0",
-                     log_level="WARNING",
-                     tools=[mcp_tool(spec, ARGUMENTS[spec.name], get_index) for spec in TOOLS])
+    """An MCP server whose tools and resources answer from the SearchIndex `get_index()`
+    returns."""
+    server = MCPServer("debate-search", instructions=INSTRUCTIONS, version="0.1.0",
+                       log_level="WARNING",
+                       tools=[mcp_tool(spec, ARGUMENTS[spec.name], get_index) for spec in TOOLS])
+    add_resources(server, get_index)
+    return server
+
+
+def add_resources(server: MCPServer, get_index: Callable[[], SearchIndex]) -> None:
+    """Resource templates (`{+id}`: ids hold slashes) that attach a debate or a contribution
+    as JSON: GET /debates/{id} (its first MAX_DEBATE_PAGE contributions) and
+    GET /contributions/{id}, as the tools return them."""
+
+    def read(make: Callable[[], BaseModel]) -> str:
+        try:
+            return make().model_dump_json()
+        except DebateSearchError as exc:
+            raise ResourceError(str(exc)) from exc
+
+    @server.resource("debate://{+id}", name="debate", mime_type="application/json",
+                     description="A whole debate by its id: its header and its contributions "
+                                 f"in the record's order (the first {MAX_DEBATE_PAGE}; "
+                                 "get_debate pages on).")
+    def debate_resource(id: str) -> str:
+        return read(lambda: debate(get_index(), DebateRequest(id=id, limit=MAX_DEBATE_PAGE)))
+
+    @server.resource("contribution://{+id}", name="contribution", mime_type="application/json",
+                     description="One contribution by its id: full text, attribution, "
+                                 "neighbours and question/answer links.")
+    def contribution_resource(id: str) -> str:
+        return read(lambda: contribution(get_index(), ContributionRequest(id=id)))
 
 
 def mcp_tool(spec: ToolSpec, arguments: type[ArgModelBase],

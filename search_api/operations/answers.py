@@ -36,6 +36,8 @@ class Citation(BaseModel):
     house: str
     date: str
     debate_title: str
+    debate_id: str = Field(description="The debate's id: the whole debate is "
+                                       "GET /debates/{debate_id}.")
     kind: str
     source_url: str | None = Field(description="The official record.")
     text: str = Field(description="The whole citation in one line, as `text` of the answer "
@@ -83,7 +85,8 @@ def citation(record: ContributionRecord) -> Citation:
     return Citation(
         contribution_id=record.id, speaker=s.name, person_id=s.person_id, office=s.office,
         party=s.party, constituency=s.constituency or s.peerage, house=record.house,
-        date=record.date, debate_title=record.debate.title, kind=record.kind,
+        date=record.date, debate_title=record.debate.title,
+        debate_id=record.debate.id, kind=record.kind,
         source_url=record.source_url, text=citation_line(record),
     )
 

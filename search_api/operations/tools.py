@@ -16,6 +16,7 @@ from search_api.operations.contributions import (
     ContributionRequest,
     contribution,
 )
+from search_api.operations.debates import DebateRequest, DebateResponse, debate
 from search_api.operations.search import SearchRequest, SearchResponse, search
 from search_api.operations.speakers import (
     FindSpeakersRequest,
@@ -53,6 +54,15 @@ TOOLS = (
         "Fetch one contribution by its id: full verbatim text, speaker and attribution, the "
         "contributions before and after it in the debate, and its question/answer links.",
         ContributionRequest, ContributionPublic, contribution,
+    ),
+    ToolSpec(
+        "get_debate",
+        "Read a whole debate by its id (a contribution's debate.id, or a citation's "
+        "debate_id): its title, house, date and source link, and its contributions in the "
+        "record's order, each with speaker, office, party, kind, time and first sentence, a "
+        "page at a time (offset, limit); around=<contribution id> opens the page that holds "
+        "that contribution.",
+        DebateRequest, DebateResponse, debate,
     ),
     ToolSpec(
         "answer_question",

@@ -20,6 +20,7 @@ from search_api.interfaces.http.openapi import index_openapi
 from search_api.interfaces.http.routes import (
     answers,
     contributions,
+    debates,
     feeds,
     page,
     search,
@@ -70,7 +71,7 @@ def create_app(settings: Settings | None = None, build: BackgroundBuild | None =
     app.add_middleware(ServerTiming)  # a refusal (create_server_app) is timed by no one
     add_error_handlers(app)
     for router in (search.router, contributions.router, speakers.router, service.router,
-                   page.router, answers.router, feeds.router):
+                   page.router, answers.router, feeds.router, debates.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=page.STATIC_DIR), name="static")
     app.state.mcp = MountedMCP(build_mcp_server(lambda: loaded_index(app)),

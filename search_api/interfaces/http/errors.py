@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from indexer.errors import DebateSearchError, EmbedderError, IndexFormatError, IndexNotFound
-from search_api.errors import IndexBuilding, InvalidRequest, UnknownContribution
+from search_api.errors import IndexBuilding, InvalidRequest, UnknownContribution, UnknownDebate
 
 
 class ErrorDetail(BaseModel):
@@ -31,6 +31,7 @@ class ErrorResponse(BaseModel):
 ERRORS: dict[type[DebateSearchError], tuple[int, str]] = {
     InvalidRequest: (400, "invalid_parameter"),
     UnknownContribution: (404, "unknown_contribution"),
+    UnknownDebate: (404, "unknown_debate"),
     IndexBuilding: (503, "index_building"),  # before IndexNotFound: the first match counts
     IndexNotFound: (503, "index_not_found"),
     IndexFormatError: (503, "index_unreadable"),

@@ -9,7 +9,9 @@ const TYPING_DELAY_MS = 300;
 const BUILD_POLL_MS = 2000; // how often /health is asked while the index is being built
 const FILTERS = ["speaker", "parliament", "party", "house", "kind", "date_from", "date_to",
   "debate"];
-const STATE_KEYS = ["q", "mode", "sort", "group", ...FILTERS, "understand", "page", "id"];
+const STATE_KEYS = ["q", "mode", "sort", "group", ...FILTERS, "understand", "page", "id",
+  "debate_id", "at", "from"]; // a debate: its id, the contribution marked, or where to start
+const DEBATE_PAGE = 50; // contributions a page of a debate lists
 const FILTER_NAMES = {
   speaker: "speaker", parliament: "parliament", party: "party", house: "house", kind: "kind",
   date_from: "start date", date_to: "end date", debate: "debate title",
@@ -123,6 +125,9 @@ const without = (state, ...keys) => {
 };
 const pageOf = (state) => Math.max(1, Number.parseInt(state.page, 10) || 1);
 const contributionUrl = (id, state = {}) => stateUrl({ ...without(state, "page"), id });
+const debateUrl = (debateId, at, state = {}) => stateUrl({
+  ...without(state, "page", "id", "from"), debate_id: debateId, at });
+const apiPath = (base, id) => `${base}/${id.split("/").map(encodeURIComponent).join("/")}`;
 
 function navigate(state, { replace = false, focus = false, fill = false, force = false } = {}) {
   const url = stateUrl(state);
@@ -278,7 +283,10 @@ async function render(state, focus) {
   $("view-help").hidden = !(state.sort || state.group);
   showFeed(state);
   try {
-    if (state.id) {
+    if (state.debate_id) {
+      showCounts(null, state);
+      await showDebate(state, focus, signal);
+    } else if (state.id) {
       showCounts(null, state);
       await showContribution(state, focus, signal);
     } else if (state.q) {
@@ -595,6 +603,63 @@ async function showContribution(state, focus, signal) {
   }
 }
 
+// A whole debate: its contributions in the record's order, the page holding `at` marked.
+async function showDebate(state, focus, signal) {
+  $("results-title").textContent = "The debate";
+  setStatus("Loading the debate…");
+  if (state.q) {
+    $("crumbs").replaceChildren(el("a", { href: stateUrl(without(state, "debate_id", "at",
+      "from")), "data-internal": true }, `← Results for “${state.q}”`));
+    $("crumbs").hidden = false;
+  }
+  const params = { limit: String(DEBATE_PAGE) };
+  if (state.at) params.around = state.at;
+  else if (state.from) params.offset = state.from;
+  try {
+    const d = await fetchJson(apiPath("/debates", state.debate_id), params, { signal });
+    if (signal.aborted) return;
+    const h = d.debate;
+    const house = houseClass(h.house);
+    const official = safeUrl(h.source_url);
+    const head = el("li", { class: `debate-view-head ${house}` },
+      el("h3", { class: "debate-view-title", tabindex: "-1" }, h.title || "Untitled debate"),
+      el("p", { class: "meta" }, el("span", { class: `house-tag ${house}` }, h.house), " ",
+        el("time", { datetime: h.date }, formatDate(h.date)),
+        ` · ${number(h.contributions)} contributions`,
+        official ? [" · ", el("a", { href: official, class: "official",
+          rel: "noopener noreferrer" }, "Official record")] : null));
+    const entries = d.contributions.map((c) => {
+      const current = c.id === state.at;
+      return el("li", { class: `debate-entry${current ? " current" : ""}`, "data-id": c.id,
+        "aria-current": current ? "true" : null },
+      el("p", { class: "debate-entry-head" },
+        el("a", { href: contributionUrl(c.id, without(state, "debate_id", "at", "from")),
+          "data-internal": true, "data-focus": true }, speakerName(c.speaker) || "Unattributed"),
+        roleLine(c.speaker) ? ` · ${roleLine(c.speaker)}` : "",
+        ` · ${kindLabel(c.kind)}`, c.time ? ` · ${c.time.slice(0, 5)}` : ""),
+      el("p", { class: "debate-entry-text" }, c.first_sentence));
+    });
+    $("results").replaceChildren(head, ...entries);
+    const link = (offset, text, rel) => el("a", { href: stateUrl({ ...without(state, "at"),
+      from: String(offset) }), rel, "data-internal": true }, text);
+    $("pager").replaceChildren(
+      d.offset > 0 ? link(Math.max(0, d.offset - d.limit), "← Earlier", "prev") : el("span"),
+      el("span", { class: "page-number" }, `${number(d.offset + 1)}–${number(
+        d.offset + d.contributions.length)} of ${number(h.contributions)}`),
+      d.next_offset !== null ? link(d.next_offset, "Later →", "next") : el("span"));
+    $("pager").hidden = d.offset === 0 && d.next_offset === null;
+    setStatus(`${h.title}: ${number(h.contributions)} contributions.`);
+    const marked = $("results").querySelector(".debate-entry.current");
+    if (marked) marked.scrollIntoView({ block: "center" });
+    if (focus) head.querySelector("h3").focus();
+  } catch (err) {
+    if (signal.aborted) return;
+    $("results").replaceChildren();
+    setStatus("");
+    showError(el("p", {}, el("strong", {}, "This debate could not be shown. "), err.message));
+  }
+}
+
 // Cards -------------------------------------------------------------------------------------
 
 const houseClass = (house) => (/lords|commons/i.exec(house) || ["other"])[0].toLowerCase();
@@ -623,7 +688,10 @@ function card(item, n, state, { expanded = false, level = 3 } = {}) {
       el("span", { class: `house-tag ${house}` }, item.house), " ",
       el("time", { datetime: item.date }, formatDate(item.date)), " · ", kind,
       item.column ? ` · col. ${item.column}` : ""),
-    item.debate.title ? el("p", { class: "debate" }, item.debate.title) : null),
+    item.debate.title ? el("p", { class: "debate" }, item.debate.id
+      ? el("a", { href: debateUrl(item.debate.id, item.id, state), "data-internal": true,
+        class: "debate-link", title: "The whole debate" }, item.debate.title)
+      : item.debate.title) : null),
   snippet,
   el("div", { class: "actions" }, toggle,
     official ? el("a", { href: official, class: "official", rel: "noopener noreferrer" },
