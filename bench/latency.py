@@ -116,6 +116,12 @@ def run_in_process(index_dir: Path, queries: Sequence[str], *, max_seconds: floa
             for name, browsing in BROWSING.items()
         },
     }
+    # A debate's page opened at each query's best hit, as the page's debate view opens it
+    # (GET /debates/{id}?around=).
+    best = {q: hits[0].contribution for q in queries if (hits := index.search(q, k=1).hits)}
+    results["debate"] = time_calls(
+        lambda q: index.debate(best[q].debate.id, 0, 50, best[q].id), list(best),
+        desc="Debate page", max_seconds=max_seconds)
     try:
         results["filtered_total"] = index.search(queries[0], filters=FILTERED).total
     except InvalidRequest as exc:  # another corpus than the default: no such party or house

@@ -197,6 +197,8 @@ def render(results: dict) -> str:
               for mode, summary in ip["modes"].items()),
             *(_latency_row(_BROWSING_ROWS[name], summary)
               for name, summary in ip.get("browsing", {}).items()),
+            *([_latency_row("a debate's page at the best hit", ip["debate"])]
+              if "debate" in ip else []),
             _latency_row("search + party/house filter", ip["search_filtered"]),
             *([_latency_row("search + party/house filter + facets",
                             ip["search_filtered_facets"])]

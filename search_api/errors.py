@@ -17,8 +17,9 @@ class InvalidRequest(DebateSearchError):
 class UnknownContribution(DebateSearchError):
     """No contribution with that id in the index (HTTP 404)."""
 
-    def __init__(self, contribution_id: str):
-        super().__init__(f"no contribution with id {contribution_id!r} in this index")
+    def __init__(self, contribution_id: str, debate_id: str | None = None):
+        where = f"debate {debate_id!r}" if debate_id else "this index"
+        super().__init__(f"no contribution with id {contribution_id!r} in {where}")
         self.contribution_id = contribution_id
 
 

@@ -90,10 +90,12 @@ def test_unknown_debate_and_foreign_around_are_errors_in_the_one_shape(tiny_clie
         "message": "no debate with id 'uk.org.publicwhip/no/such.1' in this index (a "
                    "debate's id is its contributions' debate.id)"}}
     elsewhere = next(r for r in records if r.debate.id != longest[0].debate.id)
+    # A contribution of another debate is not found in this one: a 404, as for an unknown id.
     foreign = tiny_client.get(_path(longest[0].debate.id), params={"around": elsewhere.id})
-    assert foreign.status_code == 400
-    assert foreign.json()["error"]["code"] == "invalid_parameter"
-    assert foreign.json()["error"]["field"] == "around"
+    assert foreign.status_code == 404
+    assert foreign.json()["error"]["code"] == "unknown_contribution"
+    assert foreign.json()["error"]["message"] == (
+        f"no contribution with id {elsewhere.id!r} in debate {longest[0].debate.id!r}")
     for params, field in (({"limit": 0}, "limit"), ({"limit": 501}, "limit"),
                           ({"offset": -1}, "offset"), ({"page": 2}, "page")):
         refused = tiny_client.get(_path(longest[0].debate.id), params=params)

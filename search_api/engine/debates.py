@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from indexer.store.reader import IndexReader
 from indexer.store.records import ContributionRecord
-from search_api.errors import InvalidRequest, UnknownDebate
+from search_api.errors import InvalidRequest, UnknownContribution, UnknownDebate
 
 DEBATE_PAGE = 50  # contributions a page lists unless asked for another number
 MAX_DEBATE_PAGE = 500
@@ -44,9 +44,8 @@ def read_debate(store: IndexReader, debate_id: str, offset: int = 0,
         ids = store.ids(numbers)
         try:
             at = next(i for i, n in enumerate(numbers) if ids[n] == around)
-        except StopIteration:
-            raise InvalidRequest("around", f"contribution {around!r} is not in debate "
-                                           f"{debate_id!r}") from None
+        except StopIteration:  # no such contribution here: a missing resource, as an id is
+            raise UnknownContribution(around, debate_id) from None
         offset = at - at % limit
     chosen = numbers[offset : offset + limit]
     records = store.contributions([numbers[0], *chosen])
