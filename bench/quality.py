@@ -72,10 +72,16 @@ def _latency(index: SearchIndex, evalset: sets.EvalSet, config: RetrievalConfig,
 def _index(name: str, embedder, params: ChunkingParams, suffix: str = ""
            ) -> tuple[SearchIndex, dict]:
     """The set's index under var/bench/ (built, or rebuilt where its inputs changed)."""
-    folder = WORK / f"{name}{'' if params.context else '-bare'}{suffix}"
-    inputs = resolve_inputs([SETS[name]], WORK / "cache", progress=True)
-    report = build_index(inputs, folder, embedder, params,
-                         cache_dir=Settings().cache_dir)  # vectors embedded before: reused
+    return bench_index(SETS[name], WORK / f"{name}{'' if params.context else '-bare'}{suffix}",
+                       embedder, params)
+
+
+def bench_index(source: Path, folder: Path, embedder, params: ChunkingParams | None = None
+                ) -> tuple[SearchIndex, dict]:
+    """`source` (a manifest, file or folder) indexed into `folder` under var/bench/: built,
+    or rebuilt where its inputs changed, reusing the vectors the machine embedded before."""
+    inputs = resolve_inputs([source], WORK / "cache", progress=True)
+    report = build_index(inputs, folder, embedder, params, cache_dir=Settings().cache_dir)
     return SearchIndex(folder, embedder=embedder), report
 
 

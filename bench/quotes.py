@@ -62,7 +62,6 @@ QUESTION_SETS = {
     "ca": QuestionSet("ca-user-questions", Path(__file__).parent / "answer_questions_ca.jsonl",
                       ROOT / "corpora" / "ca-house-of-commons-2014-2024.toml"),
 }
-WORK = ROOT / "var" / "bench"
 
 
 @dataclass(frozen=True)
@@ -182,18 +181,14 @@ def render(results: dict) -> str:
 def open_index(question_set: QuestionSet, index_dir: Path | None):
     """The index a set's questions are asked of: the default corpus's (`index_dir`, else the
     settings'), or the set's corpus built into var/bench/ (reused while unchanged)."""
-    from indexer.pipeline.build import build_index
-    from indexer.sources import resolve_inputs
+    from bench.quality import WORK, bench_index
     from search_api.engine.search_index import SearchIndex
 
     settings = Settings()
     if question_set.corpus is None:
         return SearchIndex(index_dir or settings.index_dir, spec=settings.embedder_spec())
     folder = WORK / question_set.corpus.stem
-    embedder = settings.embedder_spec().open()
-    inputs = resolve_inputs([question_set.corpus], WORK / "cache", progress=True)
-    build_index(inputs, folder, embedder, cache_dir=settings.cache_dir)
-    return SearchIndex(folder, embedder=embedder)
+    return bench_index(question_set.corpus, folder, settings.embedder_spec().open())[0]
 
 
 def run_set(question_set: QuestionSet, index) -> dict:
